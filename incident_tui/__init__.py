@@ -1,0 +1,1 @@
+"""incident-tui: a keyboard-driven terminal console for running incidents."""

@@ -1,0 +1,1 @@
+"""Backends: the local SQLite store and the remote Grafana RPC client, behind one contract."""

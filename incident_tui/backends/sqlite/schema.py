@@ -1,0 +1,112 @@
+"""The local store's schema, its version in ``PRAGMA user_version``, and forward migrations.
+
+Times are stored as fixed-width UTC RFC 3339 strings (``2026-11-25T03:04:05.123456Z``)
+so that text order is time order; ``""`` means unset. ``seq`` columns are rowids:
+they break ties in keyset paging and give incidents their short reference number.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+# Each entry upgrades the store from version N-1 to N (index 0 builds version 1).
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE users (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        email       TEXT NOT NULL DEFAULT '',
+        photo_url   TEXT NOT NULL DEFAULT ''
+    );
+
+    CREATE TABLE incidents (
+        seq             INTEGER PRIMARY KEY,
+        id              TEXT NOT NULL UNIQUE,
+        title           TEXT NOT NULL,
+        status          TEXT NOT NULL CHECK (status IN ('active', 'resolved')),
+        severity        TEXT NOT NULL,
+        is_drill        INTEGER NOT NULL DEFAULT 0,
+        created_at      TEXT NOT NULL,
+        modified_at     TEXT NOT NULL,
+        created_by      TEXT NOT NULL REFERENCES users(id),
+        closed_at       TEXT NOT NULL DEFAULT '',
+        incident_start  TEXT NOT NULL DEFAULT '',
+        incident_end    TEXT NOT NULL DEFAULT '',
+        summary         TEXT NOT NULL DEFAULT '',
+        version         INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX incidents_by_created ON incidents (created_at, seq);
+    CREATE INDEX incidents_by_status_created ON incidents (status, created_at, seq);
+    CREATE INDEX incidents_by_severity_created ON incidents (severity, created_at, seq);
+
+    CREATE TABLE incident_labels (
+        incident_seq  INTEGER NOT NULL REFERENCES incidents(seq),
+        label         TEXT NOT NULL,
+        description   TEXT NOT NULL DEFAULT '',
+        color_hex     TEXT NOT NULL DEFAULT '',
+        added_at      TEXT NOT NULL,
+        PRIMARY KEY (incident_seq, label)
+    ) WITHOUT ROWID;
+    CREATE INDEX incident_labels_by_label ON incident_labels (label, incident_seq);
+
+    CREATE TABLE roles (
+        id           INTEGER PRIMARY KEY,
+        name         TEXT NOT NULL UNIQUE,
+        description  TEXT NOT NULL DEFAULT '',
+        important    INTEGER NOT NULL DEFAULT 0,
+        mandatory    INTEGER NOT NULL DEFAULT 0,
+        archived     INTEGER NOT NULL DEFAULT 0,
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL
+    );
+
+    CREATE TABLE assignments (
+        incident_seq  INTEGER NOT NULL REFERENCES incidents(seq),
+        role_id       INTEGER NOT NULL REFERENCES roles(id),
+        user_id       TEXT NOT NULL REFERENCES users(id),
+        assigned_at   TEXT NOT NULL,
+        PRIMARY KEY (incident_seq, role_id, user_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX assignments_by_user ON assignments (user_id, incident_seq);
+
+    CREATE TABLE tasks (
+        seq           INTEGER PRIMARY KEY,
+        id            TEXT NOT NULL UNIQUE,
+        incident_seq  INTEGER NOT NULL REFERENCES incidents(seq),
+        text          TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('todo', 'progress', 'done')),
+        immutable     INTEGER NOT NULL DEFAULT 0,
+        author_id     TEXT NOT NULL REFERENCES users(id),
+        assignee_id   TEXT NOT NULL DEFAULT '',
+        created_at    TEXT NOT NULL,
+        modified_at   TEXT NOT NULL
+    );
+    CREATE INDEX tasks_by_incident ON tasks (incident_seq, seq);
+
+    CREATE TABLE activity (
+        seq              INTEGER PRIMARY KEY,
+        id               TEXT NOT NULL UNIQUE,
+        incident_seq     INTEGER NOT NULL REFERENCES incidents(seq),
+        kind             TEXT NOT NULL,
+        body             TEXT NOT NULL DEFAULT '',
+        url              TEXT NOT NULL DEFAULT '',
+        user_id          TEXT NOT NULL REFERENCES users(id),
+        subject_user_id  TEXT NOT NULL DEFAULT '',
+        created_at       TEXT NOT NULL,
+        event_time       TEXT NOT NULL,
+        immutable        INTEGER NOT NULL DEFAULT 1,
+        tags             TEXT NOT NULL DEFAULT '[]',
+        field_values     TEXT NOT NULL DEFAULT '{}',
+        removed          INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX activity_by_incident_time ON activity (incident_seq, event_time, seq);
+
+    -- One full-text document per incident: its title and the text of its live
+    -- timeline items, so a text search never merges two result sets.
+    CREATE VIRTUAL TABLE incident_fts USING fts5 (doc, tokenize = 'unicode61 remove_diacritics 2');
+
+    -- Change detection: a counter bumped by every write (the home screen's version).
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO meta (key, value) VALUES ('homescreen_version', 1);
+    """,
+]

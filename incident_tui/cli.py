@@ -1,0 +1,113 @@
+"""The ``incident-tui`` command line: the console, ``demo``, ``serve``, ``token``, ``locate``.
+
+Heavy modules (textual, httpx, starlette) are imported only by the subcommand
+that needs them, so ``--help`` and ``--version`` answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from incident_tui.config import ConfigError
+
+
+def _version() -> str:
+    try:
+        return metadata.version("incident-tui")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="incident-tui",
+        description="A keyboard-driven terminal console for running incidents.",
+    )
+    parser.add_argument("--version", action="version", version=f"incident-tui {_version()}")
+    parser.add_argument("--context", metavar="NAME", help="use this context from the config file")
+    parser.add_argument("--db", metavar="PATH", type=Path, help="local store file (sqlite contexts)")
+    parser.add_argument("--readonly", action="store_true", help="hide and refuse every change")
+    parser.add_argument("--theme", metavar="NAME", help="colour theme for this run")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="fill an empty local store with demo incidents before starting",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="fill a local store with realistic demo incidents")
+    demo.add_argument("--db", metavar="PATH", type=Path, dest="demo_db")
+    demo.add_argument("--count", type=int, default=40, help="number of incidents (default 40)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+
+    serve = sub.add_parser("serve", help="serve a store over the Grafana Incident RPC API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8787, help="port (0 = pick one and print it)")
+    serve.add_argument("--db", metavar="PATH", type=Path, dest="serve_db")
+    serve.add_argument("--tokens", metavar="PATH", type=Path, help="tokens file")
+
+    token = sub.add_parser("token", help="manage the server's bearer tokens")
+    token_sub = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    add = token_sub.add_parser("add", help="create a token; it is printed once")
+    add.add_argument("name", help="who the token is for (becomes the user id)")
+    add.add_argument("--scope", choices=("read", "edit"), default="edit")
+    add.add_argument("--user-name", help="display name for timeline items")
+    add.add_argument("--email", default="")
+    add.add_argument("--tokens", metavar="PATH", type=Path)
+    lst = token_sub.add_parser("list", help="list token names and scopes")
+    lst.add_argument("--tokens", metavar="PATH", type=Path)
+    rev = token_sub.add_parser("revoke", help="revoke a token by name")
+    rev.add_argument("name")
+    rev.add_argument("--tokens", metavar="PATH", type=Path)
+
+    locate = sub.add_parser("locate", help="print where the config, data or tokens live")
+    locate.add_argument("what", choices=("config", "data", "tokens"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ConfigError as exc:
+        print(f"incident-tui: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "locate":
+        from incident_tui import config
+
+        if args.what == "config":
+            print(config.config_path())
+        elif args.what == "data":
+            print(config.default_db_path())
+        else:
+            from incident_tui.server.tokens import default_tokens_path
+
+            print(default_tokens_path())
+        return 0
+    if args.command == "demo":
+        from incident_tui.demo import demo_command
+
+        return demo_command(args)
+    if args.command == "serve":
+        from incident_tui.server.app import serve_command
+
+        return serve_command(args)
+    if args.command == "token":
+        from incident_tui.server.tokens import token_command
+
+        return token_command(args)
+    from incident_tui.ui.run import run_console
+
+    return run_console(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""Configuration: TOML with k9s-style named contexts, the acting user, theme and keymap.
+
+Read with ``tomllib``, written with ``tomli-w``. The file lives at
+``platformdirs.user_config_path("incident-tui") / "config.toml"`` unless
+``INCIDENT_TUI_CONFIG`` names another.
+
+Example::
+
+    current_context = "local"
+    theme = "incident-dark"
+    poll_interval = 2.0
+
+    [user]
+    id = "alice"
+    name = "Alice Example"
+    email = "alice@example.com"
+
+    [keymap]
+    declare_incident = "N"
+
+    [contexts.local]
+    backend = "sqlite"
+    path = "/home/alice/.local/share/incident-tui/incidents.db"
+
+    [contexts.prod]
+    backend = "grafana"
+    url = "https://mystack.grafana.net"
+    token_env = "GRAFANA_INCIDENT_TOKEN"
+    plugin = "grafana-irm-app"
+    readonly = false
+    theme = "incident-prod"
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+APP_NAME = "incident-tui"
+DEFAULT_CONTEXT = "local"
+DEFAULT_PLUGIN = "grafana-irm-app"
+KNOWN_PLUGINS = ("grafana-irm-app", "grafana-incident-app")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says why and where."""
+
+
+def config_path() -> Path:
+    override = os.environ.get("INCIDENT_TUI_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def data_dir() -> Path:
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def default_db_path() -> Path:
+    return data_dir() / "incidents.db"
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) as 0700; tighten it if it exists and is ours."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        pass
+    return path
+
+
+@dataclass
+class UserConfig:
+    """The person acting in the local store (timeline items carry this author)."""
+
+    id: str = ""
+    name: str = ""
+    email: str = ""
+
+    def resolved(self) -> UserConfig:
+        login = _login_name()
+        return UserConfig(
+            id=self.id or login,
+            name=self.name or self.id or login,
+            email=self.email,
+        )
+
+
+@dataclass
+class ContextConfig:
+    """One named place the console can talk to."""
+
+    name: str = DEFAULT_CONTEXT
+    backend: str = "sqlite"  # "sqlite" | "grafana"
+    path: str = ""  # sqlite: database file ("" = default path)
+    url: str = ""  # grafana: stack URL, e.g. https://mystack.grafana.net
+    token_env: str = ""  # name of an environment variable holding the token
+    token_file: str = ""  # a 0600 file holding the token
+    token_command: str = ""  # a command printing the token, e.g. "pass show grafana/incident"
+    plugin: str = DEFAULT_PLUGIN
+    proxy: str = ""
+    ca_bundle: str = ""
+    readonly: bool = False
+    theme: str = ""
+
+    def db_path(self) -> Path:
+        return Path(self.path).expanduser() if self.path else default_db_path()
+
+
+@dataclass
+class Config:
+    current_context: str = DEFAULT_CONTEXT
+    theme: str = ""
+    poll_interval: float = 2.0
+    user: UserConfig = field(default_factory=UserConfig)
+    keymap: dict[str, str] = field(default_factory=dict)
+    contexts: dict[str, ContextConfig] = field(default_factory=dict)
+    path: Path | None = None
+
+    def context(self, name: str | None = None) -> ContextConfig:
+        """The named context (or the current one). ``local`` always exists."""
+        wanted = name or self.current_context or DEFAULT_CONTEXT
+        if wanted in self.contexts:
+            return self.contexts[wanted]
+        if wanted == DEFAULT_CONTEXT:
+            return ContextConfig(name=DEFAULT_CONTEXT)
+        known = ", ".join(sorted({DEFAULT_CONTEXT, *self.contexts})) or DEFAULT_CONTEXT
+        raise ConfigError(f"no context named {wanted!r} (known: {known})")
+
+    def context_names(self) -> list[str]:
+        return sorted({DEFAULT_CONTEXT, *self.contexts})
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser() or "operator"
+    except Exception:  # no passwd entry in some containers
+        return os.environ.get("USER") or "operator"
+
+
+def _dataclass_from(cls: type, data: dict[str, Any], where: str) -> Any:
+    allowed = {f.name: f for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in allowed or key == "path" and cls is Config:
+            raise ConfigError(f"{where}: unknown setting {key!r}")
+        default = allowed[key].default
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise ConfigError(f"{where}.{key}: expected true or false")
+        if isinstance(default, str) and not isinstance(value, str):
+            raise ConfigError(f"{where}.{key}: expected a string")
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the config file; a missing file is the default configuration."""
+    path = path or config_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Config(path=path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+    cfg = Config(path=path)
+    user = raw.pop("user", {})
+    keymap = raw.pop("keymap", {})
+    contexts = raw.pop("contexts", {})
+    for key in ("current_context", "theme"):
+        if key in raw:
+            if not isinstance(raw[key], str):
+                raise ConfigError(f"{path}: {key} must be a string")
+            setattr(cfg, key, raw.pop(key))
+    if "poll_interval" in raw:
+        value = raw.pop("poll_interval")
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"{path}: poll_interval must be a positive number of seconds")
+        cfg.poll_interval = float(value)
+    if raw:
+        raise ConfigError(f"{path}: unknown setting {sorted(raw)[0]!r}")
+    if not isinstance(user, dict) or not isinstance(keymap, dict) or not isinstance(contexts, dict):
+        raise ConfigError(f"{path}: [user], [keymap] and [contexts] must be tables")
+    cfg.user = _dataclass_from(UserConfig, user, "user")
+    cfg.keymap = {str(k): str(v) for k, v in keymap.items()}
+    for name, body in contexts.items():
+        if not isinstance(body, dict):
+            raise ConfigError(f"{path}: contexts.{name} must be a table")
+        ctx = _dataclass_from(ContextConfig, {"name": name, **body}, f"contexts.{name}")
+        if ctx.backend not in ("sqlite", "grafana"):
+            raise ConfigError(f"contexts.{name}.backend must be 'sqlite' or 'grafana'")
+        if ctx.backend == "grafana" and not ctx.url:
+            raise ConfigError(f"contexts.{name}: a grafana context needs a url")
+        cfg.contexts[name] = ctx
+    return cfg
+
+
+def save_setting(key: str, value: Any, path: Path | None = None) -> None:
+    """Change one top-level setting (e.g. the remembered theme), keeping the rest."""
+    path = path or config_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raw = {}
+    raw[key] = value
+    ensure_private_dir(path.parent)
+    tmp = path.with_suffix(".toml.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        tomli_w.dump(raw, fh)
+    os.replace(tmp, path)

@@ -1,0 +1,622 @@
+"""The Grafana Incident objects and the Request/Response pair of every RPC method.
+
+One vocabulary for every layer. Python names are snake_case; the JSON keys are the
+exact camelCase keys of the Grafana reference (``incidentID``, ``sHA512``, ...).
+
+Wire rules (see shared/WIRE.md):
+- parsing accepts Go-style zero values (``""``, ``0``, ``false``, ``null``) and
+  Node-style missing fields, and ignores unknown fields;
+- serialising never emits ``null`` for a list or an object, and integers stay
+  integers.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+def wire_alias(name: str) -> str:
+    """snake_case -> the reference's camelCase (``incident_id`` -> ``incidentID``)."""
+    special = {"id": "ID", "url": "URL"}
+    head, *rest = name.split("_")
+    return head + "".join(special.get(part, part.capitalize()) for part in rest)
+
+
+class WireModel(BaseModel):
+    """Base of every wire object: camelCase aliases, lenient input, strict output."""
+
+    model_config = ConfigDict(
+        alias_generator=wire_alias,
+        populate_by_name=True,
+        extra="ignore",
+        use_enum_values=False,
+        validate_default=False,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_unset(cls, data: Any) -> Any:
+        # Go sends null for unset lists and objects: treat it as absent so the
+        # field's default applies. Optional pointer fields keep their None default.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v is not None}
+        return data
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON-ready dict: camelCase keys, no null lists/objects."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, exclude_none=True)
+
+
+# --- closed sets -----------------------------------------------------------
+
+
+class IncidentStatus(StrEnum):
+    ACTIVE = "active"
+    RESOLVED = "resolved"
+
+
+class Severity(StrEnum):
+    """The reference's severities. Newer stacks allow custom ones, so fields are str."""
+
+    PENDING = "pending"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+SEVERITY_ORDER: dict[str, int] = {"critical": 4, "major": 3, "minor": 2, "pending": 1}
+
+
+class TaskStatus(StrEnum):
+    TODO = "todo"
+    PROGRESS = "progress"
+    DONE = "done"
+
+
+class ActivityTag(StrEnum):
+    IMPORTANT = "important"
+    STARRED = "starred"
+
+
+class OrderDirection(StrEnum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+class RoleName(StrEnum):
+    COMMANDER = "commander"
+    INVESTIGATOR = "investigator"
+    OBSERVER = "observer"
+
+
+class IncidentEventKind(StrEnum):
+    START = "incidentStart"
+    END = "incidentEnd"
+
+
+class ActivityKind(StrEnum):
+    INCIDENT_UPDATED = "incidentUpdated"
+    INCIDENT_TITLE_CHANGED = "incidentTitleChanged"
+    INCIDENT_STATUS_CHANGED = "incidentStatusChanged"
+    INCIDENT_SEVERITY_CHANGED = "incidentSeverityChanged"
+    INCIDENT_CREATED = "incidentCreated"
+    INCIDENT_DELETED = "incidentDeleted"
+    INCIDENT_CLOSED = "incidentClosed"
+    ROLE_ASSIGNED = "roleAssigned"
+    ROLE_UNASSIGNED = "roleUnassigned"
+    ACTION_RUN = "actionRun"
+    USER_NOTE = "userNote"
+    DATA_QUERY = "dataQuery"
+    HOOK_RUN_METADATA = "hookRunMetadata"
+    TASK_ADDED = "taskAdded"
+    TASK_UPDATED = "taskUpdated"
+    TASK_COMPLETED = "taskCompleted"
+    TASK_DELETED = "taskDeleted"
+    MESSAGE_REACTION = "messageReaction"
+    CONTEXT_ATTACHED = "contextAttached"
+    INCIDENT_IS_DRILL_CHANGED = "incidentIsDrillChanged"
+    INCIDENT_START = "incidentStart"
+    INCIDENT_END = "incidentEnd"
+    INCIDENT_SUMMARY = "incidentSummary"
+    LABEL_ADDED = "labelAdded"
+    LABEL_REMOVED = "labelRemoved"
+    SIFT_RESULT = "siftResult"
+
+
+class FileType(StrEnum):
+    FILE = "file"
+    VIDEO = "video"
+    IMAGE = "image"
+    AUDIO = "audio"
+    SCREENSHARE = "screenshare"
+
+
+class DisplayType(StrEnum):
+    LIST = "list"
+    EMBED = "embed"
+
+
+# --- objects ---------------------------------------------------------------
+
+
+class UserPreview(WireModel):
+    user_id: str = ""
+    name: str = ""
+    photo_url: str = ""
+
+
+class IncidentLabel(WireModel):
+    label: str = ""
+    description: str = ""
+    color_hex: str = ""
+
+
+class Role(WireModel):
+    role_id: int = 0
+    org_id: str = ""
+    name: str = ""
+    description: str = ""
+    important: bool = False
+    mandatory: bool = False
+    archived: bool = False
+    created_at: str = ""
+    updated_at: str = ""
+
+
+class Assignment(WireModel):
+    user: UserPreview = Field(default_factory=UserPreview)
+    role: Role = Field(default_factory=Role)
+
+
+class IncidentMembership(WireModel):
+    assignments: list[Assignment] = Field(default_factory=list)
+    total_assignments: int = 0
+    total_participants: int = 0
+
+
+class IncidentRole(WireModel):
+    role: str = ""
+    description: str = ""
+    max_people: int = 0
+    mandatory: bool = False
+    important: bool = False
+    user: UserPreview = Field(default_factory=UserPreview)
+
+
+class Task(WireModel):
+    task_id: str = ""
+    immutable: bool = False
+    created_time: str = ""
+    modified_time: str = ""
+    text: str = ""
+    status: TaskStatus | str = TaskStatus.TODO
+    author_user: UserPreview | None = None
+    assigned_user: UserPreview | None = None
+
+
+class TaskList(WireModel):
+    tasks: list[Task] = Field(default_factory=list)
+    todo_count: int = 0
+    done_count: int = 0
+
+
+class Attachment(WireModel):
+    attachment_id: str = ""
+    attached_by_user_id: str = ""
+    source_url: str = ""
+    use_source_url: bool = False
+    path: str = ""
+    upload_time: str = ""
+    deleted_time: str = ""
+    content_type: str = ""
+    file_type: str = ""
+    ext: str = ""
+    content_length: int = 0
+    display_type: str = ""
+    download_url: str = ""
+    has_thumbnail: bool = False
+    thumbnail_url: str = ""
+    sha512: str = Field(default="", alias="sHA512")
+    attachment_err: str = ""
+
+
+class ActivityItem(WireModel):
+    activity_item_id: str = ""
+    incident_id: str = ""
+    user: UserPreview = Field(default_factory=UserPreview)
+    subject_user: UserPreview = Field(default_factory=UserPreview)
+    created_time: str = ""
+    event_time: str = ""
+    activity_kind: str = ""
+    body: str = ""
+    url: str = ""
+    tags: list[str] = Field(default_factory=list)
+    immutable: bool = False
+    field_values: dict[str, Any] = Field(default_factory=dict)
+    attachments: list[Attachment] = Field(default_factory=list)
+
+
+class Incident(WireModel):
+    incident_id: str = ""
+    severity: str = ""
+    labels: list[IncidentLabel] = Field(default_factory=list)
+    is_drill: bool = False
+    created_time: str = ""
+    modified_time: str = ""
+    created_by_user: UserPreview = Field(default_factory=UserPreview)
+    closed_time: str = ""
+    duration_seconds: int = 0
+    status: IncidentStatus | str = IncidentStatus.ACTIVE
+    title: str = ""
+    overview_url: str = ""
+    roles: list[IncidentRole] = Field(default_factory=list)
+    incident_membership: IncidentMembership = Field(default_factory=IncidentMembership)
+    task_list: TaskList = Field(default_factory=TaskList)
+    summary: str = ""
+    hero_image_path: str = ""
+    incident_start: str = ""
+    incident_end: str = ""
+
+
+class Cursor(WireModel):
+    next_value: str = ""
+    has_more: bool = False
+
+
+class IncidentsQuery(WireModel):
+    limit: int = 0
+    include_statuses: list[str] = Field(default_factory=list)
+    exclude_statuses: list[str] = Field(default_factory=list)
+    incident_labels: list[str] = Field(default_factory=list)
+    date_from: str = ""
+    date_to: str = ""
+    only_drills: bool = False
+    order_direction: str = ""
+    severity: str = ""
+    query_string: str = ""
+    # Extension (ignored by Grafana): the column to order by. "" = createdTime.
+    order_field: str = ""
+
+
+class ActivityQuery(WireModel):
+    incident_id: str = ""
+    limit: int = 0
+    tag: str = ""
+    order_direction: str = ""
+    activity_kind: list[str] = Field(default_factory=list)
+
+
+# --- requests and responses -----------------------------------------------
+
+
+class Request(WireModel):
+    """Base of every request."""
+
+
+class Response(WireModel):
+    """Base of every response: ``error`` is empty on success."""
+
+    error: str = ""
+
+
+# ActivityService
+
+
+class AddActivityRequest(Request):
+    incident_id: str = ""
+    activity_kind: str = ""
+    body: str = ""
+    event_time: str = ""
+
+
+class AddActivityResponse(Response):
+    activity_item: ActivityItem = Field(default_factory=ActivityItem)
+
+
+class QueryActivityRequest(Request):
+    query: ActivityQuery = Field(default_factory=ActivityQuery)
+    cursor: Cursor = Field(default_factory=Cursor)
+
+
+class QueryActivityResponse(Response):
+    activity_items: list[ActivityItem] = Field(default_factory=list)
+    query: ActivityQuery = Field(default_factory=ActivityQuery)
+    cursor: Cursor = Field(default_factory=Cursor)
+
+
+class RemoveActivityRequest(Request):
+    incident_id: str = ""
+    activity_item_id: str = ""
+
+
+class RemoveActivityResponse(Response):
+    activity_item: ActivityItem = Field(default_factory=ActivityItem)
+
+
+class UpdateActivityBodyRequest(Request):
+    incident_id: str = ""
+    activity_item_id: str = ""
+    body: str = ""
+
+
+class UpdateActivityBodyResponse(Response):
+    activity_item: ActivityItem = Field(default_factory=ActivityItem)
+
+
+class UpdateActivityEventTimeRequest(Request):
+    incident_id: str = ""
+    activity_item_id: str = ""
+    event_time: str = ""
+
+
+class UpdateActivityEventTimeResponse(Response):
+    activity_item: ActivityItem = Field(default_factory=ActivityItem)
+
+
+# IncidentsService
+
+
+class AddLabelRequest(Request):
+    incident_id: str = ""
+    label: IncidentLabel = Field(default_factory=IncidentLabel)
+
+
+class AddLabelResponse(Response):
+    incident: Incident = Field(default_factory=Incident)
+
+
+class AssignRoleRequest(Request):
+    incident_id: str = ""
+    user_id: str = ""
+    role: str = ""
+
+
+class AssignRoleResponse(Response):
+    incident: Incident = Field(default_factory=Incident)
+    did_change: bool = False
+
+
+class CreateIncidentRequest(Request):
+    title: str = ""
+    severity: str = ""
+    labels: list[IncidentLabel] = Field(default_factory=list)
+    room_prefix: str = ""
+    is_drill: bool = False
+    status: str = ""
+    attach_caption: str = ""
+    attach_url: str = ""
+
+
+class CreateIncidentResponse(Response):
+    incident: Incident = Field(default_factory=Incident)
+
+
+class GetIncidentRequest(Request):
+    incident_id: str = ""
+
+
+class GetIncidentResponse(Response):
+    incident: Incident = Field(default_factory=Incident)
+
+
+class GetIncidentMembershipRequest(Request):
+    incident_id: str = ""
+
+
+class GetIncidentMembershipResponse(Response):
+    assignments: list[Assignment] = Field(default_factory=list)
+
+
+class QueryIncidentsRequest(Request):
+    query: IncidentsQuery = Field(default_factory=IncidentsQuery)
+    cursor: Cursor = Field(default_factory=Cursor)
+
+
+class QueryIncidentsResponse(Response):
+    incidents: list[Incident] = Field(default_factory=list)
+    query: IncidentsQuery = Field(default_factory=IncidentsQuery)
+    cursor: Cursor = Field(default_factory=Cursor)
+
+
+class RemoveLabelRequest(Request):
+    incident_id: str = ""
+    label: str = ""
+
+
+class RemoveLabelResponse(Response):
+    incident: Incident = Field(default_factory=Incident)
+
+
+class UnassignRoleRequest(Request):
+    incident_id: str = ""
+    user_id: str = ""
+    role: str = ""
+
+
+class UnassignRoleResponse(Response):
+    incident: Incident = Field(default_factory=Incident)
+    did_change: bool = False
+
+
+class UpdateIncidentEventTimeRequest(Request):
+    incident_id: str = ""
+    event_time: str = ""
+    activity_item_kind: str = ""
+    # Newer clients send the event as ``eventName`` too.
+    event_name: str = ""
+
+
+class UpdateIncidentEventTimeResponse(Response):
+    pass
+
+
+class UpdateIncidentIsDrillRequest(Request):
+    incident_id: str = ""
+    is_drill: bool = False
+
+
+class UpdateIncidentIsDrillResponse(Response):
+    incident: Incident = Field(default_factory=Incident)
+
+
+class UpdateSeverityRequest(Request):
+    incident_id: str = ""
+    severity: str = ""
+
+
+class UpdateSeverityResponse(Response):
+    incident: Incident = Field(default_factory=Incident)
+
+
+class UpdateStatusRequest(Request):
+    incident_id: str = ""
+    status: str = ""
+
+
+class UpdateStatusResponse(Response):
+    incident: Incident = Field(default_factory=Incident)
+
+
+class UpdateTitleRequest(Request):
+    incident_id: str = ""
+    title: str = ""
+
+
+class UpdateTitleResponse(Response):
+    incident: Incident = Field(default_factory=Incident)
+
+
+class GetIncidentVersionRequest(Request):
+    incident_id: str = ""
+
+
+class GetIncidentVersionResponse(Response):
+    version: int = 0
+
+
+class GetHomescreenVersionRequest(Request):
+    pass
+
+
+class GetHomescreenVersionResponse(Response):
+    version: int = 0
+
+
+# RolesService
+
+
+class ArchiveRoleRequest(Request):
+    role_id: int = 0
+
+
+class ArchiveRoleResponse(Response):
+    pass
+
+
+class CreateRoleRequest(Request):
+    role: Role = Field(default_factory=Role)
+
+
+class CreateRoleResponse(Response):
+    role: Role = Field(default_factory=Role)
+
+
+class DeleteRoleRequest(Request):
+    role_id: int = 0
+
+
+class DeleteRoleResponse(Response):
+    pass
+
+
+class GetRolesRequest(Request):
+    pass
+
+
+class GetRolesResponse(Response):
+    roles: list[Role] = Field(default_factory=list)
+
+
+class UnarchiveRoleRequest(Request):
+    role_id: int = 0
+
+
+class UnarchiveRoleResponse(Response):
+    pass
+
+
+class UpdateRoleRequest(Request):
+    role: Role = Field(default_factory=Role)
+
+
+class UpdateRoleResponse(Response):
+    role: Role = Field(default_factory=Role)
+
+
+# TasksService
+
+
+class AddTaskRequest(Request):
+    incident_id: str = ""
+    text: str = ""
+    assign_to_user_id: str = ""
+
+
+class AddTaskResponse(Response):
+    incident_id: str = ""
+    task: Task = Field(default_factory=Task)
+    task_list: TaskList = Field(default_factory=TaskList)
+
+
+class DeleteTaskRequest(Request):
+    incident_id: str = ""
+    task_id: str = ""
+
+
+class DeleteTaskResponse(Response):
+    incident_id: str = ""
+    task_list: TaskList = Field(default_factory=TaskList)
+
+
+class UpdateTaskStatusRequest(Request):
+    incident_id: str = ""
+    task_id: str = ""
+    status: str = ""
+
+
+class UpdateTaskStatusResponse(Response):
+    incident_id: str = ""
+    task: Task = Field(default_factory=Task)
+    task_list: TaskList = Field(default_factory=TaskList)
+
+
+class UpdateTaskTextRequest(Request):
+    incident_id: str = ""
+    task_id: str = ""
+    text: str = ""
+
+
+class UpdateTaskTextResponse(Response):
+    incident_id: str = ""
+    task: Task = Field(default_factory=Task)
+    task_list: TaskList = Field(default_factory=TaskList)
+
+
+class UpdateTaskUserRequest(Request):
+    incident_id: str = ""
+    task_id: str = ""
+    user_id: str = ""
+
+
+class UpdateTaskUserResponse(Response):
+    incident_id: str = ""
+    task: Task = Field(default_factory=Task)
+    task_list: TaskList = Field(default_factory=TaskList)
+
+
