@@ -1,0 +1,572 @@
+"""Reusable modal dialogs: confirm, one-line prompt, note editor, choice picker.
+
+Every dialog can take a ``submit`` coroutine function. When given, the dialog
+runs it in a worker after the person confirms, shows "saving…" meanwhile, and
+closes only when it succeeds; when the backend refuses (``BackendError``) the
+message is shown inside the dialog and what the person typed stays there to be
+fixed. Without ``submit`` the dialog simply returns the value.
+
+All text that may come from a backend (labels, names, messages) is shown through
+``incident_tui.text.clean`` inside ``Content`` objects, never as markup.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from incident_tui.backends.base import BackendError
+from incident_tui.text import clean
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Called with the dialog's value; raises ``BackendError`` to refuse it.
+Submit = Callable[[Any], Awaitable[object]]
+#: Turns typed text into a value, raising ``ValueError(message)`` when it is not acceptable.
+Parser = Callable[[str], Any]
+
+
+def plain(text: str, style: str = "") -> Content:
+    """Untrusted ``text`` as one styled line of ``Content`` (never parsed as markup)."""
+    return Content.styled(clean(text), style) if style else Content(clean(text))
+
+
+def required_text(text: str) -> str:
+    """The default parser: the stripped text, refusing an empty one."""
+    value = text.strip()
+    if not value:
+        raise ValueError("This cannot be empty.")
+    return value
+
+
+class Dialog(ModalScreen[T | None], Generic[T]):
+    """Base of the dialogs: a titled box, an inline error line, and backend submission."""
+
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+    }
+    Dialog > #dialog-box {
+        width: 72;
+        max-width: 96%;
+        height: auto;
+        max-height: 90%;
+        border: round $primary;
+        background: $panel;
+        padding: 0 1;
+    }
+    Dialog #dialog-title {
+        text-style: bold;
+        width: 1fr;
+        margin-bottom: 1;
+    }
+    Dialog .dialog-hint {
+        color: $text-muted;
+        height: auto;
+    }
+    Dialog #dialog-error {
+        color: $text-error;
+        height: auto;
+        display: none;
+    }
+    Dialog #dialog-error.visible {
+        display: block;
+    }
+    Dialog #dialog-busy {
+        color: $text-warning;
+        height: 1;
+        display: none;
+    }
+    Dialog.busy #dialog-busy {
+        display: block;
+    }
+    """
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+    ]
+
+    def __init__(self, title: str, *, submit: Submit | None = None) -> None:
+        super().__init__()
+        self.dialog_title = title
+        self._submit = submit
+        self.busy = False
+
+    def compose_title(self) -> ComposeResult:
+        yield Static(plain(self.dialog_title), id="dialog-title")
+
+    def compose_status(self) -> ComposeResult:
+        yield Static(Content(""), id="dialog-error")
+        yield Static(Content("Saving…"), id="dialog-busy")
+
+    # --- feedback -------------------------------------------------------------
+
+    def show_error(self, message: str) -> None:
+        """Show ``message`` inside the dialog (cleaned, never markup)."""
+        error = self.query_one("#dialog-error", Static)
+        error.update(Content(clean(message, multiline=True)))
+        error.set_class(bool(message), "visible")
+
+    def clear_error(self) -> None:
+        self.show_error("")
+
+    @property
+    def error_text(self) -> str:
+        """The inline error currently shown ("" when none); handy for tests."""
+        error = self.query_one("#dialog-error", Static)
+        return str(error.render()) if error.has_class("visible") else ""
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.set_class(busy, "busy")
+
+    # --- finishing ------------------------------------------------------------
+
+    def finish(self, value: T) -> None:
+        """Return ``value``: directly, or after ``submit`` accepted it."""
+        if self.busy:
+            return
+        if self._submit is None:
+            self.dismiss(value)
+            return
+        self.clear_error()
+        self._set_busy(True)
+        self._run_submit(value)
+
+    @work(exclusive=True, group="dialog-submit", exit_on_error=False)
+    async def _run_submit(self, value: T) -> None:
+        assert self._submit is not None
+        try:
+            await self._submit(value)
+        except BackendError as error:
+            self._set_busy(False)
+            self.show_error(str(error) or "The backend refused this.")
+            return
+        except Exception as error:  # a bug must not lose what the person typed
+            log.exception("dialog submit failed")
+            self._set_busy(False)
+            self.show_error(f"Unexpected error: {type(error).__name__}")
+            return
+        self._set_busy(False)
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# --- confirm ----------------------------------------------------------------
+
+
+class ConfirmDialog(Dialog[bool]):
+    """Ask yes or no. ``y`` confirms, ``n`` or ``esc`` cancels; ``danger`` focuses "No"."""
+
+    DEFAULT_CSS = """
+    ConfirmDialog #confirm-buttons {
+        height: auto;
+        margin-top: 1;
+        align-horizontal: right;
+    }
+    ConfirmDialog Button {
+        margin-left: 2;
+        min-width: 10;
+    }
+    """
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("y", "confirm", "Yes", id="dialog.yes"),
+        Binding("n", "cancel", "No", id="dialog.no"),
+        Binding("left,right,h,l", "switch", "Switch", show=False),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        question: str | Content = "",
+        *,
+        yes: str = "Yes",
+        no: str = "No",
+        danger: bool = False,
+        submit: Submit | None = None,
+    ) -> None:
+        super().__init__(title, submit=submit)
+        self.question = question
+        self.yes_label = yes
+        self.no_label = no
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box"):
+            yield from self.compose_title()
+            if self.question:
+                question = (
+                    self.question
+                    if isinstance(self.question, Content)
+                    else Content(clean(self.question, multiline=True))
+                )
+                yield Static(question, id="confirm-question")
+            yield from self.compose_status()
+            with Horizontal(id="confirm-buttons"):
+                yield Button(
+                    Content(f"{self.yes_label} (y)"),
+                    id="confirm-yes",
+                    variant="error" if self.danger else "primary",
+                )
+                yield Button(Content(f"{self.no_label} (n)"), id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no" if self.danger else "#confirm-yes", Button).focus()
+
+    @on(Button.Pressed, "#confirm-yes")
+    def action_confirm(self) -> None:
+        self.finish(True)
+
+    @on(Button.Pressed, "#confirm-no")
+    def _pressed_no(self) -> None:
+        self.action_cancel()
+
+    def action_switch(self) -> None:
+        yes = self.query_one("#confirm-yes", Button)
+        no = self.query_one("#confirm-no", Button)
+        (no if yes.has_focus else yes).focus()
+
+    def action_cancel(self) -> None:
+        if not self.busy:
+            self.dismiss(False)
+
+
+# --- one-line prompt ----------------------------------------------------------
+
+
+class TextPrompt(Dialog[Any]):
+    """Ask for one line. ``parse`` validates as the person types and turns the text
+    into the returned value; a refusal (local or from the backend) keeps the text."""
+
+    DEFAULT_CSS = """
+    TextPrompt Input {
+        margin-bottom: 0;
+    }
+    """
+
+    BINDINGS: ClassVar[list[Binding]] = []
+
+    def __init__(
+        self,
+        title: str,
+        value: str = "",
+        *,
+        placeholder: str = "",
+        hint: str = "",
+        parse: Parser = required_text,
+        submit: Submit | None = None,
+    ) -> None:
+        super().__init__(title, submit=submit)
+        self.initial = value
+        self.placeholder = placeholder
+        self.hint = hint
+        self.parse = parse
+        self._edited = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box"):
+            yield from self.compose_title()
+            yield Input(
+                clean(self.initial),
+                placeholder=self.placeholder,
+                id="prompt-input",
+                select_on_focus=False,
+            )
+            if self.hint:
+                yield Static(plain(self.hint), classes="dialog-hint")
+            yield from self.compose_status()
+            yield Static(Content("enter save · esc cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @property
+    def text(self) -> str:
+        return self.query_one("#prompt-input", Input).value
+
+    @on(Input.Changed, "#prompt-input")
+    def _validate_inline(self, event: Input.Changed) -> None:
+        if event.value == clean(self.initial) and not self._edited:
+            return
+        self._edited = True
+        try:
+            self.parse(event.value)
+        except ValueError as error:
+            self.show_error(str(error))
+        else:
+            self.clear_error()
+
+    @on(Input.Submitted, "#prompt-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            value = self.parse(event.value)
+        except ValueError as error:
+            self.show_error(str(error))
+            return
+        self.finish(value)
+
+
+# --- multi-line note editor -----------------------------------------------------
+
+
+class NoteEditor(Dialog[str]):
+    """Write or edit a multi-line note. ``ctrl+s`` saves; ``esc`` asks before
+    throwing away changes."""
+
+    DEFAULT_CSS = """
+    NoteEditor > #dialog-box {
+        width: 90%;
+        max-width: 120;
+    }
+    NoteEditor TextArea {
+        height: 12;
+        max-height: 60vh;
+    }
+    """
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("ctrl+s", "save", "Save", id="dialog.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+    ]
+
+    def __init__(self, title: str, text: str = "", *, submit: Submit | None = None) -> None:
+        super().__init__(title, submit=submit)
+        self.initial = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box"):
+            yield from self.compose_title()
+            yield TextArea(self.initial, id="note-text", soft_wrap=True, tab_behavior="focus")
+            yield from self.compose_status()
+            yield Static(Content("ctrl+s save · esc cancel"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    @property
+    def text(self) -> str:
+        return self.query_one("#note-text", TextArea).text
+
+    def action_save(self) -> None:
+        text = self.text
+        if not text.strip():
+            self.show_error("The note is empty.")
+            return
+        self.finish(text)
+
+    def action_cancel(self) -> None:
+        if self.busy:
+            return
+        if self.text == self.initial:
+            self.dismiss(None)
+            return
+
+        def discard(confirmed: bool | None) -> None:
+            if confirmed:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog("Discard changes?", "The note you typed will be lost.", danger=True),
+            discard,
+        )
+
+
+# --- choice picker ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One pickable value: ``label`` is shown (cleaned), ``value`` returned."""
+
+    label: str
+    value: str
+    detail: str = ""
+    current: bool = False
+
+
+FREE_TEXT_ID = "__free_text__"
+
+
+class ChoicePicker(Dialog[str]):
+    """Pick one of ``choices`` with j/k or arrows and enter. With ``free_text`` a line on
+    top filters the list and whatever was typed can be used as the value itself."""
+
+    DEFAULT_CSS = """
+    ChoicePicker OptionList {
+        height: auto;
+        max-height: 14;
+        border: none;
+        padding: 0;
+    }
+    ChoicePicker #picker-empty {
+        color: $text-muted;
+        height: auto;
+    }
+    """
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("up", "move(-1)", "Up", show=False),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        choices: Sequence[Choice],
+        *,
+        free_text: bool = False,
+        free_text_label: str = "Use",
+        placeholder: str = "type to filter",
+        hint: str = "",
+        parse: Parser = required_text,
+        submit: Submit | None = None,
+    ) -> None:
+        super().__init__(title, submit=submit)
+        self.choices = list(choices)
+        self.free_text = free_text
+        self.free_text_label = free_text_label
+        self.placeholder = placeholder
+        self.hint = hint
+        self.parse = parse
+        self._shown: list[Choice] = []
+
+    @property
+    def has_filter(self) -> bool:
+        return self.free_text or len(self.choices) > 8
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box"):
+            yield from self.compose_title()
+            if self.has_filter:
+                yield Input(placeholder=self.placeholder, id="picker-input")
+            yield OptionList(id="picker-options")
+            yield Static(Content("Nothing to pick from."), id="picker-empty")
+            if self.hint:
+                yield Static(plain(self.hint), classes="dialog-hint")
+            yield from self.compose_status()
+            keys = "↑/↓ move · enter pick · esc cancel"
+            yield Static(Content(keys), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self._refill("")
+        if self.has_filter:
+            self.query_one("#picker-input", Input).focus()
+        else:
+            self.query_one(OptionList).focus()
+        current = next((i for i, c in enumerate(self._shown) if c.current), None)
+        if current is not None:
+            self.query_one(OptionList).highlighted = current
+
+    @property
+    def typed(self) -> str:
+        return self.query_one("#picker-input", Input).value if self.has_filter else ""
+
+    def _option(self, choice: Choice) -> Option:
+        prompt = Content.assemble(
+            ("● " if choice.current else "  ", "bold"),
+            Content(clean(choice.label)),
+        )
+        if choice.detail:
+            prompt = prompt + Content.styled("  " + clean(choice.detail), "dim")
+        return Option(prompt)
+
+    def _refill(self, typed: str) -> None:
+        options = self.query_one(OptionList)
+        needle = typed.strip().casefold()
+        self._shown = [
+            c
+            for c in self.choices
+            if not needle or needle in c.label.casefold() or needle in c.value.casefold()
+        ]
+        items = [self._option(c) for c in self._shown]
+        exact = any(needle in (c.label.casefold(), c.value.casefold()) for c in self._shown)
+        if self.free_text and needle and not exact:
+            items.append(
+                Option(
+                    Content.assemble(
+                        ("+ ", "bold"),
+                        f"{self.free_text_label} ",
+                        (f"“{clean(typed.strip())}”", "italic"),
+                    ),
+                    id=FREE_TEXT_ID,
+                )
+            )
+        options.clear_options()
+        options.add_options(items)
+        options.display = bool(items)
+        self.query_one("#picker-empty", Static).display = not items and not self.free_text
+        if items:
+            options.highlighted = 0
+
+    @on(Input.Changed, "#picker-input")
+    def _filter(self, event: Input.Changed) -> None:
+        self.clear_error()
+        self._refill(event.value)
+
+    def action_move(self, delta: int) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            current = options.highlighted if options.highlighted is not None else -1
+            options.highlighted = max(0, min(options.option_count - 1, current + delta))
+
+    @on(Input.Submitted, "#picker-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            if self.free_text:
+                self._pick_free_text()
+            return
+        self._pick(options.highlighted)
+
+    @on(OptionList.OptionSelected, "#picker-options")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._pick(event.option_index)
+
+    def _pick(self, index: int) -> None:
+        option = self.query_one(OptionList).get_option_at_index(index)
+        if option.id == FREE_TEXT_ID:
+            self._pick_free_text()
+            return
+        self.finish(self._shown[index].value)
+
+    def _pick_free_text(self) -> None:
+        try:
+            value = self.parse(self.typed)
+        except ValueError as error:
+            self.show_error(str(error))
+            return
+        self.finish(value)
+
+
+__all__ = [
+    "Choice",
+    "ChoicePicker",
+    "ConfirmDialog",
+    "Dialog",
+    "NoteEditor",
+    "TextPrompt",
+    "plain",
+    "required_text",
+]
