@@ -1,0 +1,334 @@
+"""The console App: backend, context, acting user, themes, global keys and live refresh.
+
+Screens reach the outside world only through this object (``app.backend`` and the
+helpers below), so the App is the one place that knows about contexts, polling and
+how errors are shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from incident_tui import models as m
+from incident_tui.backends.base import Backend, BackendError, Unavailable
+from incident_tui.config import Config, ConfigError, save_setting
+from incident_tui.text import clean
+from incident_tui.ui.commands import Command, bindings
+from incident_tui.ui.themes import DEFAULT_THEME, PROD_THEME, VARIABLE_DEFAULTS, load_themes
+
+log = logging.getLogger(__name__)
+
+#: Opens the backend of a named context (``:ctx NAME``); run.py supplies it.
+BackendOpener = Callable[[str], Backend]
+
+GLOBAL_COMMANDS: tuple[Command, ...] = (
+    Command("app.help", "question_mark,f1", "help", "Help",
+            "Show the keys that work here", "Everywhere"),
+    Command("app.command_line", "colon", "command_line", "Command",
+            "Command line: inc REF, roles, ctx NAME, theme NAME, q", "Everywhere"),
+    Command("app.palette", "ctrl+p", "command_palette", "Palette",
+            "Find a command or an incident by reference or title", "Everywhere",
+            show=False, priority=True, palette=False),
+    Command("app.refresh", "ctrl+r", "refresh", "Refresh",
+            "Read the screen's data again from the backend", "Everywhere", show=False),
+    Command("app.quit", "ctrl+q", "quit", "Quit", "Leave the console", "Everywhere",
+            show=False, priority=True),
+)
+
+
+class IncidentApp(App[int]):
+    """The incident console."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "incident-tui"
+    COMMANDS_LIST: ClassVar[tuple[Command, ...]] = GLOBAL_COMMANDS
+    BINDINGS = bindings(GLOBAL_COMMANDS)
+    NOTIFICATION_TIMEOUT = 6
+
+    def __init__(
+        self,
+        backend: Backend,
+        config: Config | None = None,
+        context_name: str = "local",
+        readonly: bool = False,
+        *,
+        user: m.UserPreview | None = None,
+        theme: str | None = None,
+        now: datetime | None = None,
+        poll_interval: float | None = None,
+        open_backend: BackendOpener | None = None,
+        install_signal_handlers: bool = True,
+    ) -> None:
+        super().__init__()
+        self.backend: Backend = backend
+        self.config: Config = config or Config()
+        self.context_name = context_name
+        self.readonly = bool(readonly or getattr(backend.capabilities, "read_only", False))
+        if user is None:
+            resolved = self.config.user.resolved()
+            user = m.UserPreview(user_id=resolved.id, name=resolved.name)
+        self.user: m.UserPreview = user
+        self._fixed_now = now
+        self.poll_interval: float = float(poll_interval or self.config.poll_interval or 2.0)
+        self._open_backend = open_backend
+        self._install_signal_handlers = install_signal_handlers
+        #: The last homescreen version seen (None until the first poll answers).
+        self.homescreen_version: int | None = None
+        self._versions_supported = bool(getattr(backend.capabilities, "versions", False))
+        self._poll_failures = 0
+        self._known_users: dict[str, m.UserPreview] = {}
+        self._choosing_theme = False
+        for theme_obj in load_themes().values():
+            self.register_theme(theme_obj)
+        self.theme = self._initial_theme(theme)
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+
+    # --- facts screens rely on -------------------------------------------------
+    def now(self) -> datetime:
+        """The time ages and durations are measured against (fixed in snapshot tests)."""
+        return self._fixed_now or datetime.now(UTC)
+
+    def _initial_theme(self, requested: str | None) -> str:
+        try:
+            ctx_theme = self.config.context(self.context_name).theme
+        except ConfigError:
+            ctx_theme = ""
+        for name in (requested, ctx_theme, self.config.theme):
+            if name and name in self.available_themes:
+                return name
+        if "prod" in self.context_name.lower():
+            return PROD_THEME
+        return DEFAULT_THEME
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    # --- lifecycle -----------------------------------------------------------
+    def on_mount(self) -> None:
+        from incident_tui.ui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.set_interval(self.poll_interval, self._poll_tick, name="live-refresh")
+        self._install_hangup_handler()
+
+    async def on_unmount(self) -> None:
+        self._remove_hangup_handler()
+        try:
+            await self.backend.close()
+        except Exception:  # closing must never turn an exit into a traceback
+            log.debug("backend close failed", exc_info=True)
+
+    def _install_hangup_handler(self) -> None:
+        """SSH disconnect: Textual ignores SIGHUP, so exit cleanly (and surely) ourselves."""
+        if not self._install_signal_handlers or threading.current_thread() is not threading.main_thread():
+            return
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._on_hangup)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+
+    def _remove_hangup_handler(self) -> None:
+        if not self._install_signal_handlers:
+            return
+        try:
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+
+    def _on_hangup(self) -> None:
+        self.exit(return_code=129)
+        # If the exit stalls on a dead terminal, do not linger as an orphan.
+        watchdog = threading.Timer(3.0, os._exit, args=(129,))
+        watchdog.daemon = True
+        watchdog.start()
+
+    # --- screens -------------------------------------------------------------
+    def open_incident(self, incident_id: str) -> None:
+        from incident_tui.ui.screens.incident import IncidentScreen
+
+        self.push_screen(IncidentScreen(incident_id))
+
+    def open_org_roles(self) -> None:
+        from incident_tui.ui.screens.org_roles import OrgRolesScreen
+
+        self.push_screen(OrgRolesScreen())
+
+    def action_open_org_roles(self) -> None:
+        self.open_org_roles()
+
+    def action_help(self) -> None:
+        from incident_tui.ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_command_line(self) -> None:
+        from incident_tui.ui.cmdline import CommandLine
+
+        if isinstance(self.screen, CommandLine):
+            return
+        self.push_screen(CommandLine())
+
+    def action_refresh(self) -> None:
+        handler = getattr(self.screen, "action_refresh", None)
+        if callable(handler):
+            handler()
+
+    def action_command_palette(self) -> None:
+        from incident_tui.ui.palette import open_palette
+
+        open_palette(self)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from ()
+
+    # --- messages ------------------------------------------------------------
+    def show_error(self, error: BaseException | str) -> None:
+        """Tell the person what went wrong, as plain text (never markup, never a token)."""
+        if isinstance(error, BackendError):
+            text = error.message or type(error).__name__
+        elif isinstance(error, BaseException):
+            text = str(error) or type(error).__name__
+        else:
+            text = error
+        self.notify(clean(text), title="Error", severity="error", markup=False, timeout=8)
+
+    # --- people --------------------------------------------------------------
+    def remember_users(self, users: Iterable[m.UserPreview]) -> None:
+        """Note people seen in loaded data, for backends that cannot list users."""
+        for user in users:
+            if user.user_id:
+                self._known_users.setdefault(user.user_id, user)
+
+    async def known_users(self) -> list[m.UserPreview]:
+        """People the backend knows, for the role and assignee pickers."""
+        people: dict[str, m.UserPreview] = {}
+        lister = getattr(self.backend, "list_users", None)
+        if callable(lister):
+            try:
+                for user in await lister():
+                    people[user.user_id] = user
+            except BackendError as exc:
+                self.show_error(exc)
+        for user_id, user in self._known_users.items():
+            people.setdefault(user_id, user)
+        if self.user.user_id:
+            people.setdefault(self.user.user_id, self.user)
+        return sorted(people.values(), key=lambda u: (u.name or u.user_id).lower())
+
+    # --- themes and keymap ---------------------------------------------------
+    def set_theme(self, name: str) -> str | None:
+        """Switch theme and remember it; returns an error message for an unknown name."""
+        if name not in self.available_themes:
+            known = ", ".join(sorted(n for n in self.available_themes if n.startswith("incident")))
+            return f"unknown theme {name!r} (try: {known})"
+        self.theme = name
+        return None
+
+    def _remember_theme(self, theme: object) -> None:
+        name = getattr(theme, "name", "")
+        if not name or self.config.path is None:
+            return
+        try:
+            save_setting("theme", name, path=self.config.path)
+            self.config.theme = name
+        except OSError as exc:
+            self.show_error(f"could not remember the theme: {exc.strerror or exc}")
+
+    # --- contexts ------------------------------------------------------------
+    async def switch_context(self, name: str) -> str | None:
+        """Reconnect to another context (``:ctx NAME``); returns an error message or None."""
+        if self._open_backend is None:
+            return "switching contexts is not available in this session"
+        try:
+            self.config.context(name)
+        except ConfigError as exc:
+            return str(exc)
+        try:
+            backend = await asyncio.to_thread(self._open_backend, name)
+        except (BackendError, ConfigError, OSError) as exc:
+            return f"cannot open context {name!r}: {exc}"
+        old = self.backend
+        self.backend = backend
+        self.context_name = name
+        try:
+            ctx_readonly = self.config.context(name).readonly
+        except ConfigError:
+            ctx_readonly = False
+        self.readonly = bool(ctx_readonly or backend.capabilities.read_only)
+        self._versions_supported = bool(backend.capabilities.versions)
+        self.homescreen_version = None
+        self._known_users.clear()
+        try:
+            ctx_theme = self.config.context(name).theme
+        except ConfigError:
+            ctx_theme = ""
+        if ctx_theme in self.available_themes:
+            self.theme = ctx_theme
+        elif "prod" in name.lower():
+            self.theme = PROD_THEME
+        try:
+            await old.close()
+        except Exception:
+            log.debug("closing the previous backend failed", exc_info=True)
+        from incident_tui.ui.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        await self.switch_screen(HomeScreen())
+        return None
+
+    # --- live refresh --------------------------------------------------------
+    def _poll_tick(self) -> None:
+        if any(w.group == "poll" and w.is_running for w in self.workers):
+            return  # a slow backend: never pile up polls
+        self.run_worker(self._poll_once(), group="poll", exit_on_error=False)
+
+    async def _poll_once(self) -> None:
+        """One small request per interval; screens re-read only when something changed."""
+        if not self._versions_supported:
+            self._notify_changed()
+            return
+        try:
+            response = await self.backend.get_homescreen_version()
+        except Unavailable as exc:
+            self._poll_failures += 1
+            if self._poll_failures == 1:
+                self.show_error(exc)
+            return
+        except BackendError:
+            # A remote without our extension: fall back to re-reading the visible page.
+            self._versions_supported = False
+            return
+        if self._poll_failures:
+            self._poll_failures = 0
+            self.notify("Backend reachable again.", markup=False)
+        version = response.version
+        if self.homescreen_version is None:
+            self.homescreen_version = version
+            return
+        if version != self.homescreen_version:
+            self.homescreen_version = version
+            self._notify_changed()
+
+    def _notify_changed(self) -> None:
+        handler = getattr(self.screen, "on_backend_changed", None)
+        if callable(handler):
+            handler()
+
+    def poke(self) -> None:
+        """Check for changes now (after a local mutation) instead of at the next tick."""
+        self._poll_tick()

@@ -1,0 +1,200 @@
+"""The base of every console screen: back keys, read-only refusal, backend calls in workers.
+
+Screens list their commands once in ``COMMANDS_LIST`` (see ``ui/commands.py``) and
+derive ``BINDINGS`` from it; this base adds the back command, hides and refuses
+mutating commands in read-only mode, and runs backend calls in workers that show
+a spinner while they wait and turn every failure into a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import Worker
+
+from incident_tui.backends.base import BackendError
+from incident_tui.ui.commands import Command, bindings
+
+if TYPE_CHECKING:
+    from incident_tui.ui.app import IncidentApp
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+BACK = Command(
+    id="screen.back",
+    key="escape,q",
+    action="back",
+    description="Back",
+    help="Go back to the previous screen (q works where esc is slow)",
+    group="Navigation",
+    palette=False,
+)
+
+
+def screen_commands(screen: Screen | type[Screen]) -> list[Command]:
+    """Every command a screen class declares, its bases' first, without duplicates."""
+    cls = screen if isinstance(screen, type) else type(screen)
+    seen: dict[str, Command] = {}
+    for klass in reversed(cls.__mro__):
+        for command in klass.__dict__.get("COMMANDS_LIST", ()):
+            seen[command.id] = command
+    return list(seen.values())
+
+
+class BusyIndicator(Static):
+    """A small spinner shown only while the screen waits on the backend.
+
+    It appears after a short delay (fast local calls never flash it) and stops its
+    timer when idle, so an idle console writes nothing to the terminal.
+    """
+
+    DEFAULT_CSS = """
+    BusyIndicator { width: auto; min-width: 10; height: 1; color: $accent; padding: 0 1; }
+    BusyIndicator.-idle { display: none; }
+    """
+    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+    DELAY = 0.15
+
+    def __init__(self, label: str = "loading", **kwargs: Any) -> None:
+        super().__init__("", markup=False, **kwargs)
+        self.label = label
+        self._frame = 0
+        self._timer = None
+        self._pending = None
+        self.add_class("-idle")
+
+    def set_busy(self, busy: bool) -> None:
+        if busy:
+            if self._timer is None and self._pending is None:
+                self._pending = self.set_timer(self.DELAY, self._start)
+        else:
+            if self._pending is not None:
+                self._pending.stop()
+                self._pending = None
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
+            self.add_class("-idle")
+
+    def _start(self) -> None:
+        self._pending = None
+        self.remove_class("-idle")
+        self._tick()
+        self._timer = self.set_interval(0.1, self._tick)
+
+    def _tick(self) -> None:
+        self._frame = (self._frame + 1) % len(self.FRAMES)
+        self.update(f"{self.FRAMES[self._frame]} {self.label}")
+
+
+class ConsoleScreen(Screen):
+    """Shared behaviour of the console's screens (see the module docstring)."""
+
+    COMMANDS_LIST: ClassVar[tuple[Command, ...]] = (BACK,)
+    BINDINGS = bindings(COMMANDS_LIST)
+
+    busy: reactive[int] = reactive(0, init=False)
+
+    @property
+    def console_app(self) -> IncidentApp:
+        return self.app  # type: ignore[return-value]
+
+    # --- read-only --------------------------------------------------------
+    def _mutating_actions(self) -> set[str]:
+        return {c.action for c in screen_commands(self) if c.mutates}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if getattr(self.app, "readonly", False) and action in self._mutating_actions():
+            return False
+        return True
+
+    def refuse_if_readonly(self) -> bool:
+        """For actions reached other ways than a key: True (and a message) when read-only."""
+        if getattr(self.app, "readonly", False):
+            self.app.notify("Read-only: changes are disabled here.", severity="warning")
+            return True
+        return False
+
+    # --- navigation -------------------------------------------------------
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.dismiss()
+
+    def action_refresh(self) -> None:
+        """Re-read what the screen shows (ctrl+r); screens override."""
+
+    def on_backend_changed(self) -> None:
+        """The backend's data changed (live refresh); screens override to re-read in place."""
+
+    def on_screen_suspend(self) -> None:
+        self._version_at_suspend = getattr(self.app, "homescreen_version", None)
+
+    def on_screen_resume(self) -> None:
+        """Coming back to a screen: catch up with changes made meanwhile (e.g. on another screen)."""
+        if not hasattr(self, "_version_at_suspend"):
+            return
+        app = self.app
+        versions = getattr(app, "_versions_supported", False)
+        # Changes made on the screen above may not have been polled yet: ask now.
+        poke = getattr(app, "poke", None)
+        if callable(poke):
+            poke()
+        if not versions or self._version_at_suspend != getattr(app, "homescreen_version", None):
+            self.on_backend_changed()
+
+    # --- backend calls ----------------------------------------------------
+    def watch_busy(self, busy: int) -> None:
+        self.set_class(busy > 0, "-busy")
+        for indicator in self.query(BusyIndicator):
+            indicator.set_busy(busy > 0)
+
+    def run_backend(
+        self,
+        call: Callable[[], Awaitable[T]],
+        on_done: Callable[[T], Any] | None = None,
+        *,
+        group: str = "backend",
+        exclusive: bool = True,
+        on_error: Callable[[BackendError], Any] | None = None,
+    ) -> Worker[T | None]:
+        """Await ``call()`` in a worker; hand the result to ``on_done`` on success.
+
+        A ``BackendError`` goes to ``on_error`` (e.g. a dialog that shows it inline
+        and keeps the input) or else to ``app.show_error``. Anything unexpected is
+        logged and shown as a short message; a traceback never reaches the screen.
+        An exclusive worker cancels the previous call of its group.
+        """
+
+        async def runner() -> T | None:
+            self.busy += 1
+            try:
+                try:
+                    result = await call()
+                finally:
+                    self.busy -= 1
+                if on_done is not None:
+                    outcome = on_done(result)
+                    if inspect.isawaitable(outcome):
+                        await outcome
+                return result
+            except BackendError as exc:
+                handler = on_error or self.app.show_error  # type: ignore[attr-defined]
+                outcome = handler(exc)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception as exc:  # a bug, not a backend refusal: keep the app alive
+                log.exception("unexpected error in a backend worker")
+                self.app.show_error(  # type: ignore[attr-defined]
+                    f"Unexpected error ({type(exc).__name__}): {exc}"
+                )
+            return None
+
+        return self.run_worker(runner(), group=group, exclusive=exclusive, exit_on_error=False)
