@@ -1,0 +1,343 @@
+"""``incident-tui serve``: any Backend exposed over the Grafana Incident JSON/HTTP RPC.
+
+Routes come from ``base.METHODS`` under both plugin prefixes. Every failure is a
+4xx/5xx status AND a JSON object with a non-empty ``error`` (Grafana's Go client
+ignores the status when the body is JSON), never a traceback, SQL or path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import socket
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from incident_tui import models as m
+from incident_tui.backends.base import (
+    METHODS,
+    Backend,
+    BackendError,
+    Method,
+    NotFound,
+    call,
+)
+from incident_tui.config import KNOWN_PLUGINS
+from incident_tui.server.tokens import TokenEntry, TokenStore
+
+log = logging.getLogger("incident_tui.server")
+
+MAX_BODY_BYTES = 1024 * 1024
+PREFIX = "/api/plugins/{plugin}/resources/api/v1/{method}"
+_JSON = "application/json"
+
+
+def error_response(status: int, message: str, code: str, headers: dict[str, str] | None = None):
+    """The one shape of every failure: status + ``{"error": ..., "code": ...}``."""
+    body = json.dumps({"error": message or "error", "code": code})
+    return Response(body, status_code=status, media_type=_JSON, headers=headers)
+
+
+class _Refusal(Exception):
+    def __init__(self, status: int, message: str, code: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.code, self.headers = status, message, code, headers
+
+
+def _bearer(request: Request) -> bytes:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise _Refusal(
+            401, "missing bearer token (send Authorization: Bearer <token>)", "unauthenticated"
+        )
+    # Starlette decodes headers as latin-1: this round-trips the exact bytes sent.
+    return value.strip().encode("latin-1")
+
+
+def _field_error(exc: ValidationError) -> str:
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    first = errors[0] if errors else {}
+    loc = ".".join(str(p) for p in first.get("loc", ()) if p != "__root__")
+    msg = str(first.get("msg", "invalid value"))
+    if first.get("type") == "json_invalid":
+        return "the body is not valid JSON"
+    if first.get("type") in ("model_type", "model_attributes_type") and not loc:
+        return "the body must be a JSON object"
+    return f"invalid field {loc!r}: {msg}" if loc else f"invalid request: {msg}"
+
+
+class RpcApp:
+    """The request handler: auth, size cap, parse, dispatch, map errors, log."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        tokens: TokenStore,
+        *,
+        max_body: int = MAX_BODY_BYTES,
+    ) -> None:
+        self.backend = backend
+        self.tokens = tokens
+        self.max_body = max_body
+        self._views: dict[tuple[str, str], Backend] = {}
+
+    def backend_for(self, entry: TokenEntry) -> Backend:
+        """The backend acting as the token's user (``with_user`` when it has one)."""
+        with_user: Callable[[m.UserPreview], Backend] | None = getattr(
+            self.backend, "with_user", None
+        )
+        if with_user is None:
+            return self.backend
+        key = (entry.user_id, entry.user_name)
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = with_user(entry.user)
+        return view
+
+    async def _body(self, request: Request) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                raise _Refusal(400, "bad Content-Length", "invalid_argument")
+            if int(declared) > self.max_body:
+                raise _Refusal(413, self._too_big(), "too_large")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body:
+                raise _Refusal(413, self._too_big(), "too_large")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_big(self) -> str:
+        return f"request body over {self.max_body // 1024} KiB"
+
+    async def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
+        who = "-"
+        name = request.path_params.get("method", "?")
+        try:
+            row = self._route(request)
+            entry = self.tokens.lookup(_bearer(request))
+            if entry is None:
+                raise _Refusal(401, "unknown or revoked token", "unauthenticated")
+            who = entry.name
+            if not row.read_only and not entry.can_edit:
+                raise _Refusal(
+                    403,
+                    f"token {entry.name!r} has scope 'read'; {row.name} needs scope 'edit'",
+                    "permission_denied",
+                )
+            body = await self._body(request)
+            try:
+                parsed = row.request.model_validate_json(body if body.strip() else b"{}")
+            except ValidationError as exc:
+                raise _Refusal(400, _field_error(exc), "invalid_argument") from None
+            result = await call(self.backend_for(entry), row, parsed)
+            response = Response(result.to_json(), media_type=_JSON)
+        except _Refusal as refusal:
+            response = error_response(
+                refusal.status, refusal.message, refusal.code, refusal.headers
+            )
+        except BackendError as exc:
+            response = error_response(exc.status, str(exc) or exc.code, exc.code)
+        except ClientDisconnect:
+            response = error_response(400, "client went away", "invalid_argument")
+        except (sqlite3.Error, OSError) as exc:
+            log.error("storage failure in %s: %s", name, type(exc).__name__)
+            response = error_response(503, "the store is unavailable; try again", "unavailable")
+        except Exception:
+            log.exception("internal error in %s", name)
+            response = error_response(500, "internal server error", "internal")
+        log.info(
+            "%s %s %s %d %.1fms",
+            request.client.host if request.client else "-",
+            who,
+            name,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    def _route(self, request: Request) -> Method:
+        plugin = request.path_params.get("plugin", "")
+        row = METHODS.get(request.path_params.get("method", ""))
+        if plugin not in KNOWN_PLUGINS or row is None:
+            raise _Refusal(404, "unknown method", "unknown_method")
+        if request.method != "POST":
+            raise _Refusal(
+                405, f"{row.path} takes POST", "method_not_allowed", headers={"Allow": "POST"}
+            )
+        return row
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 404)
+    if status == 405:
+        return error_response(405, "use POST", "method_not_allowed", {"Allow": "POST"})
+    if status == 404:
+        return error_response(404, "not found", "unknown_method")
+    return error_response(status, "request refused", "invalid_argument")
+
+
+async def _internal(request: Request, exc: Exception) -> Response:
+    log.error("unhandled %s", type(exc).__name__)
+    return error_response(500, "internal server error", "internal")
+
+
+def build_app(backend: Backend, tokens: TokenStore, *, max_body: int = MAX_BODY_BYTES) -> Starlette:
+    """A Starlette app serving ``backend`` under both plugin prefixes."""
+    handler = RpcApp(backend, tokens, max_body=max_body)
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    app = Starlette(
+        routes=[Route(PREFIX, handler.handle, methods=methods)],
+        exception_handlers={HTTPException: _not_found, Exception: _internal},
+    )
+    app.state.rpc = handler
+    return app
+
+
+# --- running it ------------------------------------------------------------------
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind before starting uvicorn, so ``--port 0`` can print the port it got."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say they are TCP;
+    # without it, replies written in two parts wait ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def make_server(app: Starlette, *, log_level: str = "warning") -> Any:
+    """A uvicorn Server that leaves signal handling to us (so the store closes cleanly)."""
+    import uvicorn
+
+    class _Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        server_header=False,
+        timeout_graceful_shutdown=5,
+        limit_concurrency=256,
+        timeout_keep_alive=30,
+    )
+    return _Server(config)
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """``incident-tui serve``: serve the local store until SIGINT/SIGTERM."""
+    from incident_tui.config import ConfigError, load_config
+    from incident_tui.server.tokens import default_tokens_path
+
+    cfg = load_config()
+    db: Path = args.serve_db or _local_db(cfg)
+    tokens_path: Path = (args.tokens or default_tokens_path()).expanduser()
+    tokens = TokenStore.load(tokens_path)
+    if not tokens.entries:
+        print(
+            f"incident-tui: no tokens in {tokens_path}; nobody could connect.\n"
+            "  Create one first: incident-tui token add NAME --scope edit",
+            file=sys.stderr,
+        )
+        return 2
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    return asyncio.run(_serve(db, tokens, sock, tokens_path))
+
+
+def _local_db(cfg: Any) -> Path:
+    from incident_tui.config import default_db_path
+
+    ctx = cfg.contexts.get("local")
+    return ctx.db_path() if ctx is not None and ctx.backend == "sqlite" else default_db_path()
+
+
+async def _serve(db: Path, tokens: TokenStore, sock: socket.socket, tokens_path: Path) -> int:
+    from incident_tui.backends.sqlite import SqliteBackend
+
+    try:
+        backend = SqliteBackend(db)
+        opener = getattr(backend, "open", None)
+        if opener is not None and asyncio.iscoroutinefunction(opener):
+            backend = await opener() or backend
+    except BackendError as exc:
+        print(f"incident-tui: {exc}", file=sys.stderr)
+        sock.close()
+        return 2
+    server = make_server(build_app(backend, tokens))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, _stop, server)
+    url = url_of(sock)
+    host = sock.getsockname()[0]
+    print(f"serving {db} at {url}", file=sys.stderr)
+    print(f"  tokens: {tokens_path} ({len(tokens.entries)} active)", file=sys.stderr)
+    print(f'  client context: backend = "grafana", url = "{url}"', file=sys.stderr)
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        print(
+            "  warning: listening beyond this machine over plain http; tokens would cross the"
+            " network in clear. Prefer 127.0.0.1 plus an SSH tunnel or a TLS proxy.",
+            file=sys.stderr,
+        )
+    print(url, flush=True)
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        await backend.close()
+        sock.close()
+    print("stopped", file=sys.stderr)
+    return 0
+
+
+def _stop(server: Any) -> None:
+    if server.should_exit:
+        server.force_exit = True
+    server.should_exit = True
+
+
+__all__ = ["build_app", "serve_command", "make_server", "bind_socket", "RpcApp", "NotFound"]
