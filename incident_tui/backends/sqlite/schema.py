@@ -9,6 +9,13 @@ from __future__ import annotations
 
 SCHEMA_VERSION = 1
 
+#: The reference severities as a number (unknown ones sort lowest). Queries must use
+#: this exact expression (over the bare column) for the expression index to serve them.
+SEVERITY_RANK_SQL = (
+    "CASE severity WHEN 'critical' THEN 4 WHEN 'major' THEN 3"
+    " WHEN 'minor' THEN 2 WHEN 'pending' THEN 1 ELSE 0 END"
+)
+
 # Each entry upgrades the store from version N-1 to N (index 0 builds version 1).
 MIGRATIONS: list[str] = [
     """
@@ -38,6 +45,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX incidents_by_created ON incidents (created_at, seq);
     CREATE INDEX incidents_by_status_created ON incidents (status, created_at, seq);
     CREATE INDEX incidents_by_severity_created ON incidents (severity, created_at, seq);
+    CREATE INDEX incidents_by_modified ON incidents (modified_at, seq);
+    CREATE INDEX incidents_by_start ON incidents (incident_start, seq);
+    CREATE INDEX incidents_by_title ON incidents (title COLLATE NOCASE, seq);
+    CREATE INDEX incidents_by_severity_rank ON incidents ((SEVERITY_RANK), seq);
 
     CREATE TABLE incident_labels (
         incident_seq  INTEGER NOT NULL REFERENCES incidents(seq),
@@ -100,6 +111,7 @@ MIGRATIONS: list[str] = [
         removed          INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX activity_by_incident_time ON activity (incident_seq, event_time, seq);
+    CREATE INDEX activity_by_incident_user ON activity (incident_seq, user_id);
 
     -- One full-text document per incident: its title and the text of its live
     -- timeline items, so a text search never merges two result sets.
@@ -108,5 +120,18 @@ MIGRATIONS: list[str] = [
     -- Change detection: a counter bumped by every write (the home screen's version).
     CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     INSERT INTO meta (key, value) VALUES ('homescreen_version', 1);
-    """,
+
+    -- The organisation's roles exist from the first run (Grafana's defaults).
+    INSERT INTO roles (id, name, description, important, mandatory, created_at, updated_at)
+    VALUES
+        (1, 'commander', 'Leads the response: decides, delegates and communicates.', 1, 1,
+            strftime('%Y-%m-%dT%H:%M:%S.000000Z', 'now'),
+            strftime('%Y-%m-%dT%H:%M:%S.000000Z', 'now')),
+        (2, 'investigator', 'Digs into the cause and works on the fix.', 0, 0,
+            strftime('%Y-%m-%dT%H:%M:%S.000000Z', 'now'),
+            strftime('%Y-%m-%dT%H:%M:%S.000000Z', 'now')),
+        (3, 'observer', 'Follows along and helps where asked.', 0, 0,
+            strftime('%Y-%m-%dT%H:%M:%S.000000Z', 'now'),
+            strftime('%Y-%m-%dT%H:%M:%S.000000Z', 'now'));
+    """.replace("SEVERITY_RANK", SEVERITY_RANK_SQL),
 ]

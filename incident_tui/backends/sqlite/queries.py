@@ -1,0 +1,235 @@
+"""QueryIncidents and QueryActivity: filters compiled to SQL, keyset paging.
+
+A cursor is base64url of JSON ``[field, direction, sort_value, seq]``: the
+position after the last row sent. Pages continue strictly after it, so rows
+inserted between pages cause neither gaps nor repeats, at any depth.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import sqlite3
+from datetime import datetime
+from typing import Any
+
+from incident_tui import models as m
+from incident_tui.backends.base import InvalidArgument
+from incident_tui.backends.sqlite import reads
+from incident_tui.backends.sqlite.schema import SEVERITY_RANK_SQL
+from incident_tui.backends.sqlite.timeutil import normalise_time
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+SEVERITIES = ("pending", "minor", "major", "critical")
+STATUSES = ("active", "resolved")
+
+#: orderField -> SQL sort key over alias ``i`` (the seq breaks ties).
+ORDER_KEYS: dict[str, str] = {
+    "createdTime": "i.created_at",
+    "modifiedTime": "i.modified_at",
+    "incidentStart": "i.incident_start",
+    "title": "i.title COLLATE NOCASE",
+    "status": "i.status",
+    "severity": f"({SEVERITY_RANK_SQL})",
+}
+ORDER_VALUE_COLUMNS: dict[str, str] = {
+    "createdTime": "i.created_at",
+    "modifiedTime": "i.modified_at",
+    "incidentStart": "i.incident_start",
+    "title": "i.title",
+    "status": "i.status",
+    "severity": f"({SEVERITY_RANK_SQL})",
+}
+
+
+def encode_cursor(parts: list[Any]) -> str:
+    raw = json.dumps(parts, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(value: str, field: str, direction: str) -> tuple[Any, int]:
+    """The (sort value, seq) a cursor points after; InvalidArgument if it is not ours."""
+    bad = InvalidArgument(
+        "the paging cursor is not valid for this query; start from the first page"
+    )
+    try:
+        padded = value + "=" * (-len(value) % 4)
+        parts = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error):
+        raise bad from None
+    if (
+        not isinstance(parts, list)
+        or len(parts) != 4
+        or parts[0] != field
+        or parts[1] != direction
+        or not isinstance(parts[2], str | int)
+        or isinstance(parts[2], bool)
+        or not isinstance(parts[3], int)
+        or isinstance(parts[3], bool)
+    ):
+        raise bad
+    return parts[2], parts[3]
+
+
+def effective_limit(limit: int) -> int:
+    if limit < 0:
+        raise InvalidArgument("limit must not be negative")
+    if limit == 0:
+        return DEFAULT_LIMIT
+    return min(limit, MAX_LIMIT)
+
+
+def effective_direction(value: str, default: str) -> str:
+    if not value:
+        return default
+    upper = value.upper()
+    if upper not in ("ASC", "DESC"):
+        raise InvalidArgument(f"orderDirection must be ASC or DESC (got {value[:20]!r})")
+    return upper
+
+
+def _check_values(values: list[str], allowed: tuple[str, ...], field: str) -> list[str]:
+    for value in values:
+        if value not in allowed:
+            raise InvalidArgument(
+                f"{field} values must be among {', '.join(allowed)} (got {value[:40]!r})"
+            )
+    return values
+
+
+def compile_incident_filters(query: m.IncidentsQuery, now: datetime) -> tuple[list[str], list[Any]]:
+    """The WHERE terms (over alias ``i``) and their parameters.
+
+    As in Grafana, a non-empty ``queryString`` replaces the other filter fields.
+    ``incidentLabels`` matches incidents holding any of the labels.
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    if query.query_string.strip():
+        try:
+            from incident_tui.backends.sqlite.search import compile_query_string
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.endswith("search"):
+                raise InvalidArgument("query strings are not supported yet") from None
+            raise
+        sql, qparams = compile_query_string(query.query_string, now)
+        if sql:
+            where.append(f"({sql})")
+            params.extend(qparams)
+        return where, params
+
+    include = _check_values(query.include_statuses, STATUSES, "includeStatuses")
+    if include:
+        where.append(f"i.status IN ({','.join('?' * len(include))})")
+        params.extend(include)
+    exclude = _check_values(query.exclude_statuses, STATUSES, "excludeStatuses")
+    if exclude:
+        where.append(f"i.status NOT IN ({','.join('?' * len(exclude))})")
+        params.extend(exclude)
+    labels = [label for label in query.incident_labels if label]
+    if labels:
+        where.append(
+            "i.seq IN (SELECT incident_seq FROM incident_labels"
+            f" WHERE label IN ({','.join('?' * len(labels))}))"
+        )
+        params.extend(labels)
+    if query.date_from:
+        where.append("i.created_at >= ?")
+        params.append(normalise_time(query.date_from, "dateFrom"))
+    if query.date_to:
+        where.append("i.created_at < ?")
+        params.append(normalise_time(query.date_to, "dateTo"))
+    if query.only_drills:
+        where.append("i.is_drill = 1")
+    if query.severity:
+        wanted = [s.strip().lower() for s in query.severity.split(",") if s.strip()]
+        _check_values(wanted, SEVERITIES, "severity")
+        where.append(f"i.severity IN ({','.join('?' * len(wanted))})")
+        params.extend(wanted)
+    return where, params
+
+
+def query_incidents(
+    conn: sqlite3.Connection, request: m.QueryIncidentsRequest, now: datetime
+) -> m.QueryIncidentsResponse:
+    query = request.query
+    limit = effective_limit(query.limit)
+    direction = effective_direction(query.order_direction, "DESC")
+    field = query.order_field or "createdTime"
+    if field not in ORDER_KEYS:
+        raise InvalidArgument(
+            f"orderField must be one of {', '.join(ORDER_KEYS)} (got {field[:40]!r})"
+        )
+    key = ORDER_KEYS[field]
+    where, params = compile_incident_filters(query, now)
+    if request.cursor.next_value:
+        value, seq = decode_cursor(request.cursor.next_value, field, direction)
+        op, bound = ("<", "<=") if direction == "DESC" else (">", ">=")
+        # The plain bound lets SQLite seek an expression index; the row value is exact.
+        where.append(f"{key} {bound} ? AND ({key}, i.seq) {op} (?, ?)")
+        params.extend([value, value, seq])
+    sql = (
+        f"SELECT i.seq, {ORDER_VALUE_COLUMNS[field]} FROM incidents i"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + f" ORDER BY {key} {direction}, i.seq {direction} LIMIT ?"
+    )
+    rows = conn.execute(sql, [*params, limit + 1]).fetchall()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    incidents = reads.load_incidents(conn, [r[0] for r in rows], now)
+    cursor = m.Cursor()
+    if has_more:
+        last = rows[-1]
+        cursor = m.Cursor(
+            next_value=encode_cursor([field, direction, last[1], last[0]]), has_more=True
+        )
+    echoed = query.model_copy(update={"limit": limit, "order_direction": direction})
+    return m.QueryIncidentsResponse(incidents=incidents, query=echoed, cursor=cursor)
+
+
+def query_activity(
+    conn: sqlite3.Connection, request: m.QueryActivityRequest
+) -> m.QueryActivityResponse:
+    query = request.query
+    seq = reads.incident_seq(conn, query.incident_id)
+    limit = effective_limit(query.limit)
+    direction = effective_direction(query.order_direction, "ASC")
+    where = ["a.incident_seq = ?", "a.removed = 0"]
+    params: list[Any] = [seq]
+    kinds = [k for k in query.activity_kind if k]
+    if kinds:
+        known = {k.value for k in m.ActivityKind}
+        for kind in kinds:
+            if kind not in known:
+                raise InvalidArgument(f"unknown activityKind {kind[:40]!r}")
+        where.append(f"a.kind IN ({','.join('?' * len(kinds))})")
+        params.extend(kinds)
+    if query.tag:
+        if query.tag not in {t.value for t in m.ActivityTag}:
+            raise InvalidArgument(f"tag must be important or starred (got {query.tag[:40]!r})")
+        where.append("EXISTS (SELECT 1 FROM json_each(a.tags) WHERE json_each.value = ?)")
+        params.append(query.tag)
+    if request.cursor.next_value:
+        value, after = decode_cursor(request.cursor.next_value, "eventTime", direction)
+        op = "<" if direction == "DESC" else ">"
+        where.append(f"(a.event_time, a.seq) {op} (?, ?)")
+        params.extend([value, after])
+    rows = conn.execute(
+        f"SELECT {reads.ACTIVITY_COLUMNS} FROM activity a WHERE {' AND '.join(where)}"
+        f" ORDER BY a.event_time {direction}, a.seq {direction} LIMIT ?",
+        [*params, limit + 1],
+    ).fetchall()
+    has_more = len(rows) > limit
+    rows = [tuple(r) for r in rows[:limit]]
+    cursor = m.Cursor()
+    if has_more:
+        last = rows[-1]
+        cursor = m.Cursor(
+            next_value=encode_cursor(["eventTime", direction, last[9], last[0]]), has_more=True
+        )
+    echoed = query.model_copy(update={"limit": limit, "order_direction": direction})
+    return m.QueryActivityResponse(
+        activity_items=reads.items_from_rows(conn, rows), query=echoed, cursor=cursor
+    )

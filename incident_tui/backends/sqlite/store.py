@@ -1,0 +1,281 @@
+"""The store's file, connection and worker thread.
+
+One thread owns the one ``sqlite3`` connection, so SQLite never runs on the
+event loop and calls are naturally serialised. Every write is one
+``BEGIN IMMEDIATE`` transaction that also bumps the home screen counter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from incident_tui.backends.base import (
+    BackendError,
+    PermissionDenied,
+    Unavailable,
+)
+from incident_tui.backends.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
+from incident_tui.config import default_db_path, ensure_private_dir
+
+T = TypeVar("T")
+
+THREAD_NAME = "incident-store"
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(Unavailable):
+    """The store file cannot be used as it is (newer version, not a database, damaged)."""
+
+
+def _translate(exc: sqlite3.Error, path: Path) -> BackendError:
+    """Turn a raw sqlite3 error into a message fit for a person at 3 a.m."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return Unavailable(
+            f"the store is busy: another program is writing to {path.name}; try again in a moment"
+        )
+    if "readonly" in text or "read-only" in text:
+        return PermissionDenied(f"the store {path} is read-only (file or directory permissions)")
+    if "not a database" in text or "malformed" in text or "encrypted" in text:
+        return StoreError(
+            f"{path} is not an incident-tui store (not a SQLite database, or damaged)"
+        )
+    if "full" in text:
+        return Unavailable(f"the disk holding {path} is full")
+    if "unable to open" in text or "disk i/o" in text:
+        return Unavailable(f"cannot open or read the store {path}: {exc}")
+    return Unavailable(f"the store failed: {exc}")
+
+
+class Store:
+    """The shared part of every SqliteBackend view: file, thread, connection.
+
+    The connection is opened by the first task queued on the thread, so the
+    constructor never blocks; ``ready()`` waits for it and raises open errors.
+    """
+
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        readonly: bool = False,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+    ) -> None:
+        self.path = Path(path).expanduser() if path else default_db_path()
+        self.readonly = readonly
+        self.busy_timeout_ms = busy_timeout_ms
+        self.conn: sqlite3.Connection | None = None
+        self._closed = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
+        self._opened: Future[None] = self._executor.submit(self._open)
+
+    # --- the thread -----------------------------------------------------------
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` on the store thread; translate sqlite3 errors."""
+        if self._closed:
+            raise Unavailable("the store is closed")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, self._call, fn)
+        except RuntimeError as exc:  # executor shut down under us
+            if self._closed:
+                raise Unavailable("the store is closed") from None
+            raise exc
+
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` inside one ``BEGIN IMMEDIATE`` transaction."""
+        if self.readonly:
+            raise PermissionDenied("this console is read-only: changes are switched off")
+        return await self.run(lambda conn: self.transaction(conn, fn))
+
+    def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Blocking form for scripts (demo, benchmark) that are not on an event loop."""
+        if self._closed:
+            raise Unavailable("the store is closed")
+        return self._executor.submit(self._call, fn).result()
+
+    def _call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        self._opened.result()
+        assert self.conn is not None
+        try:
+            return fn(self.conn)
+        except sqlite3.Error as exc:
+            raise _translate(exc, self.path) from None
+
+    @staticmethod
+    def transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(conn)
+            conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'homescreen_version'")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return result
+
+    async def ready(self) -> None:
+        """Wait until the file is open and migrated; raise why not."""
+        await asyncio.wrap_future(self._opened)
+
+    def ready_sync(self) -> None:
+        self._opened.result()
+
+    def on_thread(self) -> bool:
+        return threading.current_thread().name.startswith(THREAD_NAME)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._close_conn)
+        self._executor.shutdown(wait=False)
+
+    def close_sync(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._executor.submit(self._close_conn).result()
+        self._executor.shutdown(wait=True)
+
+    def _close_conn(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None
+
+    # --- opening --------------------------------------------------------------
+
+    def _open(self) -> None:
+        try:
+            self._open_checked()
+        except sqlite3.Error as exc:
+            self._close_conn()
+            raise _translate(exc, self.path) from None
+        except BaseException:
+            self._close_conn()
+            raise
+
+    def _open_checked(self) -> None:
+        path = self.path
+        if path.exists() and path.is_dir():
+            raise StoreError(f"{path} is a directory, not a store file")
+        existed = path.exists() and path.stat().st_size > 0
+        if existed:
+            self._check_version_readonly(path)
+        else:
+            self._create_file(path)
+        conn = sqlite3.connect(
+            str(path),
+            isolation_level=None,  # we issue BEGIN IMMEDIATE / COMMIT ourselves
+            check_same_thread=True,
+            timeout=self.busy_timeout_ms / 1000,
+        )
+        self.conn = conn
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode.lower() != "wal" and not self.readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self._migrate(conn)
+        if self.readonly:
+            conn.execute("PRAGMA query_only = ON")
+
+    def _check_version_readonly(self, path: Path) -> None:
+        """Read user_version without any chance of writing, and refuse newer stores."""
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        probe = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout_ms / 1000)
+        try:
+            version = probe.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                # user_version 0 with tables that are not ours: refuse rather than guess.
+                names = {r[0] for r in probe.execute("SELECT name FROM sqlite_schema")}
+                if names and "incidents" not in names:
+                    raise StoreError(
+                        f"{path} is a SQLite database but not an incident-tui store; "
+                        "pick another file with --db"
+                    )
+        finally:
+            probe.close()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{path} was written by a newer incident-tui (store version {version}, "
+                f"this one knows up to {SCHEMA_VERSION}); upgrade incident-tui to open it. "
+                "The file was left untouched."
+            )
+
+    def _create_file(self, path: Path) -> None:
+        parent = path.parent
+        if not parent.exists() or path == default_db_path():
+            ensure_private_dir(parent)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise Unavailable(f"cannot create the store {path}: {exc.strerror}") from None
+        os.close(fd)
+        try:
+            os.chmod(path, 0o600)
+        except OSError:
+            pass
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:  # raced with a newer writer since the probe
+            raise StoreError(
+                f"{self.path} was written by a newer incident-tui (store version {version})"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        if self.readonly:
+            raise StoreError(
+                f"{self.path} needs upgrading to store version {SCHEMA_VERSION}; "
+                "open it once without --readonly"
+            )
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _split_sql(MIGRATIONS[target - 1]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements (executescript would COMMIT our transaction)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        stripped = line.strip()
+        if not buffer and (not stripped or stripped.startswith("--")):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+def store_exists(path: Path | str) -> bool:
+    path = Path(path).expanduser()
+    return path.exists() and path.stat().st_size > 0
