@@ -9,11 +9,12 @@ that created the store closes it.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from incident_tui import models as m
 from incident_tui.backends.base import Capabilities, PermissionDenied
@@ -38,6 +39,16 @@ def default_user() -> m.UserPreview:
     return m.UserPreview(user_id=user.id, name=user.name)
 
 
+class _class_or_instance:  # noqa: N801 - used as a decorator
+    """Bind a function to the instance when there is one, else to the class."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+
+    def __get__(self, instance: object, owner: type) -> Callable[..., Any]:
+        return functools.partial(self.fn, owner if instance is None else instance)
+
+
 class SqliteBackend:
     """The local store, behaving like Grafana Incident."""
 
@@ -56,9 +67,9 @@ class SqliteBackend:
         self.user = user if user and user.user_id else default_user()
         self._clock: Clock = clock or utc_now
 
-    @classmethod
+    @_class_or_instance
     async def open(
-        cls,
+        target: type[SqliteBackend] | SqliteBackend,
         path: Path | str | None = None,
         user: m.UserPreview | None = None,
         *,
@@ -66,8 +77,17 @@ class SqliteBackend:
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         clock: Clock | None = None,
     ) -> SqliteBackend:
-        """Construct and wait until the file is open; raise StoreError/Unavailable if not."""
-        backend = cls(path, user, readonly=readonly, busy_timeout_ms=busy_timeout_ms, clock=clock)
+        """Wait until the file is open and migrated; raise StoreError/Unavailable if not.
+
+        ``await SqliteBackend.open(path, user)`` constructs then waits;
+        ``await backend.open()`` waits for an existing backend (returns it).
+        """
+        if isinstance(target, SqliteBackend):
+            backend = target
+        else:
+            backend = target(
+                path, user, readonly=readonly, busy_timeout_ms=busy_timeout_ms, clock=clock
+            )
         try:
             await backend._store.ready()
         except BaseException:
