@@ -1,0 +1,448 @@
+"""The incident view: a header line and four tabs (Overview, Timeline, Tasks, Roles).
+
+The screen owns the incident as last read from the backend and one command list
+for every tab; a command works (and shows in the footer) only on its own tab, so
+the same key can mean "edit" on each tab. The tabs themselves live in
+``incident_overview.py``, ``incident_timeline.py``, ``incident_tasks.py`` and
+``incident_roles.py`` and do their own backend calls; after a change they ask the
+screen to ``reload()``. Live refresh compares the incident's version and
+re-reads in place, keeping each list's cursor on the same record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import ContentSwitcher, Footer, Static
+
+from incident_tui import models as m
+from incident_tui.backends.base import BackendError, NotFound
+from incident_tui.text import clean
+from incident_tui.ui.commands import Command, bindings
+from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
+from incident_tui.ui.screens.incident_common import (
+    drill_content,
+    incident_ref,
+    severity_content,
+    status_content,
+    tasks_done,
+)
+from incident_tui.ui.screens.incident_overview import OverviewPane
+from incident_tui.ui.screens.incident_roles import DEFAULT_ROLES, RolesPane
+from incident_tui.ui.screens.incident_tasks import TasksPane
+from incident_tui.ui.screens.incident_timeline import TimelinePane
+
+TABS: tuple[tuple[str, str], ...] = (
+    ("overview", "Overview"),
+    ("timeline", "Timeline"),
+    ("tasks", "Tasks"),
+    ("roles", "Roles"),
+)
+TAB_IDS = tuple(tab for tab, _ in TABS)
+#: The help-screen group of each tab's commands (a command only works on its tab).
+TAB_GROUPS = {title: tab for tab, title in TABS}
+
+
+def _cmd(
+    id: str,
+    key: str,
+    action: str,
+    description: str,
+    help: str,
+    group: str,
+    *,
+    mutates: bool = False,
+    show: bool = True,
+) -> Command:
+    return Command(id, key, action, description, help, group, show=show, mutates=mutates)
+
+
+# fmt: off
+INCIDENT_COMMANDS: tuple[Command, ...] = (
+    _cmd("incident.tab_overview", "1", "show_tab('overview')", "Overview",
+         "Show the Overview tab", "Incident", show=False),
+    _cmd("incident.tab_timeline", "2", "show_tab('timeline')", "Timeline",
+         "Show the Timeline tab", "Incident", show=False),
+    _cmd("incident.tab_tasks", "3", "show_tab('tasks')", "Tasks",
+         "Show the Tasks tab", "Incident", show=False),
+    _cmd("incident.tab_roles", "4", "show_tab('roles')", "Roles",
+         "Show the Roles tab", "Incident", show=False),
+    _cmd("incident.next_tab", "right_square_bracket", "next_tab", "Next tab",
+         "Show the next tab", "Incident", show=False),
+    _cmd("incident.prev_tab", "left_square_bracket", "prev_tab", "Previous tab",
+         "Show the previous tab", "Incident", show=False),
+)
+
+OVERVIEW_COMMANDS: tuple[Command, ...] = (
+    _cmd("incident.edit_title", "e", "edit_title", "Title",
+         "Edit the incident's title", "Overview", mutates=True),
+    _cmd("incident.set_severity", "v", "set_severity", "Severity",
+         "Set the severity (picker)", "Overview", mutates=True),
+    _cmd("incident.resolve", "R", "toggle_status", "Resolve/reopen",
+         "Resolve the incident, or reopen a resolved one (confirmed)", "Overview",
+         mutates=True),
+    _cmd("incident.toggle_drill", "D", "toggle_drill", "Drill",
+         "Mark or unmark the incident as a drill", "Overview", mutates=True),
+    _cmd("incident.add_label", "l", "add_label", "+Label",
+         "Add a label", "Overview", mutates=True),
+    _cmd("incident.remove_label", "L", "remove_label", "-Label",
+         "Remove a label (picker of the current labels)", "Overview", mutates=True),
+    _cmd("incident.edit_start", "t", "edit_start", "Start",
+         "Edit when the incident started (RFC 3339 or YYYY-MM-DD HH:MM)", "Overview",
+         mutates=True, show=False),
+    _cmd("incident.edit_end", "T", "edit_end", "End",
+         "Edit when the incident ended (RFC 3339 or YYYY-MM-DD HH:MM)", "Overview",
+         mutates=True, show=False),
+)
+
+TIMELINE_COMMANDS: tuple[Command, ...] = (
+    _cmd("timeline.open", "enter", "open_item", "Details",
+         "Show the whole item under the cursor", "Timeline", show=False),
+    _cmd("timeline.add_note", "a", "add_note", "Note",
+         "Add a note (multi-line editor, ctrl+s saves)", "Timeline", mutates=True),
+    _cmd("timeline.edit_note", "e", "edit_note", "Edit",
+         "Edit the text of the note under the cursor", "Timeline", mutates=True),
+    _cmd("timeline.edit_time", "E", "edit_note_time", "Time",
+         "Edit the event time of the note under the cursor", "Timeline", mutates=True,
+         show=False),
+    _cmd("timeline.remove_note", "x", "remove_note", "Remove",
+         "Remove the note under the cursor (confirmed)", "Timeline", mutates=True),
+    _cmd("timeline.order", "o", "toggle_order", "Order",
+         "Newest or oldest first", "Timeline"),
+    _cmd("timeline.filter_kind", "f", "filter_kind", "Kind",
+         "Show only one kind of item", "Timeline"),
+    _cmd("timeline.filter_tag", "number_sign", "filter_tag", "Tag",
+         "Show only items with a tag (important, starred)", "Timeline", show=False),
+)
+
+TASKS_COMMANDS: tuple[Command, ...] = (
+    _cmd("tasks.toggle_done", "space", "toggle_task_done", "Done",
+         "Mark the task done, or back to todo", "Tasks", mutates=True),
+    _cmd("tasks.progress", "p", "toggle_task_progress", "In progress",
+         "Mark the task in progress, or back to todo", "Tasks", mutates=True),
+    _cmd("tasks.add", "a", "add_task", "Add",
+         "Add a task", "Tasks", mutates=True),
+    _cmd("tasks.edit", "e", "edit_task", "Edit",
+         "Edit the task's text", "Tasks", mutates=True),
+    _cmd("tasks.assign", "u", "assign_task", "Assign",
+         "Assign the task to someone (picker or typed user id)", "Tasks", mutates=True),
+    _cmd("tasks.unassign", "U", "clear_task_assignee", "Unassign",
+         "Clear the task's assignee", "Tasks", mutates=True, show=False),
+    _cmd("tasks.delete", "x", "delete_task", "Delete",
+         "Delete the task (confirmed)", "Tasks", mutates=True),
+)
+
+ROLES_COMMANDS: tuple[Command, ...] = (
+    _cmd("roles.assign", "a", "assign_role", "Assign",
+         "Give the role under the cursor to someone (picker or typed user id)", "Roles",
+         mutates=True),
+    _cmd("roles.unassign", "x", "unassign_role", "Unassign",
+         "Take the role under the cursor from someone", "Roles", mutates=True),
+    _cmd("roles.org_roles", "O", "open_org_roles", "Org roles",
+         "Manage the organisation's roles", "Roles"),
+)
+# fmt: on
+
+
+def _delegate(pane_id: str, method: str) -> Callable[[IncidentScreen], None]:
+    """An action that runs ``method`` of one tab (the screen owns the bindings)."""
+
+    def action(self: IncidentScreen) -> None:
+        if self.incident is None:
+            self.app.notify("The incident is still loading.", markup=False)
+            return
+        getattr(self.query_one(f"#{pane_id}"), method)()
+
+    action.__doc__ = f"Run {method} on the {pane_id} tab."
+    return action
+
+
+class IncidentScreen(ConsoleScreen):
+    """One incident, its timeline, tasks and roles."""
+
+    DEFAULT_CSS = """
+    IncidentScreen {
+        layout: vertical;
+    }
+    IncidentScreen #incident-header {
+        height: 1;
+        background: $header-background;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    IncidentScreen #tab-row {
+        height: 1;
+    }
+    IncidentScreen #tab-bar {
+        width: 1fr;
+        height: 1;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    IncidentScreen #incident-switcher {
+        height: 1fr;
+    }
+    IncidentScreen #incident-switcher > * {
+        height: 1fr;
+    }
+    """
+
+    COMMANDS_LIST: ClassVar[tuple[Command, ...]] = (
+        INCIDENT_COMMANDS + OVERVIEW_COMMANDS + TIMELINE_COMMANDS + TASKS_COMMANDS + ROLES_COMMANDS
+    )
+    BINDINGS = bindings(COMMANDS_LIST)
+
+    _ACTION_TAB: ClassVar[dict[str, str]] = {
+        c.action: TAB_GROUPS[c.group] for c in COMMANDS_LIST if c.group in TAB_GROUPS
+    }
+
+    def __init__(self, incident_id: str, *, tab: str = "overview") -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.incident: m.Incident | None = None
+        self.org_roles: list[m.Role] = []
+        #: The incident's version when last read (None: unknown or not supported).
+        self.version: int | None = None
+        self.active_tab = tab if tab in TAB_IDS else "overview"
+        self.load_error: str = ""
+
+    # --- layout ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(f"{incident_ref(self.incident_id)}  loading…"), id="incident-header")
+        with Horizontal(id="tab-row"):
+            yield Static(self._tab_bar(), id="tab-bar")
+            yield BusyIndicator()
+        with ContentSwitcher(initial=self.active_tab, id="incident-switcher"):
+            yield OverviewPane(id="overview")
+            yield TimelinePane(id="timeline")
+            yield TasksPane(id="tasks")
+            yield RolesPane(id="roles")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self._focus_tab()
+
+    @property
+    def overview(self) -> OverviewPane:
+        return self.query_one("#overview", OverviewPane)
+
+    @property
+    def timeline(self) -> TimelinePane:
+        return self.query_one("#timeline", TimelinePane)
+
+    @property
+    def tasks(self) -> TasksPane:
+        return self.query_one("#tasks", TasksPane)
+
+    @property
+    def roles(self) -> RolesPane:
+        return self.query_one("#roles", RolesPane)
+
+    def _tab_bar(self) -> Content:
+        parts: list[Content] = []
+        for number, (tab, title) in enumerate(TABS, 1):
+            label = title
+            if tab == "tasks" and self.incident is not None:
+                label = f"{title} {tasks_done(self.incident.task_list).split()[0]}"
+            if tab == self.active_tab:
+                parts.append(Content.styled(f"▸{number} {label}", "bold reverse $accent"))
+            else:
+                parts.append(Content.styled(f" {number} {label}", "$text-muted"))
+            parts.append(Content("  "))
+        return Content.assemble(*parts)
+
+    def _header(self) -> Content:
+        ref = incident_ref(self.incident_id)
+        incident = self.incident
+        if incident is None:
+            note = self.load_error or "loading…"
+            return Content.assemble((ref, "bold"), "  ", Content(clean(note)))
+        parts: list[Content | str | tuple[str, str]] = [
+            (ref, "bold"),
+            "  ",
+            severity_content(incident.severity),
+            "  ",
+            status_content(str(incident.status)),
+            "  ",
+        ]
+        if incident.is_drill:
+            parts += [drill_content(True), "  "]
+        parts.append(Content(clean(incident.title)))
+        return Content.assemble(*parts)
+
+    def _render_chrome(self) -> None:
+        self.query_one("#incident-header", Static).update(self._header())
+        self.query_one("#tab-bar", Static).update(self._tab_bar())
+
+    # --- tabs -----------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        allowed = super().check_action(action, parameters)
+        if not allowed:
+            return allowed
+        tab = self._ACTION_TAB.get(action)
+        if tab is not None and tab != self.active_tab:
+            return False
+        return True
+
+    def action_show_tab(self, tab: str) -> None:
+        if tab not in TAB_IDS:
+            return
+        self.active_tab = tab
+        self.query_one(ContentSwitcher).current = tab
+        self._render_chrome()
+        self._focus_tab()
+        self.refresh_bindings()
+        if tab == "timeline" and not self.timeline.loaded and self.incident is not None:
+            self.timeline.reload()
+
+    def action_next_tab(self) -> None:
+        index = TAB_IDS.index(self.active_tab)
+        self.action_show_tab(TAB_IDS[(index + 1) % len(TAB_IDS)])
+
+    def action_prev_tab(self) -> None:
+        index = TAB_IDS.index(self.active_tab)
+        self.action_show_tab(TAB_IDS[(index - 1) % len(TAB_IDS)])
+
+    def _focus_tab(self) -> None:
+        pane = self.query_one(f"#{self.active_tab}")
+        focus = getattr(pane, "focus_main", None)
+        if callable(focus):
+            focus()
+
+    # --- loading --------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the incident (and the org's roles) again and show it in place."""
+        self.run_backend(
+            self._fetch, self._loaded, group="incident-load", on_error=self._load_failed
+        )
+        if self.timeline.loaded or self.active_tab == "timeline":
+            self.timeline.reload()
+
+    async def _fetch(self) -> tuple[m.Incident, int | None, list[m.Role] | None]:
+        backend = self.app.backend  # type: ignore[attr-defined]
+        response = await backend.get_incident(m.GetIncidentRequest(incident_id=self.incident_id))
+        version: int | None = None
+        if backend.capabilities.versions:
+            try:
+                got = await backend.get_incident_version(
+                    m.GetIncidentVersionRequest(incident_id=self.incident_id)
+                )
+                version = got.version
+            except BackendError:
+                version = None
+        try:
+            roles: list[m.Role] | None = (await backend.get_roles(m.GetRolesRequest())).roles
+        except BackendError:
+            roles = None  # a remote may not let us list org roles: use the defaults
+        return response.incident, version, roles
+
+    def _loaded(self, result: tuple[m.Incident, int | None, list[m.Role] | None]) -> None:
+        incident, version, roles = result
+        self.load_error = ""
+        self.version = version
+        if roles is not None:
+            self.org_roles = roles
+        elif not self.org_roles:
+            self.org_roles = [m.Role(name=name) for name in DEFAULT_ROLES]
+        self.show_incident(incident)
+
+    def _load_failed(self, error: BackendError) -> None:
+        if self.incident is None or isinstance(error, NotFound):
+            self.load_error = str(error) or "The incident could not be read."
+            self._render_chrome()
+        self.app.show_error(error)  # type: ignore[attr-defined]
+
+    def show_incident(self, incident: m.Incident) -> None:
+        """Show ``incident`` on every tab (the tabs keep their cursors)."""
+        self.incident = incident
+        self._remember_people(incident)
+        self._render_chrome()
+        self.overview.show_incident(incident)
+        self.tasks.show_incident(incident)
+        self.roles.show_incident(incident)
+        if self.active_tab == "timeline" and not self.timeline.loaded:
+            self.timeline.reload()
+
+    def _remember_people(self, incident: m.Incident) -> None:
+        remember = getattr(self.app, "remember_users", None)
+        if not callable(remember):
+            return
+        people = [incident.created_by_user]
+        people += [a.user for a in incident.incident_membership.assignments]
+        people += [r.user for r in incident.roles]
+        for task in incident.task_list.tasks:
+            people += [u for u in (task.author_user, task.assigned_user) if u is not None]
+        remember(people)
+
+    def changed(self) -> None:
+        """Something on this incident was changed from here: re-read it, tell the app."""
+        self.reload()
+        poke = getattr(self.app, "poke", None)
+        if callable(poke):
+            poke()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def on_backend_changed(self) -> None:
+        """Live refresh: re-read only when this incident's version moved."""
+        backend = self.app.backend  # type: ignore[attr-defined]
+        if self.version is None or not backend.capabilities.versions:
+            self.reload()
+            return
+
+        async def version() -> int:
+            got = await backend.get_incident_version(
+                m.GetIncidentVersionRequest(incident_id=self.incident_id)
+            )
+            return got.version
+
+        def compare(current: int) -> None:
+            if current != self.version:
+                self.reload()
+
+        self.run_backend(version, compare, group="incident-version", on_error=lambda _: None)
+
+    # --- actions (each runs on its own tab) --------------------------------------------
+
+    action_edit_title = _delegate("overview", "edit_title")
+    action_set_severity = _delegate("overview", "set_severity")
+    action_toggle_status = _delegate("overview", "toggle_status")
+    action_toggle_drill = _delegate("overview", "toggle_drill")
+    action_add_label = _delegate("overview", "add_label")
+    action_remove_label = _delegate("overview", "remove_label")
+    action_edit_start = _delegate("overview", "edit_start")
+    action_edit_end = _delegate("overview", "edit_end")
+
+    action_open_item = _delegate("timeline", "open_item")
+    action_add_note = _delegate("timeline", "add_note")
+    action_edit_note = _delegate("timeline", "edit_note")
+    action_edit_note_time = _delegate("timeline", "edit_note_time")
+    action_remove_note = _delegate("timeline", "remove_note")
+    action_toggle_order = _delegate("timeline", "toggle_order")
+    action_filter_kind = _delegate("timeline", "filter_kind")
+    action_filter_tag = _delegate("timeline", "filter_tag")
+
+    action_toggle_task_done = _delegate("tasks", "toggle_done")
+    action_toggle_task_progress = _delegate("tasks", "toggle_progress")
+    action_add_task = _delegate("tasks", "add_task")
+    action_edit_task = _delegate("tasks", "edit_task")
+    action_assign_task = _delegate("tasks", "assign_task")
+    action_clear_task_assignee = _delegate("tasks", "clear_assignee")
+    action_delete_task = _delegate("tasks", "delete_task")
+
+    def action_open_org_roles(self) -> None:
+        self.app.open_org_roles()  # type: ignore[attr-defined]
+
+    action_assign_role = _delegate("roles", "assign_role")
+    action_unassign_role = _delegate("roles", "unassign_role")

@@ -1,0 +1,315 @@
+"""Pieces shared by the incident view's tabs and the org roles screen.
+
+Looks of incident facts (as ``Content``, built from cleaned text, never markup),
+the time-input parser used by the event-time prompts, and ``RecordList``: the
+cursor list every tab uses, which keeps the cursor on the same record when its
+rows are replaced by a refresh.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, ClassVar
+
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from incident_tui import models as m
+from incident_tui.text import clean, one_line
+from incident_tui.ui.presentation import parse_time, severity_look, status_word
+
+# --- facts as Content -------------------------------------------------------------
+
+
+def app_now(app: Any) -> datetime:
+    """The app's notion of now (fixed in snapshot tests), else the clock."""
+    now = getattr(app, "now", None)
+    return now() if callable(now) else datetime.now(UTC)
+
+
+def incident_ref(incident_id: str) -> str:
+    """The short reference people say out loud: ``INC-42`` for numeric ids."""
+    incident_id = clean(incident_id)
+    return f"INC-{incident_id}" if incident_id.isdigit() else incident_id
+
+
+def person(user: m.UserPreview | None, empty: str = "—") -> str:
+    """A person's display name (cleaned): their name, else their id."""
+    if user is None:
+        return empty
+    return one_line(user.name or user.user_id, 40) or empty
+
+
+def severity_content(severity: str) -> Content:
+    """``▲ SEV1 critical`` in the severity's colour: glyph and word carry the meaning."""
+    look = severity_look(severity)
+    return Content.styled(f"{look.glyph} {look.sev} {look.word}", f"bold ${look.style}")
+
+
+def status_content(status: str) -> Content:
+    word = status_word(str(status))
+    style = "bold $status-resolved" if word == "RESOLVED" else "bold $status-active"
+    return Content.styled(word, style)
+
+
+def drill_content(is_drill: bool) -> Content:
+    return Content.styled("[drill]", "bold $accent") if is_drill else Content("")
+
+
+def format_time(value: str) -> str:
+    """An RFC 3339 time as ``2026-11-25 03:04 UTC``; unset shows ``—``."""
+    parsed = parse_time(value)
+    if parsed is None:
+        return "—"
+    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_duration(seconds: float) -> str:
+    """``3h 04m``, ``2d 03h``, ``45s``: exact enough to read aloud on a call."""
+    seconds = max(int(seconds), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h {minutes:02d}m"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def incident_duration(incident: m.Incident, now: datetime) -> str:
+    """How long the incident has lasted: start to end, or start to now while active."""
+    start = parse_time(incident.incident_start) or parse_time(incident.created_time)
+    if start is None:
+        return "—"
+    end = parse_time(incident.incident_end)
+    if end is None and str(incident.status) == "resolved":
+        end = parse_time(incident.closed_time)
+    if end is None:
+        if str(incident.status) == "resolved":
+            return format_duration(incident.duration_seconds)
+        return format_duration((now - start).total_seconds()) + " so far"
+    return format_duration((end - start).total_seconds())
+
+
+def tasks_done(task_list: m.TaskList) -> str:
+    """``3/5 done``, counted from the tasks themselves so it never disagrees with the list."""
+    total = len(task_list.tasks)
+    done = sum(1 for t in task_list.tasks if str(t.status) == "done")
+    if not task_list.tasks and (task_list.done_count or task_list.todo_count):
+        done, total = task_list.done_count, task_list.done_count + task_list.todo_count
+    return f"{done}/{total} done"
+
+
+# --- typed times ----------------------------------------------------------------
+
+_LOCAL_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")
+_UTC_SUFFIX = re.compile(r"\s*(UTC|Z)$", re.IGNORECASE)
+
+TIME_HINT = (
+    "RFC 3339 (2026-11-25T03:04:00Z), 'YYYY-MM-DD HH:MM' in local time, '… UTC' for UTC, or 'now'"
+)
+
+
+def to_rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time_input(text: str, *, local: tzinfo | None = None, now: datetime | None = None) -> str:
+    """What a person typed as a time -> an RFC 3339 UTC string.
+
+    Accepts ``now``, RFC 3339 with ``Z`` or an offset, and ``YYYY-MM-DD HH:MM[:SS]``
+    read as local time (or UTC with a trailing ``UTC``/``Z``). Raises ``ValueError``
+    with a message fit to show inline.
+    """
+    value = text.strip()
+    if not value:
+        raise ValueError("Type a time, e.g. 2026-11-25 03:04 or now.")
+    if value.lower() == "now":
+        return to_rfc3339(now or datetime.now(UTC))
+    parsed = _parse_moment(value, local)
+    if parsed is None:
+        raise ValueError(
+            "Not a time I can read: use 2026-11-25 03:04, 2026-11-25T03:04:00Z or now."
+        )
+    if parsed.year < 1970 or parsed > (now or datetime.now(UTC)) + timedelta(days=366 * 5):
+        raise ValueError("That time is out of range.")
+    return to_rfc3339(parsed)
+
+
+def _parse_moment(value: str, local: tzinfo | None) -> datetime | None:
+    is_utc = bool(_UTC_SUFFIX.search(value))
+    bare = _UTC_SUFFIX.sub("", value)
+    for fmt in _LOCAL_FORMATS:
+        try:
+            parsed = datetime.strptime(bare, fmt)
+        except ValueError:
+            continue
+        if is_utc:
+            return parsed.replace(tzinfo=UTC)
+        # naive: the given zone, else the machine's local zone
+        return parsed.replace(tzinfo=local) if local is not None else parsed.astimezone()
+    try:
+        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=local) if local is not None else parsed.astimezone()
+    return parsed
+
+
+def local_zone_name() -> str:
+    """The local zone as people see it (``CET``, ``UTC+01:00``), for prompt hints."""
+    local = datetime.now().astimezone()
+    return local.tzname() or local.strftime("UTC%z")
+
+
+# --- the cursor list ------------------------------------------------------------------
+
+
+class RecordList(OptionList):
+    """An ``OptionList`` of records (Line API: only visible lines are rendered) with vim
+    keys, whose rows can be replaced without losing the cursor's record."""
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "first", "First", show=False),
+        Binding("G", "last", "Last", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    RecordList {
+        height: 1fr;
+        border: none;
+        padding: 0;
+        background: $surface;
+        &:focus {
+            border: none;
+        }
+    }
+    """
+
+    def __init__(self, *, empty: str = "Nothing here.", id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        self.empty_text = empty
+        self._keys: list[str] = []
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    @property
+    def current_key(self) -> str | None:
+        """The key of the record under the cursor (None when the list is empty)."""
+        index = self.highlighted
+        if index is None or index >= len(self._keys):
+            return None
+        return self._keys[index]
+
+    def set_rows(self, rows: Sequence[tuple[str, Content]], *, keep: bool = True) -> None:
+        """Replace every row; the cursor stays on the same key when it is still there,
+        else on the same position."""
+        old_key = self.current_key if keep else None
+        old_index = self.highlighted if keep else None
+        scroll_y = self.scroll_y
+        self.clear_options()
+        self._keys = [key for key, _ in rows]
+        if not rows:
+            self.add_option(Option(Content.styled(self.empty_text, "italic dim"), disabled=True))
+            return
+        self.add_options([Option(prompt) for _, prompt in rows])
+        target = 0
+        if old_key is not None and old_key in self._keys:
+            target = self._keys.index(old_key)
+        elif old_index is not None:
+            target = min(old_index, len(rows) - 1)
+        self.highlighted = target
+        if keep:
+            self.scroll_to(y=scroll_y, animate=False, immediate=True)
+            self.scroll_to_highlight()
+
+    def add_rows(self, rows: Sequence[tuple[str, Content]]) -> None:
+        """Append rows (the next page) without moving the cursor."""
+        if not rows:
+            return
+        if not self._keys:
+            self.set_rows(rows, keep=False)
+            return
+        self._keys.extend(key for key, _ in rows)
+        self.add_options([Option(prompt) for _, prompt in rows])
+
+    def select_key(self, key: str) -> bool:
+        if key in self._keys:
+            self.highlighted = self._keys.index(key)
+            return True
+        return False
+
+
+# --- the base of the incident tabs ----------------------------------------------------
+
+
+class IncidentPane(Vertical):
+    """One tab of the incident view: reads the screen's incident, calls the backend
+    through the screen's workers, and asks the screen to re-read after a change."""
+
+    @property
+    def incident_screen(self) -> Any:
+        return self.screen
+
+    @property
+    def backend(self) -> Any:
+        return self.app.backend  # type: ignore[attr-defined]
+
+    @property
+    def incident(self) -> m.Incident:
+        incident = self.incident_screen.incident
+        assert incident is not None, "actions run only once the incident is loaded"
+        return incident
+
+    @property
+    def incident_id(self) -> str:
+        return self.incident_screen.incident_id
+
+    def focus_main(self) -> None:
+        """Focus the tab's main widget (its list)."""
+        for widget in self.query(RecordList):
+            widget.focus()
+            return
+        self.focus()
+
+    def show_incident(self, incident: m.Incident) -> None:
+        """Show a freshly read incident (tabs override)."""
+
+    def changed(self) -> None:
+        self.incident_screen.changed()
+
+    def mutate(self, call: Callable[[], Awaitable[Any]], done: str = "") -> None:
+        """Run a change in a worker; on success say ``done`` and re-read the incident."""
+
+        def finished(_: Any) -> None:
+            if done:
+                self.app.notify(done, markup=False, timeout=3)
+            self.changed()
+
+        self.incident_screen.run_backend(call, finished, group="incident-mutate", exclusive=False)
+
+    def after(self, call: Callable[[Any], Awaitable[Any]]) -> Callable[[Any], Awaitable[None]]:
+        """A dialog ``submit`` that runs ``call`` and then re-reads the incident."""
+
+        async def submit(value: Any) -> None:
+            await call(value)
+            self.changed()
+
+        return submit
+
+    def note(self, message: str) -> None:
+        """A short, plain message (e.g. why a key did nothing here)."""
+        self.app.notify(message, markup=False, severity="warning", timeout=4)

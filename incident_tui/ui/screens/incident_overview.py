@@ -1,0 +1,260 @@
+"""The Overview tab: the incident's facts at a glance, and the edits of those facts."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from incident_tui import models as m
+from incident_tui.text import clean, is_printable_label
+from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, TextPrompt
+from incident_tui.ui.presentation import SEVERITIES, parse_time
+from incident_tui.ui.screens.incident_common import (
+    TIME_HINT,
+    IncidentPane,
+    app_now,
+    format_time,
+    incident_duration,
+    incident_ref,
+    local_zone_name,
+    parse_time_input,
+    person,
+    severity_content,
+    status_content,
+    tasks_done,
+    to_rfc3339,
+)
+
+LABEL_WIDTH = 12
+
+
+def role_holders(incident: m.Incident) -> dict[str, list[m.UserPreview]]:
+    """Role name -> the people holding it, from the membership (or the roles list)."""
+    holders: dict[str, list[m.UserPreview]] = {}
+    for assignment in incident.incident_membership.assignments:
+        if assignment.role.name and (assignment.user.user_id or assignment.user.name):
+            holders.setdefault(assignment.role.name, []).append(assignment.user)
+    if not holders:
+        for role in incident.roles:
+            if role.role and (role.user.user_id or role.user.name):
+                holders.setdefault(role.role, []).append(role.user)
+    return holders
+
+
+def label_parser(existing: list[str]) -> object:
+    def parse(text: str) -> str:
+        value = text.strip()
+        if not value:
+            raise ValueError("A label cannot be empty.")
+        if not is_printable_label(value):
+            raise ValueError("Labels cannot contain control or invisible characters.")
+        if len(value) > 100:
+            raise ValueError("Keep labels under 100 characters.")
+        if value in existing:
+            raise ValueError("The incident already has this label.")
+        return value
+
+    return parse
+
+
+class OverviewPane(IncidentPane):
+    """Title, severity, status, drill, times, labels, role holders, tasks and summary."""
+
+    DEFAULT_CSS = """
+    OverviewPane #overview-scroll {
+        height: 1fr;
+        padding: 0 1;
+        background: $surface;
+    }
+    OverviewPane #overview-body {
+        height: auto;
+    }
+    """
+
+    can_focus = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="overview-scroll"):
+            yield Static(Content("Loading…"), id="overview-body")
+
+    def focus_main(self) -> None:
+        self.query_one("#overview-scroll", VerticalScroll).focus()
+
+    def show_incident(self, incident: m.Incident) -> None:
+        self.query_one("#overview-body", Static).update(self.render_facts(incident))
+
+    def render_facts(self, incident: m.Incident) -> Content:
+        now = app_now(self.app)
+
+        def row(name: str, value: Content | str) -> Content:
+            value = value if isinstance(value, Content) else Content(value)
+            return Content.assemble((f"{name:<{LABEL_WIDTH}}", "bold $text-muted"), value)
+
+        labels = [clean(label.label) for label in incident.labels]
+        holders = role_holders(incident)
+        role_names = list(dict.fromkeys(["commander", "investigator", "observer", *holders]))
+        roles = Content("  ").join(
+            Content.assemble(
+                (f"{name}: ", "$text-muted"),
+                ", ".join(person(u) for u in holders.get(name, [])) or "—",
+            )
+            for name in role_names
+        )
+        created = person(incident.created_by_user)
+        lines = [
+            row("Title", Content(clean(incident.title))),
+            row("Severity", severity_content(incident.severity)),
+            row("Status", status_content(str(incident.status))),
+            row(
+                "Drill",
+                Content.styled("yes [drill]", "bold $accent") if incident.is_drill else "no",
+            ),
+            row("Started", format_time(incident.incident_start or incident.created_time)),
+            row("Ended", format_time(incident.incident_end)),
+            row("Duration", incident_duration(incident, now)),
+            row("Labels", ", ".join(labels) if labels else "—"),
+            row("Roles", roles),
+            row("Tasks", tasks_done(incident.task_list)),
+            row("Created", f"{format_time(incident.created_time)} by {created}"),
+            row(
+                "Reference",
+                f"{incident_ref(incident.incident_id)} (id {clean(incident.incident_id)})",
+            ),
+        ]
+        body = Content("\n").join(lines)
+        summary = clean(incident.summary, multiline=True).strip()
+        if summary:
+            body = Content.assemble(
+                body, "\n\n", ("Summary", "bold $text-muted"), "\n", Content(summary)
+            )
+        return body
+
+    # --- actions -------------------------------------------------------------------
+
+    def edit_title(self) -> None:
+        async def update(title: str) -> None:
+            await self.backend.update_title(
+                m.UpdateTitleRequest(incident_id=self.incident_id, title=title)
+            )
+
+        self.app.push_screen(
+            TextPrompt("Edit title", self.incident.title, submit=self.after(update))
+        )
+
+    def set_severity(self) -> None:
+        current = str(self.incident.severity)
+        choices = [
+            Choice(f"{look.glyph} {look.sev} {look.word}", name, current=name == current)
+            for name, look in SEVERITIES.items()
+        ]
+
+        async def update(severity: str) -> None:
+            await self.backend.update_severity(
+                m.UpdateSeverityRequest(incident_id=self.incident_id, severity=severity)
+            )
+
+        self.app.push_screen(ChoicePicker("Set severity", choices, submit=self.after(update)))
+
+    def toggle_status(self) -> None:
+        incident = self.incident
+        resolved = str(incident.status) == "resolved"
+        target = "active" if resolved else "resolved"
+        verb = "Reopen" if resolved else "Resolve"
+
+        async def update(_: bool) -> None:
+            await self.backend.update_status(
+                m.UpdateStatusRequest(incident_id=self.incident_id, status=target)
+            )
+
+        question = Content.assemble(
+            f"{verb} ",
+            (incident_ref(incident.incident_id), "bold"),
+            ": ",
+            Content(clean(incident.title)),
+            "?",
+        )
+        self.app.push_screen(
+            ConfirmDialog(f"{verb} incident", question, yes=verb, submit=self.after(update))
+        )
+
+    def toggle_drill(self) -> None:
+        target = not self.incident.is_drill
+
+        async def update() -> None:
+            await self.backend.update_incident_is_drill(
+                m.UpdateIncidentIsDrillRequest(incident_id=self.incident_id, is_drill=target)
+            )
+
+        self.mutate(update, "Marked as a drill." if target else "No longer a drill.")
+
+    def add_label(self) -> None:
+        existing = [label.label for label in self.incident.labels]
+
+        async def update(label: str) -> None:
+            await self.backend.add_label(
+                m.AddLabelRequest(incident_id=self.incident_id, label=m.IncidentLabel(label=label))
+            )
+
+        self.app.push_screen(
+            TextPrompt(
+                "Add label",
+                placeholder="e.g. database",
+                parse=label_parser(existing),  # type: ignore[arg-type]
+                submit=self.after(update),
+            )
+        )
+
+    def remove_label(self) -> None:
+        labels = [label.label for label in self.incident.labels]
+        if not labels:
+            self.note("The incident has no labels.")
+            return
+
+        async def update(label: str) -> None:
+            await self.backend.remove_label(
+                m.RemoveLabelRequest(incident_id=self.incident_id, label=label)
+            )
+
+        self.app.push_screen(
+            ChoicePicker(
+                "Remove label",
+                [Choice(label, label) for label in labels],
+                submit=self.after(update),
+            )
+        )
+
+    def edit_start(self) -> None:
+        self._edit_time(m.IncidentEventKind.START, "start", self.incident.incident_start)
+
+    def edit_end(self) -> None:
+        self._edit_time(m.IncidentEventKind.END, "end", self.incident.incident_end)
+
+    def _edit_time(self, kind: m.IncidentEventKind, word: str, current: str) -> None:
+        parsed = parse_time(current)
+        initial = to_rfc3339(parsed) if parsed else ""
+
+        def parse(text: str) -> str:
+            return parse_time_input(text, now=app_now(self.app))
+
+        async def update(event_time: str) -> None:
+            await self.backend.update_incident_event_time(
+                m.UpdateIncidentEventTimeRequest(
+                    incident_id=self.incident_id,
+                    event_time=event_time,
+                    activity_item_kind=kind.value,
+                    event_name=kind.value,
+                )
+            )
+
+        self.app.push_screen(
+            TextPrompt(
+                f"Incident {word} time",
+                initial,
+                placeholder="2026-11-25 03:04",
+                hint=f"{TIME_HINT}. Local time here is {local_zone_name()}.",
+                parse=parse,
+                submit=self.after(update),
+            )
+        )
