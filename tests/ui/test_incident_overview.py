@@ -1,0 +1,178 @@
+"""Overview tab: every action, checked against what the SqliteBackend holds afterwards."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, OptionList
+
+from incident_tui.ui.dialogs import ChoicePicker, ConfirmDialog, TextPrompt
+from incident_tui.ui.presentation import parse_time
+
+from .incident_support import (
+    get_incident,
+    incident_view,
+    kinds,
+    press,
+    screen_text,
+    settle,
+    type_text,
+)
+
+
+async def test_overview_shows_the_incident_facts(make_app) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        text = screen_text(pilot)
+        assert "INC-1" in text
+        assert "▲ SEV1 critical" in text
+        assert "ACTIVE" in text
+        assert "Checkout API returning 502s" in text
+        assert "api, payments" in text
+        assert "commander: Alice Example" in text
+        assert "1/2 done" in text
+        # the start is the store's clock; duration is measured against the app's fixed now
+        assert "so far" in text
+
+
+async def test_edit_title_updates_backend_header_and_timeline(make_app, store) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "e")
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press("ctrl+u")
+        await type_text(pilot, "Checkout down for everyone")
+        await press(pilot, "enter")
+        assert app.screen is screen
+        assert "Checkout down for everyone" in screen_text(pilot)
+        incident = await get_incident(store)
+        assert incident.title == "Checkout down for everyone"
+        assert "incidentTitleChanged" in await kinds(store)
+
+
+async def test_set_severity_with_the_picker(make_app, store) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "v")
+        assert isinstance(app.screen, ChoicePicker)
+        options = app.screen.query_one(OptionList)
+        assert options.highlighted == 0  # the current severity, critical, is first
+        await press(pilot, "down", "enter")
+        assert "◆ SEV2 major" in screen_text(pilot)
+        assert (await get_incident(store)).severity == "major"
+        assert "incidentSeverityChanged" in await kinds(store)
+
+
+async def test_resolve_is_confirmed_then_reopen(make_app, store) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "R")
+        assert isinstance(app.screen, ConfirmDialog)
+        await press(pilot, "y")
+        assert "RESOLVED" in screen_text(pilot)
+        assert str((await get_incident(store)).status) == "resolved"
+        assert "incidentStatusChanged" in await kinds(store)
+
+        await press(pilot, "R", "y")
+        assert str((await get_incident(store)).status) == "active"
+
+
+async def test_resolve_cancelled_changes_nothing(make_app, store) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "R", "n")
+        assert app.screen is screen
+        assert str((await get_incident(store)).status) == "active"
+        assert "incidentStatusChanged" not in await kinds(store)
+
+
+async def test_toggle_drill(make_app, store) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "D")
+        assert (await get_incident(store)).is_drill is True
+        assert "[drill]" in screen_text(pilot).splitlines()[0]
+        await press(pilot, "D")
+        assert (await get_incident(store)).is_drill is False
+        assert "[drill]" not in screen_text(pilot).splitlines()[0]
+
+
+async def test_add_label(make_app, store) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "l")
+        await type_text(pilot, "db-primary")
+        await press(pilot, "enter")
+        assert "db-primary" in screen_text(pilot)
+        labels = [label.label for label in (await get_incident(store)).labels]
+        assert "db-primary" in labels
+        assert "labelAdded" in await kinds(store)
+
+
+async def test_add_label_refuses_duplicate_inline(make_app, store) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "l")
+        await type_text(pilot, "api")
+        await press(pilot, "enter")
+        prompt = app.screen
+        assert isinstance(prompt, TextPrompt)
+        assert "already has" in prompt.error_text
+        assert prompt.text == "api"
+        labels = [label.label for label in (await get_incident(store)).labels]
+        assert labels.count("api") == 1
+
+
+async def test_remove_label_from_picker_of_current_labels(make_app, store) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "L")
+        picker = app.screen
+        assert isinstance(picker, ChoicePicker)
+        assert [c.value for c in picker.choices] == ["api", "payments"]
+        await press(pilot, "down", "enter")
+        labels = [label.label for label in (await get_incident(store)).labels]
+        assert labels == ["api"]
+        assert "labelRemoved" in await kinds(store)
+
+
+async def test_edit_start_time_accepts_utc_and_converts_to_rfc3339(make_app, store) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "t")
+        prompt = app.screen
+        assert isinstance(prompt, TextPrompt)
+        prompt.query_one(Input).value = ""
+        await type_text(pilot, "2026-11-24 21:15 UTC")
+        await press(pilot, "enter")
+        assert app.screen is screen
+        assert "2026-11-24 21:15 UTC" in screen_text(pilot)
+        start = parse_time((await get_incident(store)).incident_start)
+        assert start is not None and start.isoformat() == "2026-11-24T21:15:00+00:00"
+
+
+async def test_edit_end_time_validates_inline_and_keeps_text(make_app, store) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "T")
+        prompt = app.screen
+        assert isinstance(prompt, TextPrompt)
+        await type_text(pilot, "soon")
+        await press(pilot, "enter")
+        assert app.screen is prompt
+        assert "Not a time" in prompt.error_text
+        prompt.query_one(Input).value = ""
+        await type_text(pilot, "2026-11-25T03:00:00Z")
+        await press(pilot, "enter")
+        assert app.screen is screen
+        end = parse_time((await get_incident(store)).incident_end)
+        assert end is not None and end.isoformat() == "2026-11-25T03:00:00+00:00"
+
+
+async def test_end_before_start_refused_by_backend_keeps_dialog_open(make_app, store) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "T")
+        prompt = app.screen
+        await type_text(pilot, "2000-01-01 00:00 UTC")
+        await press(pilot, "enter")
+        assert app.screen is prompt
+        assert "before it started" in prompt.error_text
+        assert prompt.text == "2000-01-01 00:00 UTC"
+        assert (await get_incident(store)).incident_end == ""
+
+
+async def test_escape_cancels_an_edit(make_app, store) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "e")
+        await type_text(pilot, " more")
+        await press(pilot, "escape")
+        assert app.screen is screen
+        await settle(pilot)
+        assert (await get_incident(store)).title == "Checkout API returning 502s"
