@@ -35,10 +35,12 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 import tomli_w
@@ -114,6 +116,9 @@ class ContextConfig:
 
     def db_path(self) -> Path:
         return Path(self.path).expanduser() if self.path else default_db_path()
+
+    def ca_bundle_path(self) -> str:
+        return str(Path(self.ca_bundle).expanduser()) if self.ca_bundle else ""
 
 
 @dataclass
@@ -197,13 +202,58 @@ def load_config(path: Path | None = None) -> Config:
     for name, body in contexts.items():
         if not isinstance(body, dict):
             raise ConfigError(f"{path}: contexts.{name} must be a table")
+        if "name" in body:
+            raise ConfigError(f"contexts.{name}: unknown setting 'name' (the table name is it)")
         ctx = _dataclass_from(ContextConfig, {"name": name, **body}, f"contexts.{name}")
-        if ctx.backend not in ("sqlite", "grafana"):
-            raise ConfigError(f"contexts.{name}.backend must be 'sqlite' or 'grafana'")
-        if ctx.backend == "grafana" and not ctx.url:
-            raise ConfigError(f"contexts.{name}: a grafana context needs a url")
+        _check_context(ctx)
         cfg.contexts[name] = ctx
+    if cfg.current_context and cfg.current_context not in cfg.context_names():
+        known = ", ".join(cfg.context_names())
+        raise ConfigError(
+            f"{path}: current_context {cfg.current_context!r} is not a context (known: {known})"
+        )
     return cfg
+
+
+_CONTEXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
+_PLUGIN_ID = re.compile(r"[a-z0-9][a-z0-9\-]{0,99}")
+TOKEN_SOURCES = ("token_env", "token_file", "token_command")
+_REMOTE_ONLY = ("url", *TOKEN_SOURCES, "proxy", "ca_bundle")
+
+
+def _check_context(ctx: ContextConfig) -> None:
+    """Refuse a context that cannot work, naming the setting at fault."""
+    where = f"contexts.{ctx.name}"
+    if not _CONTEXT_NAME.fullmatch(ctx.name):
+        raise ConfigError(f"{where}: a context name is letters, digits, '-', '_' or '.'")
+    if ctx.backend not in ("sqlite", "grafana"):
+        raise ConfigError(f"{where}.backend must be 'sqlite' or 'grafana'")
+    if ctx.backend == "sqlite":
+        stray = [key for key in _REMOTE_ONLY if getattr(ctx, key)]
+        if stray:
+            raise ConfigError(
+                f"{where}: {stray[0]} is for grafana contexts; this one is sqlite"
+                ' (set backend = "grafana" or remove it)'
+            )
+        return
+    if ctx.path:
+        raise ConfigError(f"{where}: path is for sqlite contexts; a grafana context has a url")
+    if not ctx.url:
+        raise ConfigError(f"{where}: a grafana context needs a url")
+    parts = urlsplit(ctx.url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where}.url must look like https://mystack.grafana.net")
+    if parts.username or parts.password:
+        raise ConfigError(f"{where}.url must not hold credentials; use a token source")
+    sources = [key for key in TOKEN_SOURCES if getattr(ctx, key).strip()]
+    if len(sources) > 1:
+        raise ConfigError(f"{where}: set only one of {', '.join(TOKEN_SOURCES)}")
+    if not _PLUGIN_ID.fullmatch(ctx.plugin):
+        raise ConfigError(
+            f"{where}.plugin must be a plugin id such as {' or '.join(KNOWN_PLUGINS)}"
+        )
+    if ctx.proxy and urlsplit(ctx.proxy).scheme not in ("http", "https"):
+        raise ConfigError(f"{where}.proxy must be an http:// or https:// url")
 
 
 def save_setting(key: str, value: Any, path: Path | None = None) -> None:

@@ -47,7 +47,7 @@ def open_backend(
             token_source_for(ctx),
             plugin=ctx.plugin,
             proxy=ctx.proxy or None,
-            ca_bundle=ctx.ca_bundle or None,
+            ca_bundle=ctx.ca_bundle_path() or None,
             readonly=readonly,
             name=ctx.name,
         )
