@@ -1,0 +1,319 @@
+"""The local store's file: versions, modes, WAL, locks, damage, sharing, threads."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import stat
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from incident_tui import models as m
+from incident_tui.backends.base import PermissionDenied, Unavailable
+from incident_tui.backends.sqlite import SqliteBackend, StoreError
+from incident_tui.backends.sqlite.schema import SCHEMA_VERSION
+from incident_tui.backends.sqlite.store import THREAD_NAME
+
+ALICE = m.UserPreview(user_id="alice", name="Alice")
+BOB = m.UserPreview(user_id="bob", name="Bob")
+
+
+async def _declare(backend: SqliteBackend, title: str = "Disk full on db-1") -> m.Incident:
+    return (await backend.create_incident(m.CreateIncidentRequest(title=title))).incident
+
+
+def _snapshot(path: Path) -> tuple[bytes, int]:
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+async def test_newer_store_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE incidents (seq INTEGER PRIMARY KEY, hologram TEXT)")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.commit()
+    conn.close()
+    before = _snapshot(path)
+    time.sleep(0.01)  # so a rewrite would show in the mtime
+
+    with pytest.raises(StoreError) as err:
+        await SqliteBackend.open(path, ALICE)
+    assert "newer incident-tui" in str(err.value)
+    assert _snapshot(path) == before
+    assert not Path(f"{path}-wal").exists()
+    assert not Path(f"{path}-journal").exists()
+
+
+async def test_a_lazy_backend_reports_the_refusal_on_first_call(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    backend = SqliteBackend(path, ALICE)  # constructing never blocks nor raises
+    with pytest.raises(StoreError, match="newer"):
+        await backend.get_roles()
+    await backend.close()
+
+
+async def test_not_a_database_gives_a_clear_message_and_keeps_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n" * 200)
+    before = _snapshot(path)
+    with pytest.raises(StoreError) as err:
+        await SqliteBackend.open(path, ALICE)
+    message = str(err.value)
+    assert "not an incident-tui store" in message
+    assert "sqlite3" not in message.lower().replace("sqlite database", "")
+    assert _snapshot(path) == before
+
+
+async def test_someone_elses_sqlite_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.commit()
+    conn.close()
+    before = _snapshot(path)
+    with pytest.raises(StoreError, match="not an incident-tui store"):
+        await SqliteBackend.open(path, ALICE)
+    assert _snapshot(path) == before
+
+
+async def test_a_directory_is_not_a_store(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="directory"):
+        await SqliteBackend.open(tmp_path, ALICE)
+
+
+async def test_new_store_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "fresh" / "nested" / "incidents.db"
+    backend = await SqliteBackend.open(path, ALICE)
+    await _declare(backend)
+    try:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        wal = Path(f"{path}-wal")
+        assert wal.exists()
+        assert stat.S_IMODE(wal.stat().st_mode) & 0o077 == 0
+    finally:
+        await backend.close()
+
+
+async def test_an_existing_directory_chosen_by_the_user_is_left_alone(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o755)
+    backend = await SqliteBackend.open(shared / "x.db", ALICE)
+    await backend.close()
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o755
+    assert stat.S_IMODE((shared / "x.db").stat().st_mode) == 0o600
+
+
+async def test_store_uses_wal_busy_timeout_and_current_version(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    backend = await SqliteBackend.open(path, ALICE, busy_timeout_ms=1234)
+    try:
+        settings = await backend._store.run(
+            lambda conn: (
+                conn.execute("PRAGMA journal_mode").fetchone()[0],
+                conn.execute("PRAGMA busy_timeout").fetchone()[0],
+                conn.execute("PRAGMA user_version").fetchone()[0],
+            )
+        )
+    finally:
+        await backend.close()
+    assert settings == ("wal", 1234, SCHEMA_VERSION)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # persistent
+    conn.close()
+
+
+async def test_migrates_an_empty_version_zero_database(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 0")
+    conn.execute("VACUUM")  # a real, empty SQLite file with user_version 0
+    conn.close()
+    assert path.stat().st_size > 0
+    backend = await SqliteBackend.open(path, ALICE)
+    try:
+        roles = (await backend.get_roles()).roles
+        assert [(r.role_id, r.name) for r in roles] == [
+            (1, "commander"),
+            (2, "investigator"),
+            (3, "observer"),
+        ]
+        assert roles[0].important and roles[0].mandatory
+        incident = await _declare(backend)
+        assert incident.incident_id == "1"
+    finally:
+        await backend.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
+async def test_reopening_keeps_data_and_does_not_migrate_twice(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    backend = await SqliteBackend.open(path, ALICE)
+    await _declare(backend, "first")
+    await backend.close()
+    backend = await SqliteBackend.open(path, ALICE)
+    try:
+        page = await backend.query_incidents(m.QueryIncidentsRequest())
+        assert [i.title for i in page.incidents] == ["first"]
+        assert len((await backend.get_roles()).roles) == 3
+    finally:
+        await backend.close()
+
+
+async def test_locked_store_gives_unavailable_within_the_busy_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    backend = await SqliteBackend.open(path, ALICE, busy_timeout_ms=300)
+    await _declare(backend)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(Unavailable) as err:
+            await _declare(backend, "blocked")
+        elapsed = time.monotonic() - started
+        assert "busy" in str(err.value)
+        assert "sqlite" not in str(err.value).lower()
+        assert 0.25 <= elapsed < 3.0
+        # Reads still work while another program writes (WAL).
+        page = await backend.query_incidents(m.QueryIncidentsRequest())
+        assert len(page.incidents) == 1
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert (await _declare(backend, "after")).incident_id == "2"
+    await backend.close()
+
+
+async def test_waiting_for_a_lock_never_blocks_the_event_loop(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    backend = await SqliteBackend.open(path, ALICE, busy_timeout_ms=600)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    try:
+        with pytest.raises(Unavailable):
+            await _declare(backend)
+    finally:
+        task.cancel()
+        holder.execute("ROLLBACK")
+        holder.close()
+        await backend.close()
+    assert ticks >= 20  # the loop kept running while the store waited ~0.6 s
+
+
+async def test_every_statement_runs_on_the_store_thread(tmp_path: Path) -> None:
+    backend = await SqliteBackend.open(tmp_path / "s.db", ALICE)
+    threads: set[str] = set()
+    await backend._store.run(
+        lambda conn: conn.set_trace_callback(
+            lambda _sql: threads.add(threading.current_thread().name)
+        )
+    )
+    incident = await _declare(backend)
+    iid = incident.incident_id
+    await backend.add_activity(m.AddActivityRequest(incident_id=iid, body="looking"))
+    await backend.query_incidents(m.QueryIncidentsRequest())
+    await backend.get_incident(m.GetIncidentRequest(incident_id=iid))
+    await backend.query_activity(m.QueryActivityRequest(query=m.ActivityQuery(incident_id=iid)))
+    await backend.get_homescreen_version()
+    await backend.close()
+    assert threads
+    assert all(name.startswith(THREAD_NAME) for name in threads), threads
+    assert threading.current_thread().name not in threads
+
+
+async def test_two_backends_on_one_file_see_each_others_writes(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    a = await SqliteBackend.open(path, ALICE)
+    b = await SqliteBackend.open(path, BOB)
+    try:
+        home_before = (await b.get_homescreen_version()).version
+        incident = await _declare(a, "seen by both")
+        assert (await b.get_homescreen_version()).version > home_before
+        got = (
+            await b.get_incident(m.GetIncidentRequest(incident_id=incident.incident_id))
+        ).incident
+        assert got.title == "seen by both"
+        assert got.created_by_user.name == "Alice"
+
+        version_req = m.GetIncidentVersionRequest(incident_id=incident.incident_id)
+        version = (await a.get_incident_version(version_req)).version
+        await b.add_activity(m.AddActivityRequest(incident_id=incident.incident_id, body="on it"))
+        assert (await a.get_incident_version(version_req)).version > version
+        items = (
+            await a.query_activity(
+                m.QueryActivityRequest(query=m.ActivityQuery(incident_id=incident.incident_id))
+            )
+        ).activity_items
+        assert [(i.activity_kind, i.user.name) for i in items] == [
+            ("incidentCreated", "Alice"),
+            ("userNote", "Bob"),
+        ]
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_readonly_store_refuses_every_change(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    writer = await SqliteBackend.open(path, ALICE)
+    incident = await _declare(writer)
+    await writer.close()
+
+    reader = await SqliteBackend.open(path, ALICE, readonly=True)
+    try:
+        assert reader.capabilities.read_only
+        iid = incident.incident_id
+        with pytest.raises(PermissionDenied):
+            await _declare(reader)
+        with pytest.raises(PermissionDenied):
+            await reader.add_activity(m.AddActivityRequest(incident_id=iid, body="x"))
+        with pytest.raises(PermissionDenied):
+            await reader.create_role(m.CreateRoleRequest(role=m.Role(name="scribe")))
+        with pytest.raises(PermissionDenied):
+            await reader.with_user(BOB).update_status(
+                m.UpdateStatusRequest(incident_id=iid, status="resolved")
+            )
+        got = await reader.get_incident(m.GetIncidentRequest(incident_id=iid))
+        assert got.incident.status == "active"
+    finally:
+        await reader.close()
+
+
+async def test_closed_backend_says_so(tmp_path: Path) -> None:
+    backend = await SqliteBackend.open(tmp_path / "s.db", ALICE)
+    await backend.close()
+    await backend.close()  # twice is fine
+    with pytest.raises(Unavailable, match="closed"):
+        await backend.get_roles()
+
+
+async def test_a_view_shares_the_store_and_closing_it_keeps_the_store_open(tmp_path: Path) -> None:
+    backend = await SqliteBackend.open(tmp_path / "s.db", ALICE)
+    bob = backend.with_user(BOB)
+    incident = await _declare(bob, "Bob's incident")
+    await bob.close()
+    got = await backend.get_incident(m.GetIncidentRequest(incident_id=incident.incident_id))
+    assert got.incident.created_by_user == m.UserPreview(user_id="bob", name="Bob")
+    assert {u.user_id for u in await backend.list_users()} == {"bob"}
+    await backend.close()

@@ -1,0 +1,256 @@
+"""Keyset paging, order fields, the search document, the bulk path and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from incident_tui import models as m
+from incident_tui.backends.base import InvalidArgument
+from incident_tui.backends.sqlite import BulkIncident, BulkItem, BulkTask, SqliteBackend
+from incident_tui.backends.sqlite.queries import encode_cursor
+from incident_tui.backends.sqlite.timeutil import fmt
+
+ALICE = m.UserPreview(user_id="alice", name="Alice")
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteBackend]:
+    backend = await SqliteBackend.open(tmp_path / "s.db", ALICE)
+    yield backend
+    await backend.close()
+
+
+async def _declare(backend: SqliteBackend, title: str, **fields) -> m.Incident:
+    return (await backend.create_incident(m.CreateIncidentRequest(title=title, **fields))).incident
+
+
+async def _page(backend: SqliteBackend, cursor: m.Cursor | None = None, **query):
+    return await backend.query_incidents(
+        m.QueryIncidentsRequest(query=m.IncidentsQuery(**query), cursor=cursor or m.Cursor())
+    )
+
+
+async def _search(backend: SqliteBackend, text: str) -> list[str]:
+    page = await _page(backend, query_string=text, limit=500)
+    return [i.title for i in page.incidents]
+
+
+async def test_pages_neither_skip_nor_repeat_when_incidents_arrive_between_them(store):
+    for n in range(7):
+        await _declare(store, f"old {n}")
+    seen: list[str] = []
+    page = await _page(store, limit=3)
+    seen += [i.title for i in page.incidents]
+    for n in range(4):  # newer than everything already sent
+        await _declare(store, f"new {n}")
+    while page.cursor.has_more:
+        page = await _page(store, page.cursor, limit=3)
+        seen += [i.title for i in page.incidents]
+    assert seen == [f"old {n}" for n in reversed(range(7))]
+
+
+async def test_ascending_pages_pick_up_incidents_declared_meanwhile_at_the_end(store):
+    for n in range(4):
+        await _declare(store, f"old {n}")
+    page = await _page(store, limit=3, order_direction="ASC")
+    seen = [i.title for i in page.incidents]
+    await _declare(store, "late")
+    while page.cursor.has_more:
+        page = await _page(store, page.cursor, limit=3, order_direction="ASC")
+        seen += [i.title for i in page.incidents]
+    assert seen == ["old 0", "old 1", "old 2", "old 3", "late"]
+
+
+async def test_last_page_with_items_says_no_more(store):
+    for n in range(4):
+        await _declare(store, f"i{n}")
+    first = await _page(store, limit=2)
+    assert first.cursor.has_more
+    second = await _page(store, first.cursor, limit=2)
+    assert len(second.incidents) == 2
+    assert not second.cursor.has_more
+    assert second.cursor.next_value == ""
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["garbage!", "e30", encode_cursor(["createdTime", "ASC", "x", 1]), encode_cursor([1, 2])],
+)
+async def test_a_foreign_or_damaged_cursor_is_refused(store, value):
+    await _declare(store, "one")
+    with pytest.raises(InvalidArgument, match="cursor"):
+        await _page(store, m.Cursor(next_value=value, has_more=True))
+
+
+async def test_a_cursor_from_another_order_is_refused(store):
+    for n in range(3):
+        await _declare(store, f"i{n}")
+    page = await _page(store, limit=1, order_field="title")
+    with pytest.raises(InvalidArgument):
+        await _page(store, page.cursor, limit=1, order_field="modifiedTime")
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_every_order_field_pages_through_everything_once(store, direction):
+    titles = ["delta", "Alpha", "charlie", "bravo", "echo", "alpha"]
+    severities = ["critical", "minor", "pending", "major", "minor", "critical"]
+    for title, severity in zip(titles, severities, strict=True):
+        await _declare(store, title, severity=severity)
+    await store.update_title(m.UpdateTitleRequest(incident_id="2", title="Alpha!"))
+    for field in [
+        "",
+        "createdTime",
+        "modifiedTime",
+        "incidentStart",
+        "title",
+        "status",
+        "severity",
+    ]:
+        got: list[m.Incident] = []
+        page = await _page(store, limit=2, order_field=field, order_direction=direction)
+        got += page.incidents
+        while page.cursor.has_more:
+            page = await _page(
+                store, page.cursor, limit=2, order_field=field, order_direction=direction
+            )
+            got += page.incidents
+        assert sorted(i.incident_id for i in got) == ["1", "2", "3", "4", "5", "6"], field
+        if field == "title":
+            keys = [i.title.lower() for i in got]
+            assert keys == sorted(keys, reverse=direction == "DESC")
+        if field == "severity":
+            rank = {"critical": 4, "major": 3, "minor": 2, "pending": 1}
+            keys = [rank[i.severity] for i in got]
+            assert keys == sorted(keys, reverse=direction == "DESC")
+        if field == "modifiedTime":
+            assert (got[0].incident_id == "2") == (direction == "DESC")
+
+
+async def test_unknown_order_field_is_refused(store):
+    with pytest.raises(InvalidArgument, match="orderField"):
+        await _page(store, order_field="colour")
+
+
+async def test_search_document_follows_titles_notes_and_tasks(store):
+    incident = await _declare(store, "Checkout latency")
+    iid = incident.incident_id
+    await _declare(store, "Unrelated")
+    assert await _search(store, "checkout") == ["Checkout latency"]
+
+    note = await store.add_activity(m.AddActivityRequest(incident_id=iid, body="replication lag"))
+    assert await _search(store, "replication") == ["Checkout latency"]
+    item_id = note.activity_item.activity_item_id
+    await store.update_activity_body(
+        m.UpdateActivityBodyRequest(incident_id=iid, activity_item_id=item_id, body="vacuum stall")
+    )
+    assert await _search(store, "replication") == []
+    assert await _search(store, "vacuum") == ["Checkout latency"]
+    await store.remove_activity(m.RemoveActivityRequest(incident_id=iid, activity_item_id=item_id))
+    assert await _search(store, "vacuum") == []
+
+    await store.update_title(m.UpdateTitleRequest(incident_id=iid, title="Payments latency"))
+    assert await _search(store, "checkout") == []
+    assert await _search(store, "payments") == ["Payments latency"]
+
+    task = await store.add_task(m.AddTaskRequest(incident_id=iid, text="rotate credentials"))
+    assert await _search(store, "credentials") == ["Payments latency"]
+    await store.delete_task(m.DeleteTaskRequest(incident_id=iid, task_id=task.task.task_id))
+    assert await _search(store, "credentials") == []
+
+
+async def test_removed_note_is_gone_from_the_timeline_and_the_search(store):
+    incident = await _declare(store, "x")
+    iid = incident.incident_id
+    note = await store.add_activity(m.AddActivityRequest(incident_id=iid, body="secret-ish words"))
+    removed = await store.remove_activity(
+        m.RemoveActivityRequest(
+            incident_id=iid, activity_item_id=note.activity_item.activity_item_id
+        )
+    )
+    assert removed.activity_item.body == "secret-ish words"
+    items = await store.query_activity(
+        m.QueryActivityRequest(query=m.ActivityQuery(incident_id=iid))
+    )
+    assert [i.activity_kind for i in items.activity_items] == ["incidentCreated"]
+    assert await _search(store, "secret") == []
+
+
+async def test_bulk_insert_is_queryable_and_searchable(store):
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [
+        BulkIncident(
+            title=f"bulk {n}",
+            created_at=fmt(base + timedelta(minutes=n)),
+            created_by="loader",
+            severity="major" if n % 2 else "minor",
+            status="resolved" if n < 5 else "active",
+            closed_at=fmt(base + timedelta(minutes=n, seconds=30)) if n < 5 else "",
+            labels=["db", "db", "api"] if n % 3 == 0 else ["api"],
+            items=[
+                BulkItem(
+                    "incidentCreated",
+                    "declared the incident",
+                    "loader",
+                    fmt(base + timedelta(minutes=n)),
+                ),
+                BulkItem(
+                    "userNote",
+                    f"note about zebra{n}",
+                    "dora",
+                    fmt(base + timedelta(minutes=n, seconds=5)),
+                    immutable=False,
+                ),
+            ],
+            tasks=[BulkTask("check it", "loader", status="done")],
+            assignments=[("commander", "dora")],
+        )
+        for n in range(12)
+    ]
+    count = await store.bulk_insert(rows, users=[m.UserPreview(user_id="dora", name="Dora")])
+    assert count == 12
+    page = await _page(store, limit=5)
+    assert [i.title for i in page.incidents] == [f"bulk {n}" for n in (11, 10, 9, 8, 7)]
+    first = page.incidents[0]
+    assert first.roles[0].user.name == "Dora"
+    assert first.task_list.done_count == 1
+    assert await _search(store, "zebra4") == ["bulk 4"]
+    labelled = await _page(store, limit=50, incident_labels=["db"])
+    assert sorted(i.title for i in labelled.incidents) == sorted(f"bulk {n}" for n in (0, 3, 6, 9))
+    resolved = (await store.get_incident(m.GetIncidentRequest(incident_id="2"))).incident
+    assert resolved.status == "resolved" and resolved.duration_seconds == 30
+    # The store keeps numbering after a bulk load.
+    assert (await _declare(store, "after")).incident_id == "13"
+
+
+async def test_a_view_with_its_own_clock_writes_at_that_time(store):
+    at = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
+    past = store.with_user(m.UserPreview(user_id="eve", name="Eve"), clock=lambda: at)
+    incident = await _declare(past, "back then")
+    assert incident.created_time == "2026-03-04T05:06:07.000000Z"
+    assert incident.created_by_user.name == "Eve"
+    items = await store.query_activity(
+        m.QueryActivityRequest(query=m.ActivityQuery(incident_id=incident.incident_id))
+    )
+    assert items.activity_items[0].event_time == "2026-03-04T05:06:07.000000Z"
+
+
+async def test_duration_runs_until_now_then_stops_at_the_end(tmp_path: Path):
+    now = [datetime(2026, 5, 1, 10, 0, tzinfo=UTC)]
+    backend = await SqliteBackend.open(tmp_path / "s.db", ALICE, clock=lambda: now[0])
+    try:
+        incident = await _declare(backend, "clocked")
+        iid = incident.incident_id
+        now[0] += timedelta(minutes=90)
+        got = (await backend.get_incident(m.GetIncidentRequest(incident_id=iid))).incident
+        assert got.duration_seconds == 5400
+        await backend.update_status(m.UpdateStatusRequest(incident_id=iid, status="resolved"))
+        now[0] += timedelta(hours=5)
+        got = (await backend.get_incident(m.GetIncidentRequest(incident_id=iid))).incident
+        assert got.duration_seconds == 5400
+        assert got.closed_time == got.incident_end == "2026-05-01T11:30:00.000000Z"
+    finally:
+        await backend.close()
