@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from textual.app import App, SystemCommand
-from textual.screen import Screen
+from textual.app import App
+from textual.command import Provider
 
 from incident_tui import models as m
 from incident_tui.backends.base import Backend, BackendError, Unavailable
@@ -46,8 +46,25 @@ GLOBAL_COMMANDS: tuple[Command, ...] = (
 )
 
 
+def _console_commands() -> type[Provider]:
+    from incident_tui.ui.palette import ConsoleCommands
+
+    return ConsoleCommands
+
+
+def _incident_finder() -> type[Provider]:
+    from incident_tui.ui.palette import IncidentFinder
+
+    return IncidentFinder
+
+
 class IncidentApp(App[int]):
     """The incident console."""
+
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
+        _console_commands,
+        _incident_finder,
+    }
 
     CSS_PATH = "app.tcss"
     TITLE = "incident-tui"
@@ -186,14 +203,6 @@ class IncidentApp(App[int]):
         handler = getattr(self.screen, "action_refresh", None)
         if callable(handler):
             handler()
-
-    def action_command_palette(self) -> None:
-        from incident_tui.ui.palette import open_palette
-
-        open_palette(self)
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from ()
 
     # --- messages ------------------------------------------------------------
     def show_error(self, error: BaseException | str) -> None:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
@@ -33,20 +34,62 @@ BACK = Command(
     key="escape,q",
     action="back",
     description="Back",
-    help="Go back to the previous screen (q works where esc is slow)",
+    help="Go back (q too: esc is slow over some links)",
     group="Navigation",
     palette=False,
 )
 
 
-def screen_commands(screen: Screen | type[Screen]) -> list[Command]:
-    """Every command a screen class declares, its bases' first, without duplicates."""
+def screen_commands(screen: DOMNode | type[DOMNode]) -> list[Command]:
+    """Every command a class (screen, widget, app) declares, its bases' first, no duplicates."""
     cls = screen if isinstance(screen, type) else type(screen)
     seen: dict[str, Command] = {}
     for klass in reversed(cls.__mro__):
         for command in klass.__dict__.get("COMMANDS_LIST", ()):
             seen[command.id] = command
     return list(seen.values())
+
+
+def command_keys(app: Any, command: Command) -> str:
+    """The keys a person presses for ``command`` now (their ``[keymap]`` wins)."""
+    keymap = getattr(getattr(app, "config", None), "keymap", {}) or {}
+    if command.id in keymap:
+        return Command(command.id, keymap[command.id], "", "", "", "").key_display
+    return command.key_display
+
+
+def active_commands(app: Any, screen: Screen) -> list[tuple[DOMNode, Command]]:
+    """Commands that work on ``screen`` now, each with the node that runs its action.
+
+    Gathers the screen's commands, those of widgets around the focused one (e.g. the
+    active tab's pane), then the app's globals; drops what ``check_action`` refuses
+    (read-only hides mutating commands) and later duplicates of an id.
+    """
+    found: list[tuple[DOMNode, Command]] = []
+    seen: set[str] = set()
+    nodes: list[DOMNode] = []
+    focused = screen.focused
+    while focused is not None and focused is not screen:
+        nodes.append(focused)
+        focused = focused.parent  # type: ignore[assignment]
+    nodes.append(screen)
+    nodes.append(app)
+    readonly = bool(getattr(app, "readonly", False))
+    for node in nodes:
+        for command in screen_commands(type(node)):  # type: ignore[arg-type]
+            if command.id in seen:
+                continue
+            if command.mutates and readonly:
+                continue
+            try:
+                allowed = node.check_action(command.action.split(".")[-1], ())
+            except Exception:
+                allowed = True
+            if allowed is False:
+                continue
+            seen.add(command.id)
+            found.append((node, command))
+    return found
 
 
 class BusyIndicator(Static):

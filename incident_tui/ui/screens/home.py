@@ -1,17 +1,364 @@
-"""The home screen: the incident list (provisional; the Line API list lands next)."""
+"""The home screen: every incident, one per line, with filter, quick toggles and sort.
+
+The header shows the context (and READ-ONLY), and the active incidents by
+severity. Those counts come from one QueryIncidents call for active, non-drill
+incidents with the largest page (500): active incidents are few at any one time,
+so one cheap request answers exactly, and "500+" says when it could not.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Footer, Static
+import re
+from typing import ClassVar
 
-from incident_tui.ui.screens.base import ConsoleScreen
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Input, Static
+
+from incident_tui import models as m
+from incident_tui.backends.base import InvalidArgument
+from incident_tui.text import clean
+from incident_tui.ui.commands import Command, bindings
+from incident_tui.ui.presentation import SEVERITIES
+from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
+from incident_tui.ui.widgets.incident_list import (
+    SORT_FIELDS,
+    IncidentList,
+    IncidentRow,
+    column_header,
+)
+
+COUNT_LIMIT = 500
+DRILL_MODES = ("shown", "hidden", "only")
+
+HOME_COMMANDS: tuple[Command, ...] = (
+    Command("list.down", "j,down", "cursor_down", "Down", "Move the cursor down", "Navigation", show=False, palette=False),
+    Command("list.up", "k,up", "cursor_up", "Up", "Move the cursor up", "Navigation", show=False, palette=False),
+    Command("list.first", "g,home", "first", "First", "Go to the first incident", "Navigation", show=False, palette=False),
+    Command("list.last", "G,end", "last", "Last", "Go to the last loaded incident (more load as you go)", "Navigation", show=False, palette=False),
+    Command("list.page_down", "pagedown,ctrl+f", "page_down", "Page down", "Next page", "Navigation", show=False, palette=False),
+    Command("list.page_up", "pageup,ctrl+b", "page_up", "Page up", "Previous page", "Navigation", show=False, palette=False),
+    Command("list.open", "enter", "open", "Open", "Open the incident under the cursor", "Incidents"),
+    Command("list.declare", "n", "declare", "Declare", "Declare a new incident", "Incidents", mutates=True),
+    Command("list.filter", "slash", "filter", "Filter", "Filter with the incident query syntax (status:active label:db ...)", "Filter and sort"),
+    Command("list.active_only", "a", "toggle_active", "Active only", "Show only active incidents / all", "Filter and sort"),
+    Command("list.drills", "d", "cycle_drills", "Drills", "Drills: shown, hidden, only", "Filter and sort"),
+    Command("list.sort", "s", "cycle_sort", "Sort", "Sort by: declared, updated, severity, title, status", "Filter and sort"),
+    Command("list.sort_direction", "S", "flip_sort", "Flip sort", "Reverse the sort direction", "Filter and sort", show=False),
+    Command("list.org_roles", "O", "org_roles", "Org roles", "Manage the organisation's roles", "Incidents", show=False),
+)
+
+
+class ContextBar(Horizontal):
+    """Top line: context, READ-ONLY badge, active counts by severity, list size, spinner."""
+
+    DEFAULT_CSS = """
+    ContextBar { height: 1; background: $header-background; }
+    ContextBar > #context-text { width: 1fr; height: 1; }
+    """
 
 
 class HomeScreen(ConsoleScreen):
+    """The incident list."""
+
+    COMMANDS_LIST: ClassVar[tuple[Command, ...]] = HOME_COMMANDS
+    BINDINGS = bindings(HOME_COMMANDS)
+    AUTO_FOCUS = "IncidentList"
+    HELP_TITLE = "incident list"
+    FILTER_HELP = True
+
+    DEFAULT_CSS = """
+    HomeScreen #columns { height: 1; color: $text-muted; text-style: bold; background: $surface; }
+    HomeScreen #filter-bar { height: auto; display: none; }
+    HomeScreen.-filtering #filter-bar { display: block; }
+    HomeScreen #filter-input { height: 1; border: none; padding: 0 1; background: $surface; }
+    HomeScreen #filter-input:focus { border: none; background: $boost; }
+    HomeScreen #filter-error { height: auto; max-height: 3; color: $error; padding: 0 1; display: none; }
+    HomeScreen #filter-error.-shown { display: block; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter_text = ""
+        self.active_only = False
+        self.drills = "shown"
+        self.sort_index = 0
+        self.descending = True
+        self._counts: dict[str, int] = {}
+        self._counts_more = False
+        self._counts_known = False
+
+    # --- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(f" {self.console_app.context_name}", classes="context-bar", markup=False)
+        with ContextBar():
+            yield Static(id="context-text", markup=False)
+            yield BusyIndicator()
+        yield Static(id="columns", markup=False)
+        yield IncidentList(now=self.console_app.now, id="incidents")
+        with Vertical(id="filter-bar"):
+            yield Input(placeholder="filter: status:active severity:critical label:db words…", id="filter-input")
+            yield Static(id="filter-error", markup=False)
         yield Footer()
 
+    @property
+    def incident_list(self) -> IncidentList:
+        return self.query_one(IncidentList)
+
+    def on_mount(self) -> None:
+        self._render_bar()
+        self._render_columns()
+        self.reload()
+
+    def on_resize(self) -> None:
+        self._render_columns()
+        self._render_bar()
+
+    # --- queries -------------------------------------------------------------
+    @property
+    def sort_field(self) -> str:
+        return SORT_FIELDS[self.sort_index][0]
+
+    def _toggle_terms(self) -> str:
+        terms = []
+        if self.active_only:
+            terms.append("status:active")
+        if self.drills == "hidden":
+            terms.append("isdrill:false")
+        elif self.drills == "only":
+            terms.append("isdrill:true")
+        return " ".join(terms)
+
+    def build_query(self) -> m.IncidentsQuery:
+        """The IncidentsQuery for the current filter, toggles and sort.
+
+        A non-empty queryString replaces the other filter fields (Grafana's rule),
+        so the toggles are written in the query syntax too, before the person's text
+        so its last word still matches as a prefix while typing.
+        """
+        toggles = self._toggle_terms()
+        text = self.filter_text if self.filter_text.strip() else ""
+        return m.IncidentsQuery(
+            order_field=self.sort_field,
+            order_direction="DESC" if self.descending else "ASC",
+            query_string=f"{toggles} {text}" if toggles and text else toggles or text,
+        )
+
+    def _filter_message(self, message: str) -> str:
+        """A backend's "col N: ..." counted in the person's text, not in our prefix."""
+        toggles = self._toggle_terms()
+        match = re.match(r"col (\d+):", message)
+        if toggles and match and int(match.group(1)) > len(toggles) + 1:
+            column = int(match.group(1)) - len(toggles) - 1
+            return f"col {column}:{message[match.end():]}"
+        return message
+
+    def _fetcher(self, query: m.IncidentsQuery):
+        app = self.console_app
+
+        async def fetch(cursor: m.Cursor, limit: int) -> tuple[list[IncidentRow], m.Cursor]:
+            request = m.QueryIncidentsRequest(query=query.model_copy(update={"limit": limit}), cursor=cursor)
+            response = await app.backend.query_incidents(request)
+            people = []
+            for incident in response.incidents:
+                people.append(incident.created_by_user)
+                people.extend(role.user for role in incident.roles)
+            app.remember_users(people)
+            return [IncidentRow.from_incident(i) for i in response.incidents], response.cursor
+
+        return fetch
+
+    def reload(self, *, keep_cursor: bool = True) -> None:
+        """Query again with the current settings; the cursor stays on its incident if it can."""
+        row = self.incident_list.highlighted if keep_cursor else None
+        self.incident_list.load(self._fetcher(self.build_query()), keep_id=row.incident_id if row else None)
+        self._load_counts()
+        self._render_bar()
+        self._render_columns()
+
+    def _load_counts(self) -> None:
+        app = self.console_app
+
+        async def call() -> m.QueryIncidentsResponse:
+            query = m.IncidentsQuery(limit=COUNT_LIMIT, query_string="status:active isdrill:false")
+            return await app.backend.query_incidents(m.QueryIncidentsRequest(query=query))
+
+        def done(response: m.QueryIncidentsResponse) -> None:
+            counts: dict[str, int] = {}
+            for incident in response.incidents:
+                key = incident.severity if incident.severity in SEVERITIES else "pending"
+                counts[key] = counts.get(key, 0) + 1
+            self._counts = counts
+            self._counts_more = response.cursor.has_more
+            self._counts_known = True
+            self._render_bar()
+
+        self.run_backend(call, done, group="home-counts")
+
+    # --- header ----------------------------------------------------------------
+    def _render_bar(self) -> None:
+        app = self.console_app
+        bar = Text(no_wrap=True, overflow="ellipsis")
+        bar.append(f" {clean(app.context_name)} ", style="bold")
+        if app.readonly:
+            bar.append(" READ-ONLY ", style="bold reverse")
+            bar.append(" ")
+        width = self.size.width or 80
+        if self._counts_known:
+            bar.append("│ active ")
+            for severity in ("critical", "major", "minor", "pending"):
+                look = SEVERITIES[severity]
+                count = self._counts.get(severity, 0)
+                label = f"{look.glyph}{count}" if width < 100 else f"{look.glyph} {count} {look.word}"
+                color = app.theme_variables.get(look.style, "")
+                bar.append(label, style=f"bold {color}" if count and color else "")
+                bar.append(" ")
+            if self._counts_more:
+                bar.append(f"({COUNT_LIMIT}+) ")
+        lst = self.incident_list
+        if lst.ready:
+            noun = "incident" if lst.count == 1 and not lst.has_more else "incidents"
+            bar.append(f"│ {lst.count}{'+' if lst.has_more else ''} {noun} ")
+        flags = []
+        if self.active_only:
+            flags.append("active only")
+        if self.drills != "shown":
+            flags.append(f"drills {self.drills}")
+        if self.filter_text.strip():
+            flags.append("filtered")
+        if flags:
+            bar.append("│ " + ", ".join(flags), style="italic")
+        self.query_one("#context-text", Static).update(bar)
+
+    def _render_columns(self) -> None:
+        header = column_header(self.incident_list.columns, self.sort_field, self.descending)
+        self.query_one("#columns", Static).update(Text(header, no_wrap=True, overflow="crop"))
+
+    # --- list events -----------------------------------------------------------
+    @on(IncidentList.Loaded)
+    def _on_loaded(self) -> None:
+        self._show_filter_error("")
+        self._render_bar()
+
+    @on(IncidentList.LoadFailed)
+    def _on_load_failed(self, event: IncidentList.LoadFailed) -> None:
+        if isinstance(event.error, InvalidArgument) and self.filter_text.strip():
+            self._show_filter_error(self._filter_message(event.error.message))
+            self.add_class("-filtering")
+        else:
+            self.console_app.show_error(event.error)
+
+    @on(IncidentList.Selected)
+    def _on_selected(self, event: IncidentList.Selected) -> None:
+        self.console_app.open_incident(event.row.incident_id)
+
+    # --- filter ------------------------------------------------------------------
+    def _show_filter_error(self, message: str) -> None:
+        error = self.query_one("#filter-error", Static)
+        error.update(Text(clean(message, multiline=True)))
+        error.set_class(bool(message), "-shown")
+
+    @on(Input.Changed, "#filter-input")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if event.value == self.filter_text:
+            return
+        self.filter_text = event.value
+        self.reload()
+
+    @on(Input.Submitted, "#filter-input")
+    def _filter_submitted(self) -> None:
+        self.incident_list.focus()
+        if not self.filter_text.strip():
+            self.remove_class("-filtering")
+
+    def action_filter(self) -> None:
+        self.add_class("-filtering")
+        self.query_one("#filter-input", Input).focus()
+
+    def set_filter(self, text: str) -> None:
+        """Apply a filter as if typed (used by the command line and tests)."""
+        self.query_one("#filter-input", Input).value = text
+        self.add_class("-filtering")
+        if text != self.filter_text:
+            self.filter_text = text
+            self.reload()
+
+    # --- actions -----------------------------------------------------------------
     def action_back(self) -> None:
-        self.notify("ctrl+q or :q quits", markup=False)
+        filter_input = self.query_one("#filter-input", Input)
+        if filter_input.has_focus:
+            self.incident_list.focus()
+            if not self.filter_text.strip():
+                self.remove_class("-filtering")
+            return
+        if self.filter_text:
+            filter_input.value = ""
+            self.filter_text = ""
+            self._show_filter_error("")
+            self.remove_class("-filtering")
+            self.reload()
+            return
+        self.notify("ctrl+q or :q quits", markup=False, timeout=3)
+
+    def action_cursor_down(self) -> None:
+        self.incident_list.action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.incident_list.action_cursor_up()
+
+    def action_first(self) -> None:
+        self.incident_list.action_first()
+
+    def action_last(self) -> None:
+        self.incident_list.action_last()
+
+    def action_page_down(self) -> None:
+        self.incident_list.action_page_down()
+
+    def action_page_up(self) -> None:
+        self.incident_list.action_page_up()
+
+    def action_open(self) -> None:
+        self.incident_list.action_select()
+
+    def action_toggle_active(self) -> None:
+        self.active_only = not self.active_only
+        self.reload()
+
+    def action_cycle_drills(self) -> None:
+        self.drills = DRILL_MODES[(DRILL_MODES.index(self.drills) + 1) % len(DRILL_MODES)]
+        self.reload()
+
+    def action_cycle_sort(self) -> None:
+        self.sort_index = (self.sort_index + 1) % len(SORT_FIELDS)
+        self.descending = SORT_FIELDS[self.sort_index][0] in ("createdTime", "modifiedTime", "severity")
+        self.reload()
+        self.notify(f"sorted by {SORT_FIELDS[self.sort_index][1]}", markup=False, timeout=2)
+
+    def action_flip_sort(self) -> None:
+        self.descending = not self.descending
+        self.reload()
+
+    def action_org_roles(self) -> None:
+        self.console_app.open_org_roles()
+
+    def action_declare(self) -> None:
+        if self.refuse_if_readonly():
+            return
+        from incident_tui.ui.screens.declare import DeclareDialog
+
+        def opened(incident_id: str | None) -> None:
+            if incident_id:
+                self.reload()
+                self.console_app.open_incident(incident_id)
+
+        self.app.push_screen(DeclareDialog(), opened)
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def on_backend_changed(self) -> None:
+        self.incident_list.refresh_rows()
+        self._load_counts()
+

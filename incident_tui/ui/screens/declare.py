@@ -1,0 +1,224 @@
+"""The declare dialog: title, severity, labels, drill, retrospective; the incident opens at once.
+
+Checked inline before anything is sent; when the backend refuses, its message is
+shown in the dialog and everything typed stays, to be fixed and sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
+
+from incident_tui import models as m
+from incident_tui.backends.base import BackendError
+from incident_tui.text import clean, is_printable_label
+from incident_tui.ui.dialogs import Dialog
+from incident_tui.ui.presentation import SEVERITIES
+
+log = logging.getLogger(__name__)
+
+MAX_TITLE = 250
+MAX_LABEL = 100
+MAX_LABELS = 20
+SEVERITY_CHOICES = ("critical", "major", "minor", "pending")
+
+
+def parse_labels(text: str) -> list[str]:
+    """Comma separated labels, trimmed and deduplicated; ValueError names a bad one."""
+    labels: list[str] = []
+    for raw in text.split(","):
+        label = raw.strip()
+        if not label:
+            continue
+        if len(label) > MAX_LABEL:
+            raise ValueError(f"label {clean(label[:20])!r}… is longer than {MAX_LABEL} characters")
+        if not is_printable_label(label):
+            raise ValueError(f"label {clean(label)!r} holds control or invisible characters")
+        if label not in labels:
+            labels.append(label)
+    if len(labels) > MAX_LABELS:
+        raise ValueError(f"at most {MAX_LABELS} labels")
+    return labels
+
+
+def check_title(text: str) -> str:
+    title = text.strip()
+    if not title:
+        raise ValueError("A title is required: what is broken, for whom?")
+    if len(title) > MAX_TITLE:
+        raise ValueError(f"The title is {len(title)} characters; keep it under {MAX_TITLE}.")
+    return title
+
+
+class MarkedCheckbox(Checkbox):
+    """A checkbox whose state shows as a glyph too, not only as colour (NO_COLOR)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802
+        return "X" if self.value else " "
+
+
+class MarkedRadioButton(RadioButton):
+    """A radio button whose state shows as a glyph too, not only as colour (NO_COLOR)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802
+        return "●" if self.value else " "
+
+
+class DeclareDialog(Dialog[str]):
+    """Returns the new incident's id (or None when cancelled)."""
+
+    DEFAULT_CSS = """
+    DeclareDialog > #dialog-box { width: 76; }
+    DeclareDialog #title, DeclareDialog #labels { border: none; height: 1; padding: 0 1; background: $surface; }
+    DeclareDialog #title:focus, DeclareDialog #labels:focus { border: none; background: $boost; }
+    DeclareDialog .field-label { color: $text-muted; height: 1; margin-top: 1; }
+    DeclareDialog .field-error { color: $text-error; height: auto; display: none; }
+    DeclareDialog .field-error.visible { display: block; }
+    DeclareDialog RadioSet { layout: horizontal; width: 100%; height: auto; border: none; padding: 0; background: $panel; }
+    DeclareDialog RadioSet > RadioButton { width: auto; margin-right: 1; }
+    DeclareDialog #flags { height: auto; margin-top: 1; }
+    DeclareDialog Checkbox { border: none; padding: 0; margin-right: 2; background: $panel; }
+    DeclareDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    DeclareDialog Button { margin-left: 1; min-width: 10; }
+    """
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("ctrl+s", "declare", "Declare", id="declare.submit", priority=True),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__("Declare an incident")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box"):
+            yield from self.compose_title()
+            yield Label("Title", classes="field-label")
+            yield Input(placeholder="e.g. Checkout API returning 502s", id="title")
+            yield Static(Content(""), id="title-error", classes="field-error")
+            yield Label("Severity", classes="field-label")
+            with RadioSet(id="severity"):
+                for severity in SEVERITY_CHOICES:
+                    look = SEVERITIES[severity]
+                    yield MarkedRadioButton(
+                        Content(f"{look.glyph} {look.word}"),
+                        value=severity == "pending",
+                        id=f"sev-{severity}",
+                    )
+            yield Label("Labels (comma separated)", classes="field-label")
+            yield Input(placeholder="e.g. payments, api", id="labels")
+            yield Static(Content(""), id="labels-error", classes="field-error")
+            with Horizontal(id="flags"):
+                yield MarkedCheckbox("Drill", id="drill")
+                yield MarkedCheckbox("Retrospective (already resolved)", id="retro")
+            yield from self.compose_status()
+            with Horizontal(id="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Declare (ctrl+s)", variant="error", id="declare")
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Input).focus()
+
+    # --- values ---------------------------------------------------------------
+    @property
+    def severity(self) -> str:
+        pressed = self.query_one(RadioSet).pressed_button
+        return pressed.id.removeprefix("sev-") if pressed and pressed.id else "pending"
+
+    def _field_error(self, field: str, message: str) -> None:
+        error = self.query_one(f"#{field}-error", Static)
+        error.update(Content(clean(message)))
+        error.set_class(bool(message), "visible")
+
+    def build_request(self) -> m.CreateIncidentRequest | None:
+        """The request, or None after showing inline why it cannot be sent."""
+        ok = True
+        try:
+            title = check_title(self.query_one("#title", Input).value)
+            self._field_error("title", "")
+        except ValueError as exc:
+            self._field_error("title", str(exc))
+            ok = False
+        try:
+            labels = parse_labels(self.query_one("#labels", Input).value)
+            self._field_error("labels", "")
+        except ValueError as exc:
+            self._field_error("labels", str(exc))
+            ok = False
+        if not ok:
+            return None
+        return m.CreateIncidentRequest(
+            title=title,
+            severity=self.severity,
+            labels=[m.IncidentLabel(label=label) for label in labels],
+            is_drill=self.query_one("#drill", Checkbox).value,
+            status="resolved" if self.query_one("#retro", Checkbox).value else "",
+        )
+
+    # --- inline checks while typing ---------------------------------------------
+    @on(Input.Changed, "#title")
+    def _title_changed(self, event: Input.Changed) -> None:
+        if len(event.value.strip()) > MAX_TITLE:
+            self._field_error("title", f"{len(event.value.strip())}/{MAX_TITLE} characters: too long")
+        else:
+            self._field_error("title", "")
+
+    @on(Input.Changed, "#labels")
+    def _labels_changed(self, event: Input.Changed) -> None:
+        try:
+            parse_labels(event.value)
+            self._field_error("labels", "")
+        except ValueError as exc:
+            self._field_error("labels", str(exc))
+
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    @on(Button.Pressed, "#declare")
+    def _declare_pressed(self) -> None:
+        self.action_declare()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    # --- sending ------------------------------------------------------------------
+    def action_declare(self) -> None:
+        if self.busy:
+            return
+        if getattr(self.app, "readonly", False):
+            self.show_error("Read-only: declaring is disabled here.")
+            return
+        request = self.build_request()
+        if request is None:
+            return
+        self.clear_error()
+        self._set_busy(True)
+        self._send(request)
+
+    @work(exclusive=True, group="declare", exit_on_error=False)
+    async def _send(self, request: m.CreateIncidentRequest) -> None:
+        try:
+            response = await self.app.backend.create_incident(request)  # type: ignore[attr-defined]
+        except BackendError as exc:
+            self._set_busy(False)
+            self.show_error(str(exc) or "The backend refused this incident.")
+            return
+        except Exception as exc:  # keep what was typed, whatever happened
+            log.exception("declare failed")
+            self._set_busy(False)
+            self.show_error(f"Unexpected error: {type(exc).__name__}")
+            return
+        self._set_busy(False)
+        self.dismiss(response.incident.incident_id)

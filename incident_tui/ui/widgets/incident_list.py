@@ -1,0 +1,664 @@
+"""The incident list: a Line API widget that renders only the visible rows.
+
+Rows come from the backend a page at a time through QueryIncidents cursors
+(keyset paging), so 100 000 incidents cost what 100 do: the widget asks for the
+next page when the viewport nears the end of what is loaded, keeps a bounded
+cache of pages (evicted pages are fetched again from their start cursor), and
+never loads everything. The total is unknown until the last page arrives, so
+the virtual height grows as pages come in ("N+ incidents").
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from incident_tui import models as m
+from incident_tui.backends.base import BackendError
+from incident_tui.text import clean
+from incident_tui.ui.presentation import incident_clock, severity_look, status_word
+
+PAGE_SIZE = 100
+MAX_CACHED_PAGES = 40  # 4 000 rows in memory at most, whatever the store holds
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRow:
+    """The facts one list row shows, small enough to keep thousands in memory."""
+
+    incident_id: str
+    severity: str
+    status: str
+    is_drill: bool
+    title: str
+    labels: tuple[str, ...]
+    commander: str
+    incident_start: str
+    incident_end: str
+    created_time: str
+    duration_seconds: int
+    tasks_done: int
+    tasks_total: int
+
+    @classmethod
+    def from_incident(cls, incident: m.Incident) -> IncidentRow:
+        commander = ""
+        for role in incident.roles:
+            if role.role == "commander" and (role.user.name or role.user.user_id):
+                commander = role.user.name or role.user.user_id
+                break
+        else:
+            for assignment in incident.incident_membership.assignments:
+                if assignment.role.name == "commander":
+                    commander = assignment.user.name or assignment.user.user_id
+                    break
+        tasks = incident.task_list
+        total = len(tasks.tasks) or tasks.todo_count + tasks.done_count
+        return cls(
+            incident_id=incident.incident_id,
+            severity=incident.severity,
+            status=str(incident.status),
+            is_drill=incident.is_drill,
+            title=incident.title,
+            labels=tuple(label.label for label in incident.labels),
+            commander=commander,
+            incident_start=incident.incident_start,
+            incident_end=incident.incident_end,
+            created_time=incident.created_time,
+            duration_seconds=incident.duration_seconds,
+            tasks_done=tasks.done_count,
+            tasks_total=total,
+        )
+
+
+#: Fetches one page: (start cursor, limit) -> (rows, the cursor after them).
+PageFetcher = Callable[[m.Cursor, int], Awaitable[tuple[list[IncidentRow], m.Cursor]]]
+
+
+class PageCache:
+    """Rows of one keyset-paged query, by page index, with a bounded LRU of page bodies.
+
+    Every page but the last holds exactly ``page_size`` rows, so row ``i`` lives in
+    page ``i // page_size``. ``starts[k]`` is the cursor that fetches page ``k``; it
+    is kept after the page body is evicted, so a page can always be fetched again.
+    """
+
+    def __init__(self, page_size: int = PAGE_SIZE, max_pages: int = MAX_CACHED_PAGES) -> None:
+        self.page_size = page_size
+        self.max_pages = max_pages
+        self.starts: list[m.Cursor] = [m.Cursor()]
+        self.sizes: list[int] = []
+        self.pages: OrderedDict[int, list[IncidentRow]] = OrderedDict()
+        self.has_more = True  # pages beyond len(sizes) may exist
+        self.complete = False  # the first fetch has answered
+
+    @property
+    def loaded_count(self) -> int:
+        """Rows whose position is known (fetched at least once)."""
+        if not self.sizes:
+            return 0
+        return (len(self.sizes) - 1) * self.page_size + self.sizes[-1]
+
+    def row(self, index: int) -> IncidentRow | None:
+        page, offset = divmod(index, self.page_size)
+        rows = self.pages.get(page)
+        if rows is None or offset >= len(rows):
+            return None
+        self.pages.move_to_end(page)
+        return rows[offset]
+
+    def index_of(self, incident_id: str) -> int | None:
+        for page, rows in self.pages.items():
+            for offset, row in enumerate(rows):
+                if row.incident_id == incident_id:
+                    return page * self.page_size + offset
+        return None
+
+    def pages_needed(self, first: int, last: int) -> list[int]:
+        """Pages to fetch so rows ``first..last`` can be shown (known-but-evicted or next)."""
+        wanted: list[int] = []
+        first_page = max(first, 0) // self.page_size
+        last_page = max(last, 0) // self.page_size
+        for page in range(first_page, last_page + 1):
+            if page < len(self.sizes):
+                if page not in self.pages:
+                    wanted.append(page)
+            elif page == len(self.sizes) and self.has_more:
+                wanted.append(page)
+                break
+            else:
+                break
+        return wanted
+
+    def put(self, page: int, rows: list[IncidentRow], after: m.Cursor) -> bool:
+        """Store a fetched page. Returns True when the known length changed."""
+        if page > len(self.sizes):
+            return False  # a stale answer for a page no longer reachable
+        before = self.loaded_count
+        self.complete = True
+        if page < len(self.sizes):
+            same_shape = len(rows) == self.sizes[page] and (
+                page + 1 >= len(self.starts)
+                or self.starts[page + 1].next_value == after.next_value
+            )
+            if not same_shape:
+                self._truncate_after(page)
+                self.sizes[page] = len(rows)
+                self._set_tail(page, rows, after)
+        else:
+            self.sizes.append(len(rows))
+            self._set_tail(page, rows, after)
+        self.pages[page] = rows
+        self.pages.move_to_end(page)
+        while len(self.pages) > self.max_pages:
+            self.pages.popitem(last=False)
+        return self.loaded_count != before
+
+    def _set_tail(self, page: int, rows: list[IncidentRow], after: m.Cursor) -> None:
+        more = after.has_more and len(rows) >= self.page_size
+        self.has_more = more
+        del self.starts[page + 1 :]
+        if more:
+            self.starts.append(after)
+
+    def _truncate_after(self, page: int) -> None:
+        del self.sizes[page + 1 :]
+        del self.starts[page + 1 :]
+        for key in [k for k in self.pages if k > page]:
+            del self.pages[key]
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Column widths for one terminal width; 0 hides a column."""
+
+    ref: int
+    severity: int
+    long_severity: bool
+    status: int
+    drill: int
+    title: int
+    labels: int
+    commander: int
+    clock: int
+    tasks: int
+
+    @classmethod
+    def for_width(cls, width: int) -> Columns:
+        ref, status, clock, tasks = 6, 8, 6, 5
+        if width >= 140:
+            sev, long_sev, drill, labels, commander = 15, True, 7, 24, 16
+        elif width >= 110:
+            sev, long_sev, drill, labels, commander = 7, False, 7, 18, 14
+        elif width >= 96:
+            sev, long_sev, drill, labels, commander = 7, False, 1, 14, 10
+        elif width >= 70:
+            sev, long_sev, drill, labels, commander = 7, False, 1, 0, 10
+        else:
+            sev, long_sev, drill, labels, commander = 7, False, 1, 0, 0
+            clock, tasks = 6, 0
+        fixed = 1 + ref + 1 + sev + 1 + status + 1 + drill + 1 + clock + 1
+        fixed += (labels + 1 if labels else 0) + (commander + 1 if commander else 0)
+        fixed += tasks + 1 if tasks else 0
+        title = max(width - fixed, 8)
+        return cls(ref, sev, long_sev, status, drill, title, labels, commander, clock, tasks)
+
+
+def _fit(text: str, width: int) -> str:
+    """Exactly ``width`` cells: cut with an ellipsis or padded."""
+    if width <= 0:
+        return ""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
+
+
+def _right(text: str, width: int) -> str:
+    text = _fit(text, width) if cell_len(text) > width else text
+    return " " * (width - cell_len(text)) + text
+
+
+SORT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("createdTime", "declared"),
+    ("modifiedTime", "updated"),
+    ("severity", "severity"),
+    ("title", "title"),
+    ("status", "status"),
+)
+
+
+def column_header(columns: Columns, sort_field: str, descending: bool) -> str:
+    """The header line over the list, with an arrow on the sorted column."""
+    arrow = "▼" if descending else "▲"
+
+    def name(label: str, field: str, width: int, right: bool = False) -> str:
+        text = f"{label}{arrow}" if field == sort_field else label
+        return _right(text, width) if right else _fit(text, width)
+
+    parts = [" ", name("REF", "", columns.ref), " ", name("SEV", "severity", columns.severity), " ",
+             name("STATUS", "status", columns.status), " ", _fit("D" if columns.drill == 1 else "DRILL", columns.drill),
+             " ", name("TITLE", "title", columns.title)]
+    if columns.labels:
+        parts += [" ", _fit("LABELS", columns.labels)]
+    if columns.commander:
+        parts += [" ", _fit("COMMANDER", columns.commander)]
+    clock_label = "AGE" if sort_field not in ("createdTime", "modifiedTime") else (
+        f"AGE{arrow}" if sort_field == "createdTime" else f"UPD{arrow}")
+    parts += [" ", _right(clock_label, columns.clock)]
+    if columns.tasks:
+        parts += [" ", _right("TASKS", columns.tasks)]
+    return "".join(parts)
+
+
+class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
+    """Incidents one per line; only visible lines are rendered, pages load on demand.
+
+    Keys are bound by the screen (from the command registry); this widget offers
+    the actions (``cursor_down`` ...) and posts ``Highlighted``/``Selected``.
+    """
+
+    DEFAULT_CSS = """
+    IncidentList {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        background: $background;
+    }
+    IncidentList > .incident-list--cursor {
+        background: $block-cursor-blurred-background;
+        color: $block-cursor-blurred-foreground;
+        text-style: bold;
+    }
+    IncidentList:focus > .incident-list--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    IncidentList > .incident-list--ref { color: $text-muted; }
+    IncidentList > .incident-list--sev-critical { color: $sev-critical; text-style: bold; }
+    IncidentList > .incident-list--sev-major { color: $sev-major; text-style: bold; }
+    IncidentList > .incident-list--sev-minor { color: $sev-minor; }
+    IncidentList > .incident-list--sev-pending { color: $sev-pending; }
+    IncidentList > .incident-list--active { color: $status-active; text-style: bold; }
+    IncidentList > .incident-list--resolved { color: $status-resolved; }
+    IncidentList > .incident-list--drill { color: $accent; }
+    IncidentList > .incident-list--muted { color: $text-muted; }
+    IncidentList > .incident-list--placeholder { color: $text-muted; text-style: italic; }
+    """
+
+    COMPONENT_CLASSES = {
+        "incident-list--cursor",
+        "incident-list--ref",
+        "incident-list--sev-critical",
+        "incident-list--sev-major",
+        "incident-list--sev-minor",
+        "incident-list--sev-pending",
+        "incident-list--active",
+        "incident-list--resolved",
+        "incident-list--drill",
+        "incident-list--muted",
+        "incident-list--placeholder",
+    }
+
+    cursor: reactive[int] = reactive(0, init=False, always_update=False)
+
+    class Highlighted(Message):
+        def __init__(self, row: IncidentRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Selected(Message):
+        def __init__(self, row: IncidentRow) -> None:
+            super().__init__()
+            self.row = row
+
+    class Loaded(Message):
+        """A page arrived (the header updates its "N+ incidents")."""
+
+    class LoadFailed(Message):
+        def __init__(self, error: BackendError, first_page: bool) -> None:
+            super().__init__()
+            self.error = error
+            self.first_page = first_page
+
+    def __init__(
+        self,
+        *,
+        now: Callable[[], datetime],
+        page_size: int = PAGE_SIZE,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._now = now
+        self.page_size = page_size
+        self.cache = PageCache(page_size)
+        self._fetcher: PageFetcher | None = None
+        self._generation = 0
+        self._inflight: set[int] = set()
+        self._strips: OrderedDict[tuple[int, int, bool], Strip] = OrderedDict()
+        self._styles: dict[str, Style] | None = None
+        self._columns: Columns | None = None
+        self._columns_width = 0
+        self._now_value: datetime | None = None
+        self.empty_message = "No incidents match."
+
+    # --- public face --------------------------------------------------------
+    @property
+    def count(self) -> int:
+        return self.cache.loaded_count
+
+    @property
+    def has_more(self) -> bool:
+        return self.cache.has_more
+
+    @property
+    def ready(self) -> bool:
+        return self.cache.complete
+
+    @property
+    def highlighted(self) -> IncidentRow | None:
+        return self.cache.row(self.cursor) if self.count else None
+
+    @property
+    def columns(self) -> Columns:
+        width = self.scrollable_content_region.width or self.size.width or 80
+        if self._columns is None or self._columns_width != width:
+            self._columns = Columns.for_width(width)
+            self._columns_width = width
+        return self._columns
+
+    def load(self, fetcher: PageFetcher, *, keep_id: str | None = None) -> None:
+        """Show a new query's rows (a filter, a sort, a refresh) once its first pages arrive.
+
+        The old rows stay on screen until then, so typing a filter never flashes an
+        empty list; ``keep_id`` keeps the cursor on that incident if it is still there.
+        """
+        self._generation += 1
+        generation = self._generation
+        self._fetcher = fetcher
+        want_rows = max(self.cursor, self.scroll_offset.y + self.size.height) + 1
+        self.run_worker(
+            self._reload(fetcher, generation, keep_id, want_rows),
+            group="incident-list-reload",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def refresh_rows(self) -> None:
+        """Re-read the visible rows in place (live refresh), keeping the cursor's incident."""
+        if self._fetcher is None:
+            return
+        row = self.highlighted
+        self.load(self._fetcher, keep_id=row.incident_id if row else None)
+
+    def select_incident(self, incident_id: str) -> bool:
+        index = self.cache.index_of(incident_id)
+        if index is None:
+            return False
+        self.cursor = index
+        return True
+
+    # --- loading --------------------------------------------------------------
+    async def _reload(
+        self, fetcher: PageFetcher, generation: int, keep_id: str | None, want_rows: int
+    ) -> None:
+        cache = PageCache(self.page_size)
+        # Fetch from the top down to the rows in view (bounded), so indexes stay exact.
+        max_pages = 10
+        page = 0
+        try:
+            while True:
+                rows, after = await fetcher(cache.starts[page], self.page_size)
+                if generation != self._generation:
+                    return
+                cache.put(page, rows, after)
+                page += 1
+                if (
+                    not cache.has_more
+                    or cache.loaded_count >= want_rows
+                    or page >= max_pages
+                ):
+                    break
+        except BackendError as exc:
+            if generation == self._generation:
+                self.post_message(self.LoadFailed(exc, first_page=True))
+            return
+        self._install(cache, keep_id)
+
+    def _install(self, cache: PageCache, keep_id: str | None) -> None:
+        old_cursor, old_top = self.cursor, self.scroll_offset.y
+        self.cache = cache
+        self._inflight.clear()
+        self._strips.clear()
+        self._now_value = None
+        target = None
+        if keep_id is not None:
+            target = cache.index_of(keep_id)
+        if target is None:
+            target = min(old_cursor, max(cache.loaded_count - 1, 0)) if keep_id else 0
+        self._update_virtual_size()
+        self.set_reactive(IncidentList.cursor, target)
+        # Keep the cursor's incident at the same height on screen.
+        offset_on_screen = old_cursor - old_top if keep_id is not None else 0
+        self.scroll_to(y=max(target - offset_on_screen, 0), animate=False, immediate=True)
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.Loaded())
+        self.post_message(self.Highlighted(self.highlighted))
+
+    def _update_virtual_size(self) -> None:
+        rows = self.cache.loaded_count + (1 if self.cache.has_more or not self.cache.loaded_count else 0)
+        self.virtual_size = Size(self.scrollable_content_region.width, rows)
+
+    def _ensure_loaded(self) -> None:
+        if self._fetcher is None or not self.cache.complete:
+            return
+        top = self.scroll_offset.y
+        last = max(top + self.size.height, self.cursor) + self.page_size // 4
+        for page in self.cache.pages_needed(min(top, self.cursor), last):
+            if page in self._inflight:
+                continue
+            self._inflight.add(page)
+            self.run_worker(
+                self._fetch_page(self._fetcher, self._generation, page),
+                group=f"incident-list-page-{page}",
+                exit_on_error=False,
+            )
+
+    async def _fetch_page(self, fetcher: PageFetcher, generation: int, page: int) -> None:
+        try:
+            start = self.cache.starts[page]
+            rows, after = await fetcher(start, self.page_size)
+        except BackendError as exc:
+            if generation == self._generation:
+                self.post_message(self.LoadFailed(exc, first_page=False))
+            return
+        except IndexError:
+            return
+        finally:
+            self._inflight.discard(page)
+        if generation != self._generation:
+            return
+        changed = self.cache.put(page, rows, after)
+        self._strips.clear()
+        if changed:
+            self._update_virtual_size()
+            self.post_message(self.Loaded())
+        self.refresh()
+        self._ensure_loaded()
+
+    def on_mount(self) -> None:
+        # Ages move on: redraw once a minute (not a clock; one small update per minute).
+        self.set_interval(60, self._tick_ages, name="incident-list-ages")
+
+    def _tick_ages(self) -> None:
+        self._now_value = None
+        self._strips.clear()
+        self.refresh()
+
+    # --- cursor -------------------------------------------------------------
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self._scroll_cursor_into_view()
+        self._ensure_loaded()
+        self.post_message(self.Highlighted(self.highlighted))
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, max(self.cache.loaded_count - 1, 0)))
+
+    def _scroll_cursor_into_view(self) -> None:
+        height = max(self.scrollable_content_region.height, 1)
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self._ensure_loaded()
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        """The last loaded row; the next page starts loading as it comes into view."""
+        self.cursor = self.cache.loaded_count - 1
+
+    def action_page_down(self) -> None:
+        height = max(self.scrollable_content_region.height, 1)
+        target = self.cursor + height
+        self.scroll_to(y=self.scroll_offset.y + height, animate=False, immediate=True)
+        self.cursor = target
+
+    def action_page_up(self) -> None:
+        height = max(self.scrollable_content_region.height, 1)
+        self.scroll_to(y=max(self.scroll_offset.y - height, 0), animate=False, immediate=True)
+        self.cursor = self.cursor - height
+
+    def action_select(self) -> None:
+        row = self.highlighted
+        if row is not None:
+            self.post_message(self.Selected(row))
+
+    async def _on_click(self, event: events.Click) -> None:
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < self.cache.loaded_count:
+            self.cursor = index
+            if event.chain >= 2:
+                self.action_select()
+
+    # --- rendering -----------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._strips.clear()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._columns = None
+        self._strips.clear()
+        self._update_virtual_size()
+
+    def _style_table(self) -> dict[str, Style]:
+        if self._styles is None:
+            self._styles = {
+                name.removeprefix("incident-list--"): self.get_component_rich_style(name, partial=True)
+                for name in self.COMPONENT_CLASSES
+            }
+        return self._styles
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= self.cache.loaded_count:
+            if index == self.cache.loaded_count and y < self.size.height:
+                if not self.cache.complete:
+                    return self._note_line("Loading incidents…", width, base)
+                if self.cache.has_more:
+                    return self._note_line("Loading more…", width, base)
+                if index == 0:
+                    return self._note_line(self.empty_message, width, base)
+            return Strip.blank(width, base)
+        selected = index == self.cursor
+        key = (index, width, selected)
+        strip = self._strips.get(key)
+        if strip is None:
+            row = self.cache.row(index)
+            if row is None:
+                self._ensure_loaded()
+                return self._note_line("…", width, base)
+            strip = self._render_row(row, width, selected, base)
+            self._strips[key] = strip
+            if len(self._strips) > 400:
+                self._strips.popitem(last=False)
+        return strip
+
+    def _note_line(self, text: str, width: int, base: Style) -> Strip:
+        style = base + self._style_table()["placeholder"]
+        return Strip([Segment(_fit("  " + text, width), style)], width)
+
+    def _render_row(self, row: IncidentRow, width: int, selected: bool, base: Style) -> Strip:
+        styles = self._style_table()
+        cols = self.columns
+        if self._now_value is None:
+            self._now_value = self._now()
+        look = severity_look(row.severity)
+        sev_style = styles.get(look.style, styles["sev-pending"])
+        resolved = row.status == "resolved"
+        sev_text = f"{look.glyph} {look.sev} {look.word}" if cols.long_severity else f"{look.glyph} {look.short}"
+        plain = Style()
+        segments = [
+            Segment("▶" if selected else " ", plain),
+            Segment(_fit(f"#{row.incident_id}", cols.ref), styles["ref"]),
+            Segment(" "),
+            Segment(_fit(sev_text, cols.severity), sev_style),
+            Segment(" "),
+            Segment(_fit(status_word(row.status), cols.status), styles["resolved" if resolved else "active"]),
+            Segment(" "),
+            Segment(_fit(("D" if cols.drill == 1 else "[drill]") if row.is_drill else "", cols.drill), styles["drill"]),
+            Segment(" "),
+            Segment(_fit(clean(row.title), cols.title), styles["muted"] if resolved else plain),
+        ]
+        if cols.labels:
+            segments += [Segment(" "), Segment(_fit(clean(",".join(row.labels)), cols.labels), styles["muted"])]
+        if cols.commander:
+            segments += [Segment(" "), Segment(_fit(clean(row.commander) or "—", cols.commander), plain)]
+        clock = incident_clock(
+            row.status, row.incident_start, row.incident_end, row.created_time,
+            row.duration_seconds, self._now_value,
+        )
+        segments += [Segment(" "), Segment(_right(clock, cols.clock), styles["muted"] if resolved else plain)]
+        if cols.tasks:
+            tasks = f"{row.tasks_done}/{row.tasks_total}" if row.tasks_total else "—"
+            segments += [Segment(" "), Segment(_right(tasks, cols.tasks), styles["muted"])]
+        used = sum(cell_len(s.text) for s in segments)
+        if used < width:
+            segments.append(Segment(" " * (width - used)))
+        segments = list(Segment.apply_style(segments, base))
+        if selected:
+            segments = list(Segment.apply_style(segments, post_style=styles["cursor"]))
+        return Strip(segments, width).crop(0, width)
