@@ -1,0 +1,74 @@
+"""Fixtures of the Backend contract suite: the same tests run against every backend.
+
+``backend`` acts as Alice, ``other`` as Bob on the same data. "sqlite" is the local
+store; "rpc" is the RPC client talking to our server on 127.0.0.1, which serves a
+SqliteBackend (``tests.support.rpc_server``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from incident_tui import models as m
+from incident_tui.backends.base import Backend
+
+ALICE = m.UserPreview(user_id="alice", name="Alice")
+BOB = m.UserPreview(user_id="bob", name="Bob")
+
+
+@contextlib.asynccontextmanager
+async def _sqlite(path: Path, user: m.UserPreview) -> AsyncIterator[Backend]:
+    from incident_tui.backends.sqlite import SqliteBackend
+
+    backend = await SqliteBackend.open(path, user=user)
+    try:
+        yield backend
+    finally:
+        await backend.close()
+
+
+def _opener(kind: str):
+    if kind == "sqlite":
+        return _sqlite
+    try:
+        from tests.support.rpc_server import rpc_backend
+    except ImportError:
+        pytest.skip("rpc support not built yet")
+    return rpc_backend
+
+
+@pytest.fixture(params=["sqlite", "rpc"])
+def backend_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "store.db"
+
+
+@pytest.fixture
+async def backend(backend_kind: str, store_path: Path) -> AsyncIterator[Backend]:
+    """The backend under test, acting as Alice on a fresh store."""
+    async with _opener(backend_kind)(store_path, ALICE) as b:
+        yield b
+
+
+@pytest.fixture
+async def other(backend: Backend, backend_kind: str, store_path: Path) -> AsyncIterator[Backend]:
+    """The same data seen by a second user (Bob): timeline items carry his name."""
+    with_user = getattr(backend, "with_user", None)
+    if with_user is not None:
+        b = with_user(BOB)
+        try:
+            yield b
+        finally:
+            if b is not backend:
+                await b.close()
+        return
+    async with _opener(backend_kind)(store_path, BOB) as b:
+        yield b

@@ -1,0 +1,82 @@
+"""Small helpers for contract tests: declare an incident, read a whole timeline or list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from incident_tui import models as m
+from incident_tui.backends.base import Backend
+
+
+def when(text: str) -> datetime:
+    """An RFC 3339 time from a response as an aware datetime (so formats may differ)."""
+    assert text, "expected a time, got ''"
+    value = datetime.fromisoformat(text.replace("z", "Z"))
+    assert value.tzinfo is not None, f"time without offset: {text!r}"
+    return value.astimezone(UTC)
+
+
+async def declare(backend: Backend, title: str = "Disk full on db-1", **fields) -> m.Incident:
+    response = await backend.create_incident(m.CreateIncidentRequest(title=title, **fields))
+    return response.incident
+
+
+async def get(backend: Backend, incident_id: str) -> m.Incident:
+    return (await backend.get_incident(m.GetIncidentRequest(incident_id=incident_id))).incident
+
+
+async def timeline(
+    backend: Backend, incident_id: str, limit: int = 0, **query
+) -> list[m.ActivityItem]:
+    """Every item of an incident's timeline, following the cursor to the end."""
+    items: list[m.ActivityItem] = []
+    cursor = m.Cursor()
+    for _ in range(1000):
+        response = await backend.query_activity(
+            m.QueryActivityRequest(
+                query=m.ActivityQuery(incident_id=incident_id, limit=limit, **query), cursor=cursor
+            )
+        )
+        items.extend(response.activity_items)
+        if not response.cursor.has_more:
+            return items
+        assert response.activity_items, "hasMore with an empty page"
+        cursor = response.cursor
+    raise AssertionError("the cursor never ended")
+
+
+async def kinds(backend: Backend, incident_id: str) -> list[str]:
+    return [str(item.activity_kind) for item in await timeline(backend, incident_id)]
+
+
+async def last_item(backend: Backend, incident_id: str, kind: str) -> m.ActivityItem:
+    """The newest timeline item of one kind (fails if there is none)."""
+    items = [i for i in await timeline(backend, incident_id) if i.activity_kind == kind]
+    assert items, f"no {kind} item in the timeline"
+    return items[-1]
+
+
+async def query_page(
+    backend: Backend, cursor: m.Cursor | None = None, **query
+) -> m.QueryIncidentsResponse:
+    return await backend.query_incidents(
+        m.QueryIncidentsRequest(query=m.IncidentsQuery(**query), cursor=cursor or m.Cursor())
+    )
+
+
+async def all_incidents(backend: Backend, **query) -> list[m.Incident]:
+    """Every incident a query matches, page after page."""
+    out: list[m.Incident] = []
+    cursor = m.Cursor()
+    for _ in range(1000):
+        response = await query_page(backend, cursor, **query)
+        out.extend(response.incidents)
+        if not response.cursor.has_more:
+            return out
+        assert response.incidents, "hasMore with an empty page"
+        cursor = response.cursor
+    raise AssertionError("the cursor never ended")
+
+
+async def ids(backend: Backend, **query) -> list[str]:
+    return [i.incident_id for i in await all_incidents(backend, **query)]

@@ -1,0 +1,478 @@
+"""IncidentsService: declaring, reading and changing an incident, and what each change writes."""
+
+from __future__ import annotations
+
+import pytest
+
+from incident_tui import models as m
+from incident_tui.backends.base import Backend, InvalidArgument, NotFound
+
+from .conftest import ALICE, BOB
+from .helpers import declare, get, kinds, last_item, timeline, when
+
+pytestmark = pytest.mark.asyncio
+
+# --- CreateIncident -----------------------------------------------------------
+
+
+async def test_declaring_returns_the_new_incident_with_defaults(backend: Backend):
+    incident = await declare(backend, "API latency above SLO")
+    assert isinstance(incident.incident_id, str) and incident.incident_id
+    assert incident.title == "API latency above SLO"
+    assert incident.status == "active"
+    assert incident.severity == "pending"
+    assert incident.is_drill is False
+    assert incident.created_by_user.user_id == ALICE.user_id
+    assert incident.created_by_user.name == ALICE.name
+    when(incident.created_time)
+    when(incident.modified_time)
+    assert incident.closed_time == ""
+    assert incident.labels == []
+    assert incident.task_list.tasks == []
+    assert (incident.task_list.todo_count, incident.task_list.done_count) == (0, 0)
+    assert type(incident.duration_seconds) is int and incident.duration_seconds >= 0
+
+
+async def test_declaring_with_every_field_keeps_them(backend: Backend):
+    incident = await declare(
+        backend,
+        "Payments failing",
+        severity="critical",
+        is_drill=True,
+        labels=[m.IncidentLabel(label="payments", description="money", color_hex="#ff0000")],
+    )
+    assert incident.severity == "critical"
+    assert incident.is_drill is True
+    assert [label.label for label in incident.labels] == ["payments"]
+    assert incident.labels[0].description == "money"
+    assert incident.labels[0].color_hex == "#ff0000"
+
+
+async def test_declared_incident_is_readable_by_id(backend: Backend):
+    incident = await declare(backend, "Queue backlog", severity="major")
+    fetched = await get(backend, incident.incident_id)
+    assert fetched.incident_id == incident.incident_id
+    assert fetched.title == "Queue backlog"
+    assert fetched.severity == "major"
+    assert fetched.created_time == incident.created_time
+
+
+async def test_declaring_writes_incident_created_item(backend: Backend):
+    incident = await declare(backend)
+    items = await timeline(backend, incident.incident_id)
+    created = [i for i in items if i.activity_kind == "incidentCreated"]
+    assert len(created) == 1
+    assert created[0].user.user_id == ALICE.user_id
+    assert created[0].immutable is True
+    assert created[0].incident_id == incident.incident_id
+    assert items[0].activity_kind == "incidentCreated"
+
+
+async def test_incident_ids_are_distinct(backend: Backend):
+    first = await declare(backend, "one")
+    second = await declare(backend, "two")
+    assert first.incident_id != second.incident_id
+
+
+async def test_repeated_labels_on_create_are_kept_once(backend: Backend):
+    incident = await declare(
+        backend,
+        labels=[
+            m.IncidentLabel(label="db"),
+            m.IncidentLabel(label="db"),
+            m.IncidentLabel(label="eu"),
+        ],
+    )
+    assert sorted(label.label for label in incident.labels) == ["db", "eu"]
+
+
+async def test_status_resolved_on_create_declares_a_retrospective(backend: Backend):
+    incident = await declare(backend, "Last night's outage", status="resolved")
+    assert incident.status == "resolved"
+    assert when(incident.closed_time) >= when(incident.created_time)
+    fetched = await get(backend, incident.incident_id)
+    assert fetched.status == "resolved"
+    assert fetched.closed_time
+
+
+@pytest.mark.parametrize("title", ["", "   ", "\t\n"])
+async def test_blank_title_is_refused(backend: Backend, title: str):
+    with pytest.raises(InvalidArgument):
+        await declare(backend, title)
+
+
+async def test_overlong_title_is_refused(backend: Backend):
+    with pytest.raises(InvalidArgument):
+        await declare(backend, "x" * 10_000)
+
+
+async def test_bad_severity_on_create_is_refused(backend: Backend):
+    with pytest.raises(InvalidArgument):
+        await declare(backend, severity="apocalyptic")
+
+
+async def test_bad_status_on_create_is_refused(backend: Backend):
+    with pytest.raises(InvalidArgument):
+        await declare(backend, status="closed")
+
+
+async def test_refused_create_leaves_nothing_behind(backend: Backend):
+    before = (await backend.get_homescreen_version()).version
+    with pytest.raises(InvalidArgument):
+        await declare(backend, "")
+    response = await backend.query_incidents(m.QueryIncidentsRequest())
+    assert response.incidents == []
+    assert (await backend.get_homescreen_version()).version == before
+
+
+MARKUP_TITLE = "[bold red]boom[/] \x1b[31mred\x1b[0m \u202eevil\u202c <b>x</b> 'q' \"dq\" \\ ✓ 🔥"
+
+
+async def test_markup_and_escapes_in_title_are_stored_verbatim(backend: Backend):
+    incident = await declare(backend, MARKUP_TITLE)
+    assert incident.title == MARKUP_TITLE
+    assert (await get(backend, incident.incident_id)).title == MARKUP_TITLE
+
+
+# --- GetIncident --------------------------------------------------------------
+
+
+async def test_unknown_incident_is_not_found(backend: Backend):
+    with pytest.raises(NotFound):
+        await get(backend, "does-not-exist")
+
+
+async def test_empty_incident_id_is_refused(backend: Backend):
+    with pytest.raises((NotFound, InvalidArgument)):
+        await get(backend, "")
+
+
+# --- UpdateTitle --------------------------------------------------------------
+
+
+async def test_renaming_changes_the_title(backend: Backend):
+    incident = await declare(backend, "Old title")
+    response = await backend.update_title(
+        m.UpdateTitleRequest(incident_id=incident.incident_id, title="New title")
+    )
+    assert response.incident.title == "New title"
+    assert (await get(backend, incident.incident_id)).title == "New title"
+
+
+async def test_renaming_writes_title_changed_item(backend: Backend, other: Backend):
+    incident = await declare(backend, "Old title")
+    await other.update_title(m.UpdateTitleRequest(incident_id=incident.incident_id, title="New"))
+    item = await last_item(backend, incident.incident_id, "incidentTitleChanged")
+    assert item.user.user_id == BOB.user_id
+    assert item.immutable is True
+
+
+@pytest.mark.parametrize("title", ["", "  ", "y" * 10_000])
+async def test_blank_or_overlong_new_title_is_refused(backend: Backend, title: str):
+    incident = await declare(backend, "Keep me")
+    with pytest.raises(InvalidArgument):
+        await backend.update_title(
+            m.UpdateTitleRequest(incident_id=incident.incident_id, title=title)
+        )
+    assert (await get(backend, incident.incident_id)).title == "Keep me"
+
+
+async def test_renaming_unknown_incident_is_not_found(backend: Backend):
+    with pytest.raises(NotFound):
+        await backend.update_title(m.UpdateTitleRequest(incident_id="nope", title="x"))
+
+
+# --- UpdateStatus -------------------------------------------------------------
+
+
+async def test_resolving_sets_closed_time_and_incident_end(backend: Backend):
+    incident = await declare(backend)
+    response = await backend.update_status(
+        m.UpdateStatusRequest(incident_id=incident.incident_id, status="resolved")
+    )
+    resolved = response.incident
+    assert resolved.status == "resolved"
+    assert when(resolved.closed_time) >= when(resolved.created_time)
+    assert resolved.incident_end
+    fetched = await get(backend, incident.incident_id)
+    assert fetched.closed_time == resolved.closed_time
+    assert type(fetched.duration_seconds) is int and fetched.duration_seconds >= 0
+
+
+async def test_resolving_writes_status_changed_item(backend: Backend, other: Backend):
+    incident = await declare(backend)
+    await other.update_status(
+        m.UpdateStatusRequest(incident_id=incident.incident_id, status="resolved")
+    )
+    item = await last_item(backend, incident.incident_id, "incidentStatusChanged")
+    assert item.user.user_id == BOB.user_id
+    assert item.immutable is True
+
+
+async def test_reopening_clears_closed_time_and_incident_end(backend: Backend):
+    incident = await declare(backend)
+    iid = incident.incident_id
+    await backend.update_status(m.UpdateStatusRequest(incident_id=iid, status="resolved"))
+    response = await backend.update_status(m.UpdateStatusRequest(incident_id=iid, status="active"))
+    assert response.incident.status == "active"
+    assert response.incident.closed_time == ""
+    assert response.incident.incident_end == ""
+    fetched = await get(backend, iid)
+    assert (fetched.status, fetched.closed_time, fetched.incident_end) == ("active", "", "")
+    assert (await kinds(backend, iid)).count("incidentStatusChanged") == 2
+
+
+async def test_bad_status_is_refused(backend: Backend):
+    incident = await declare(backend)
+    with pytest.raises(InvalidArgument):
+        await backend.update_status(
+            m.UpdateStatusRequest(incident_id=incident.incident_id, status="closed")
+        )
+    assert (await get(backend, incident.incident_id)).status == "active"
+
+
+async def test_status_of_unknown_incident_is_not_found(backend: Backend):
+    with pytest.raises(NotFound):
+        await backend.update_status(m.UpdateStatusRequest(incident_id="nope", status="resolved"))
+
+
+# --- UpdateSeverity -----------------------------------------------------------
+
+
+async def test_changing_severity_writes_severity_changed_item(backend: Backend):
+    incident = await declare(backend)
+    response = await backend.update_severity(
+        m.UpdateSeverityRequest(incident_id=incident.incident_id, severity="critical")
+    )
+    assert response.incident.severity == "critical"
+    assert (await get(backend, incident.incident_id)).severity == "critical"
+    item = await last_item(backend, incident.incident_id, "incidentSeverityChanged")
+    assert item.user.user_id == ALICE.user_id
+    assert item.immutable is True
+
+
+@pytest.mark.parametrize("severity", ["", "sev1", "catastrophic"])
+async def test_bad_severity_is_refused(backend: Backend, severity: str):
+    incident = await declare(backend, severity="minor")
+    with pytest.raises(InvalidArgument):
+        await backend.update_severity(
+            m.UpdateSeverityRequest(incident_id=incident.incident_id, severity=severity)
+        )
+    assert (await get(backend, incident.incident_id)).severity == "minor"
+
+
+async def test_severity_of_unknown_incident_is_not_found(backend: Backend):
+    with pytest.raises(NotFound):
+        await backend.update_severity(m.UpdateSeverityRequest(incident_id="nope", severity="major"))
+
+
+# --- UpdateIncidentIsDrill ------------------------------------------------------
+
+
+async def test_marking_as_drill_writes_is_drill_changed_item(backend: Backend):
+    incident = await declare(backend)
+    response = await backend.update_incident_is_drill(
+        m.UpdateIncidentIsDrillRequest(incident_id=incident.incident_id, is_drill=True)
+    )
+    assert response.incident.is_drill is True
+    assert (await get(backend, incident.incident_id)).is_drill is True
+    item = await last_item(backend, incident.incident_id, "incidentIsDrillChanged")
+    assert item.user.user_id == ALICE.user_id
+    response = await backend.update_incident_is_drill(
+        m.UpdateIncidentIsDrillRequest(incident_id=incident.incident_id, is_drill=False)
+    )
+    assert response.incident.is_drill is False
+
+
+async def test_drill_flag_of_unknown_incident_is_not_found(backend: Backend):
+    with pytest.raises(NotFound):
+        await backend.update_incident_is_drill(
+            m.UpdateIncidentIsDrillRequest(incident_id="nope", is_drill=True)
+        )
+
+
+# --- UpdateIncidentEventTime -----------------------------------------------------
+
+
+async def test_setting_incident_start_and_end_times(backend: Backend):
+    incident = await declare(backend)
+    iid = incident.incident_id
+    await backend.update_incident_event_time(
+        m.UpdateIncidentEventTimeRequest(
+            incident_id=iid, event_time="2026-01-05T09:30:00Z", activity_item_kind="incidentStart"
+        )
+    )
+    await backend.update_incident_event_time(
+        m.UpdateIncidentEventTimeRequest(
+            incident_id=iid,
+            event_time="2026-01-05T11:00:00+01:00",
+            activity_item_kind="incidentEnd",
+        )
+    )
+    fetched = await get(backend, iid)
+    assert when(fetched.incident_start) == when("2026-01-05T09:30:00Z")
+    assert when(fetched.incident_end) == when("2026-01-05T10:00:00Z")
+
+
+async def test_event_name_is_accepted_for_the_event_kind(backend: Backend):
+    incident = await declare(backend)
+    await backend.update_incident_event_time(
+        m.UpdateIncidentEventTimeRequest(
+            incident_id=incident.incident_id,
+            event_time="2026-01-05T09:30:00Z",
+            event_name="incidentStart",
+        )
+    )
+    assert when((await get(backend, incident.incident_id)).incident_start) == when(
+        "2026-01-05T09:30:00Z"
+    )
+
+
+@pytest.mark.parametrize(
+    ("event_time", "kind"),
+    [
+        ("2026-01-05T09:30:00Z", "incidentMiddle"),
+        ("yesterday", "incidentStart"),
+        ("2026-13-45T99:00:00Z", "incidentEnd"),
+    ],
+)
+async def test_bad_incident_event_time_is_refused(backend: Backend, event_time: str, kind: str):
+    incident = await declare(backend)
+    with pytest.raises(InvalidArgument):
+        await backend.update_incident_event_time(
+            m.UpdateIncidentEventTimeRequest(
+                incident_id=incident.incident_id, event_time=event_time, activity_item_kind=kind
+            )
+        )
+
+
+async def test_event_time_of_unknown_incident_is_not_found(backend: Backend):
+    with pytest.raises(NotFound):
+        await backend.update_incident_event_time(
+            m.UpdateIncidentEventTimeRequest(
+                incident_id="nope",
+                event_time="2026-01-05T09:30:00Z",
+                activity_item_kind="incidentStart",
+            )
+        )
+
+
+# --- AddLabel / RemoveLabel -----------------------------------------------------
+
+
+async def test_adding_a_label_writes_label_added_item(backend: Backend):
+    incident = await declare(backend)
+    response = await backend.add_label(
+        m.AddLabelRequest(incident_id=incident.incident_id, label=m.IncidentLabel(label="db"))
+    )
+    assert [label.label for label in response.incident.labels] == ["db"]
+    assert [label.label for label in (await get(backend, incident.incident_id)).labels] == ["db"]
+    item = await last_item(backend, incident.incident_id, "labelAdded")
+    assert item.user.user_id == ALICE.user_id
+
+
+async def test_adding_an_existing_label_changes_nothing(backend: Backend):
+    incident = await declare(backend, labels=[m.IncidentLabel(label="db")])
+    iid = incident.incident_id
+    before = await kinds(backend, iid)
+    response = await backend.add_label(
+        m.AddLabelRequest(incident_id=iid, label=m.IncidentLabel(label="db"))
+    )
+    assert [label.label for label in response.incident.labels] == ["db"]
+    assert await kinds(backend, iid) == before
+
+
+async def test_label_key_value_text_is_kept_whole(backend: Backend):
+    incident = await declare(backend)
+    response = await backend.add_label(
+        m.AddLabelRequest(incident_id=incident.incident_id, label=m.IncidentLabel(label="env:prod"))
+    )
+    assert [label.label for label in response.incident.labels] == ["env:prod"]
+
+
+async def test_blank_label_is_refused(backend: Backend):
+    incident = await declare(backend)
+    with pytest.raises(InvalidArgument):
+        await backend.add_label(
+            m.AddLabelRequest(incident_id=incident.incident_id, label=m.IncidentLabel(label="  "))
+        )
+
+
+async def test_label_on_unknown_incident_is_not_found(backend: Backend):
+    with pytest.raises(NotFound):
+        await backend.add_label(
+            m.AddLabelRequest(incident_id="nope", label=m.IncidentLabel(label="db"))
+        )
+
+
+async def test_removing_a_label_writes_label_removed_item(backend: Backend, other: Backend):
+    incident = await declare(
+        backend, labels=[m.IncidentLabel(label="db"), m.IncidentLabel(label="eu")]
+    )
+    response = await other.remove_label(
+        m.RemoveLabelRequest(incident_id=incident.incident_id, label="db")
+    )
+    assert [label.label for label in response.incident.labels] == ["eu"]
+    assert [label.label for label in (await get(backend, incident.incident_id)).labels] == ["eu"]
+    item = await last_item(backend, incident.incident_id, "labelRemoved")
+    assert item.user.user_id == BOB.user_id
+
+
+async def test_removing_a_missing_label_is_not_found(backend: Backend):
+    incident = await declare(backend, labels=[m.IncidentLabel(label="db")])
+    with pytest.raises(NotFound):
+        await backend.remove_label(
+            m.RemoveLabelRequest(incident_id=incident.incident_id, label="eu")
+        )
+
+
+async def test_removing_label_from_unknown_incident_is_not_found(backend: Backend):
+    with pytest.raises(NotFound):
+        await backend.remove_label(m.RemoveLabelRequest(incident_id="nope", label="db"))
+
+
+async def test_label_removed_then_added_again_appears_once(backend: Backend):
+    incident = await declare(backend, labels=[m.IncidentLabel(label="db")])
+    iid = incident.incident_id
+    await backend.remove_label(m.RemoveLabelRequest(incident_id=iid, label="db"))
+    response = await backend.add_label(
+        m.AddLabelRequest(incident_id=iid, label=m.IncidentLabel(label="db"))
+    )
+    assert [label.label for label in response.incident.labels] == ["db"]
+
+
+# --- versions ------------------------------------------------------------------
+
+
+async def test_homescreen_version_increases_on_every_change(backend: Backend):
+    v0 = (await backend.get_homescreen_version()).version
+    incident = await declare(backend)
+    v1 = (await backend.get_homescreen_version()).version
+    assert v1 > v0
+    await backend.update_title(m.UpdateTitleRequest(incident_id=incident.incident_id, title="t2"))
+    v2 = (await backend.get_homescreen_version()).version
+    assert v2 > v1
+    assert (await backend.get_homescreen_version()).version == v2  # reads change nothing
+
+
+async def test_incident_version_increases_on_changes_to_that_incident(backend: Backend):
+    incident = await declare(backend)
+    iid = incident.incident_id
+    request = m.GetIncidentVersionRequest(incident_id=iid)
+    v1 = (await backend.get_incident_version(request)).version
+    await backend.add_activity(
+        m.AddActivityRequest(incident_id=iid, activity_kind="userNote", body="n")
+    )
+    v2 = (await backend.get_incident_version(request)).version
+    assert v2 > v1
+    await backend.update_severity(m.UpdateSeverityRequest(incident_id=iid, severity="major"))
+    v3 = (await backend.get_incident_version(request)).version
+    assert v3 > v2
+    # Another incident's change leaves this version alone.
+    await declare(backend, "unrelated")
+    assert (await backend.get_incident_version(request)).version == v3
+
+
+async def test_version_of_unknown_incident_is_not_found(backend: Backend):
+    with pytest.raises(NotFound):
+        await backend.get_incident_version(m.GetIncidentVersionRequest(incident_id="nope"))
