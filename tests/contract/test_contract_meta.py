@@ -34,7 +34,5 @@ def test_there_are_29_api_methods():
 
 @pytest.mark.parametrize("method", [m.backend_method for m in METHOD_LIST])
 def test_every_method_is_exercised_by_the_suite(method: str):
-    sources = "\n".join(
-        p.read_text() for p in HERE.glob("*.py") if p.name != Path(__file__).name
-    )
+    sources = "\n".join(p.read_text() for p in HERE.glob("*.py") if p.name != Path(__file__).name)
     assert re.search(rf"\.{method}\(|\"{method}\"", sources), f"no contract test calls {method}"
