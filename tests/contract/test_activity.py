@@ -161,6 +161,25 @@ async def test_bad_activity_order_direction_is_refused(backend: Backend):
         await page(backend, incident.incident_id, order_direction="SIDEWAYS")
 
 
+async def test_tag_filter_returns_only_tagged_items(backend: Backend):
+    incident = await declare(backend)
+    await note(backend, incident.incident_id)
+    # Nothing in the API tags an item, so nothing matches a tag filter.
+    assert await timeline(backend, incident.incident_id, tag="important") == []
+
+
+async def test_bad_tag_filter_is_refused(backend: Backend):
+    incident = await declare(backend)
+    with pytest.raises(InvalidArgument):
+        await page(backend, incident.incident_id, tag="urgent")
+
+
+async def test_negative_activity_limit_is_refused(backend: Backend):
+    incident = await declare(backend)
+    with pytest.raises(InvalidArgument):
+        await page(backend, incident.incident_id, limit=-1)
+
+
 async def test_activity_of_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await page(backend, "nope")
@@ -345,6 +364,21 @@ async def test_bad_item_event_time_is_refused(backend: Backend):
                 event_time="soon",
             )
         )
+
+
+async def test_immutable_item_cannot_be_retimed(backend: Backend):
+    incident = await declare(backend)
+    iid = incident.incident_id
+    created = (await timeline(backend, iid))[0]
+    with pytest.raises((InvalidArgument, PermissionDenied)):
+        await backend.update_activity_event_time(
+            m.UpdateActivityEventTimeRequest(
+                incident_id=iid,
+                activity_item_id=created.activity_item_id,
+                event_time="2020-02-02T02:02:02Z",
+            )
+        )
+    assert (await timeline(backend, iid))[0].event_time == created.event_time
 
 
 async def test_moving_unknown_item_is_not_found(backend: Backend):

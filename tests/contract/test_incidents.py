@@ -441,6 +441,37 @@ async def test_label_removed_then_added_again_appears_once(backend: Backend):
     assert [label.label for label in response.incident.labels] == ["db"]
 
 
+# --- no-op changes ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        m.UpdateTitleRequest(title="Same"),
+        m.UpdateStatusRequest(status="active"),
+        m.UpdateSeverityRequest(severity="minor"),
+        m.UpdateIncidentIsDrillRequest(is_drill=False),
+    ],
+    ids=["title", "status", "severity", "isdrill"],
+)
+async def test_setting_the_value_already_held_writes_nothing(backend: Backend, change: m.Request):
+    incident = await declare(backend, "Same", severity="minor")
+    iid = incident.incident_id
+    before_items = await kinds(backend, iid)
+    version = m.GetIncidentVersionRequest(incident_id=iid)
+    before = (await backend.get_incident_version(version)).version
+    method = {
+        m.UpdateTitleRequest: backend.update_title,
+        m.UpdateStatusRequest: backend.update_status,
+        m.UpdateSeverityRequest: backend.update_severity,
+        m.UpdateIncidentIsDrillRequest: backend.update_incident_is_drill,
+    }[type(change)]
+    response = await method(change.model_copy(update={"incident_id": iid}))
+    assert response.incident.incident_id == iid
+    assert await kinds(backend, iid) == before_items
+    assert (await backend.get_incident_version(version)).version == before
+
+
 # --- versions ------------------------------------------------------------------
 
 

@@ -78,6 +78,11 @@ async def test_limit_zero_means_fifty(backend: Backend):
     assert len(second.incidents) == 1
 
 
+async def test_negative_limit_is_refused(backend: Backend):
+    with pytest.raises(InvalidArgument):
+        await query_page(backend, limit=-5)
+
+
 async def test_incidents_declared_between_pages_cause_no_gaps_or_repeats(backend: Backend):
     made = [(await declare(backend, f"i{n}")).incident_id for n in range(6)]
     first = await query_page(backend, limit=2)
@@ -426,3 +431,58 @@ async def test_malformed_query_string_names_the_column(backend: Backend, text: s
     with pytest.raises(InvalidArgument) as info:
         await query_page(backend, query_string=text)
     assert re.search(rf"\bcol {column}\b", str(info.value)), str(info.value)
+
+
+# --- orderField (our extension; Grafana ignores it) -------------------------------------
+
+
+async def test_order_by_severity_pages_through_ties(backend: Backend):
+    made: dict[str, list[str]] = {}
+    for n, severity in enumerate(
+        ["minor", "critical", "pending", "major", "critical", "minor", "major"]
+    ):
+        made.setdefault(severity, []).append(
+            (await declare(backend, f"i{n}", severity=severity)).incident_id
+        )
+    listed = await all_incidents(backend, order_field="severity", order_direction="DESC", limit=2)
+    assert [i.severity for i in listed] == [
+        "critical",
+        "critical",
+        "major",
+        "major",
+        "minor",
+        "minor",
+        "pending",
+    ]
+    assert len({i.incident_id for i in listed}) == 7
+    ascending = await all_incidents(backend, order_field="severity", order_direction="ASC", limit=3)
+    assert [i.incident_id for i in ascending] == [i.incident_id for i in reversed(listed)]
+
+
+async def test_order_by_title_ignores_case(backend: Backend):
+    for title in ["bravo", "Alpha", "charlie", "alpha two"]:
+        await declare(backend, title)
+    listed = await all_incidents(backend, order_field="title", order_direction="ASC", limit=3)
+    assert [i.title for i in listed] == ["Alpha", "alpha two", "bravo", "charlie"]
+
+
+async def test_order_by_modified_time_puts_the_latest_change_first(backend: Backend):
+    made = [(await declare(backend, f"i{n}")).incident_id for n in range(3)]
+    await backend.update_severity(m.UpdateSeverityRequest(incident_id=made[0], severity="major"))
+    listed = await ids(backend, order_field="modifiedTime", order_direction="DESC", limit=2)
+    assert listed == [made[0], made[2], made[1]]
+
+
+async def test_bad_order_field_is_refused(backend: Backend):
+    with pytest.raises(InvalidArgument):
+        await query_page(backend, order_field="colour")
+
+
+async def test_cursor_from_another_ordering_is_refused(backend: Backend):
+    for n in range(3):
+        await declare(backend, f"i{n}")
+    first = await query_page(backend, limit=1, order_direction="DESC")
+    with pytest.raises(InvalidArgument):
+        await query_page(backend, first.cursor, limit=1, order_direction="ASC")
+    with pytest.raises(InvalidArgument):
+        await query_page(backend, first.cursor, limit=1, order_field="title")

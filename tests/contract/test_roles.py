@@ -158,6 +158,34 @@ async def test_assigning_a_role_twice_does_not_change_anything(backend: Backend)
     ) == 1
 
 
+async def test_a_new_commander_replaces_the_old_one(backend: Backend, other: Backend):
+    await bob_is_known(backend, other)
+    incident = await declare(backend)
+    iid = incident.incident_id
+    await backend.assign_role(
+        m.AssignRoleRequest(incident_id=iid, user_id=ALICE.user_id, role="commander")
+    )
+    response = await backend.assign_role(
+        m.AssignRoleRequest(incident_id=iid, user_id=BOB.user_id, role="commander")
+    )
+    assert response.did_change is True
+    assert holders(response.incident) == {("commander", BOB.user_id)}
+    unassigned = await last_item(backend, iid, "roleUnassigned")
+    assert unassigned.subject_user.user_id == ALICE.user_id
+    assert (await kinds(backend, iid))[-2:] == ["roleUnassigned", "roleAssigned"]
+
+
+async def test_deleting_a_role_someone_holds_is_refused(backend: Backend):
+    created = (await backend.create_role(m.CreateRoleRequest(role=m.Role(name="scribe")))).role
+    incident = await declare(backend)
+    await backend.assign_role(
+        m.AssignRoleRequest(incident_id=incident.incident_id, user_id=ALICE.user_id, role="scribe")
+    )
+    with pytest.raises((Conflict, InvalidArgument)):
+        await backend.delete_role(m.DeleteRoleRequest(role_id=created.role_id))
+    assert "scribe" in await roles_by_name(backend)
+
+
 async def test_membership_lists_every_assignment(backend: Backend, other: Backend):
     await bob_is_known(backend, other)
     incident = await declare(backend)

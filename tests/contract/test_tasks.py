@@ -230,6 +230,8 @@ async def test_immutable_tasks_cannot_be_edited(backend: Backend):
         m.AssignRoleRequest(incident_id=iid, user_id=ALICE.user_id, role="commander")
     )
     frozen = [t for t in (await get(backend, iid)).task_list.tasks if t.immutable]
+    if not frozen:
+        pytest.skip("this backend makes no system tasks")
     for task in frozen:
         with pytest.raises((InvalidArgument, PermissionDenied)):
             await backend.update_task_text(
