@@ -226,6 +226,27 @@ async def test_bulk_insert_is_queryable_and_searchable(store):
     assert (await _declare(store, "after")).incident_id == "13"
 
 
+@pytest.mark.parametrize("threshold", [0, 10_000])
+async def test_label_filter_gives_the_same_pages_whichever_plan_it_picks(
+    store, monkeypatch, threshold
+):
+    from incident_tui.backends.sqlite import queries
+
+    monkeypatch.setattr(queries, "LABEL_PROBE_THRESHOLD", threshold)
+    for n in range(9):
+        labels = [m.IncidentLabel(label="db")] if n % 2 else [m.IncidentLabel(label="api")]
+        if n % 3 == 0:
+            labels.append(m.IncidentLabel(label="auth"))
+        await _declare(store, f"i{n}", labels=labels)
+    got: list[str] = []
+    page = await _page(store, limit=2, incident_labels=["db", "auth"])
+    got += [i.title for i in page.incidents]
+    while page.cursor.has_more:
+        page = await _page(store, page.cursor, limit=2, incident_labels=["db", "auth"])
+        got += [i.title for i in page.incidents]
+    assert got == ["i7", "i6", "i5", "i3", "i1", "i0"]
+
+
 async def test_a_view_with_its_own_clock_writes_at_that_time(store):
     at = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
     past = store.with_user(m.UserPreview(user_id="eve", name="Eve"), clock=lambda: at)

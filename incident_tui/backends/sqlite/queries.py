@@ -99,7 +99,30 @@ def _check_values(values: list[str], allowed: tuple[str, ...], field: str) -> li
     return values
 
 
-def compile_incident_filters(query: m.IncidentsQuery, now: datetime) -> tuple[list[str], list[Any]]:
+#: Above this many labelled incidents, probing each row in sort order beats
+#: collecting the matches and sorting them (and below it, the reverse).
+LABEL_PROBE_THRESHOLD = 2000
+
+
+def _label_filter(conn: sqlite3.Connection | None, labels: list[str]) -> str:
+    marks = ",".join("?" * len(labels))
+    common = False
+    if conn is not None:
+        count = conn.execute(
+            f"SELECT COUNT(*) FROM incident_labels WHERE label IN ({marks})", labels
+        ).fetchone()[0]
+        common = count > LABEL_PROBE_THRESHOLD
+    if common:
+        return (
+            "EXISTS (SELECT 1 FROM incident_labels l"
+            f" WHERE l.incident_seq = i.seq AND l.label IN ({marks}))"
+        )
+    return f"i.seq IN (SELECT incident_seq FROM incident_labels WHERE label IN ({marks}))"
+
+
+def compile_incident_filters(
+    query: m.IncidentsQuery, now: datetime, conn: sqlite3.Connection | None = None
+) -> tuple[list[str], list[Any]]:
     """The WHERE terms (over alias ``i``) and their parameters.
 
     As in Grafana, a non-empty ``queryString`` replaces the other filter fields.
@@ -130,10 +153,7 @@ def compile_incident_filters(query: m.IncidentsQuery, now: datetime) -> tuple[li
         params.extend(exclude)
     labels = [label for label in query.incident_labels if label]
     if labels:
-        where.append(
-            "i.seq IN (SELECT incident_seq FROM incident_labels"
-            f" WHERE label IN ({','.join('?' * len(labels))}))"
-        )
+        where.append(_label_filter(conn, labels))
         params.extend(labels)
     if query.date_from:
         where.append("i.created_at >= ?")
@@ -163,7 +183,7 @@ def query_incidents(
             f"orderField must be one of {', '.join(ORDER_KEYS)} (got {field[:40]!r})"
         )
     key = ORDER_KEYS[field]
-    where, params = compile_incident_filters(query, now)
+    where, params = compile_incident_filters(query, now, conn)
     if request.cursor.next_value:
         value, seq = decode_cursor(request.cursor.next_value, field, direction)
         op, bound = ("<", "<=") if direction == "DESC" else (">", ">=")

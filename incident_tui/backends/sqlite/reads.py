@@ -37,6 +37,28 @@ def user_preview(user_id: str, name: str | None, photo_url: str | None = "") -> 
     return m.UserPreview(user_id=user_id, name=name or user_id, photo_url=photo_url or "")
 
 
+class Memo:
+    """Share identical UserPreview/Role objects within one response (fewer models to build)."""
+
+    def __init__(self) -> None:
+        self.users: dict[tuple, m.UserPreview] = {}
+        self.roles: dict[tuple, m.Role] = {}
+
+    def user(self, user_id: str, name: str | None, photo_url: str | None = "") -> m.UserPreview:
+        key = (user_id, name, photo_url)
+        found = self.users.get(key)
+        if found is None:
+            found = self.users[key] = user_preview(user_id, name, photo_url)
+        return found
+
+    def role(self, row: sqlite3.Row | tuple) -> m.Role:
+        key = tuple(row)
+        found = self.roles.get(key)
+        if found is None:
+            found = self.roles[key] = role_from_row(key)
+        return found
+
+
 def load_user(conn: sqlite3.Connection, user_id: str) -> m.UserPreview:
     row = conn.execute("SELECT name, photo_url FROM users WHERE id = ?", (user_id,)).fetchone()
     return user_preview(user_id, row[0] if row else None, row[1] if row else "")
@@ -91,7 +113,10 @@ def load_role(conn: sqlite3.Connection, role_id: int) -> m.Role:
     return role_from_row(row)
 
 
-def _assignments(conn: sqlite3.Connection, seqs: list[int]) -> dict[int, list[m.Assignment]]:
+def _assignments(
+    conn: sqlite3.Connection, seqs: list[int], memo: Memo | None = None
+) -> dict[int, list[m.Assignment]]:
+    memo = memo or Memo()
     out: dict[int, list[m.Assignment]] = defaultdict(list)
     rows = conn.execute(
         f"SELECT a.incident_seq, a.user_id, u.name, u.photo_url, {ROLE_COLUMNS}"
@@ -103,7 +128,7 @@ def _assignments(conn: sqlite3.Connection, seqs: list[int]) -> dict[int, list[m.
     )
     for row in rows:
         out[row[0]].append(
-            m.Assignment(user=user_preview(row[1], row[2], row[3]), role=role_from_row(row[4:]))
+            m.Assignment(user=memo.user(row[1], row[2], row[3]), role=memo.role(row[4:]))
         )
     return out
 
@@ -140,7 +165,7 @@ TASK_COLUMNS = (
 )
 
 
-def _task_from_row(row: sqlite3.Row | tuple) -> m.Task:
+def _task_from_row(row: sqlite3.Row | tuple, memo: Memo) -> m.Task:
     return m.Task(
         task_id=row[1],
         immutable=bool(row[2]),
@@ -148,12 +173,15 @@ def _task_from_row(row: sqlite3.Row | tuple) -> m.Task:
         modified_time=row[4],
         text=row[5],
         status=row[6],
-        author_user=user_preview(row[7], row[8], row[9]),
-        assigned_user=user_preview(row[10], row[11], row[12]) if row[10] else None,
+        author_user=memo.user(row[7], row[8], row[9]),
+        assigned_user=memo.user(row[10], row[11], row[12]) if row[10] else None,
     )
 
 
-def task_lists(conn: sqlite3.Connection, seqs: list[int]) -> dict[int, m.TaskList]:
+def task_lists(
+    conn: sqlite3.Connection, seqs: list[int], memo: Memo | None = None
+) -> dict[int, m.TaskList]:
+    memo = memo or Memo()
     tasks: dict[int, list[m.Task]] = defaultdict(list)
     rows = conn.execute(
         f"SELECT {TASK_COLUMNS} FROM tasks t"
@@ -164,7 +192,7 @@ def task_lists(conn: sqlite3.Connection, seqs: list[int]) -> dict[int, m.TaskLis
         seqs,
     )
     for row in rows:
-        tasks[row[0]].append(_task_from_row(row))
+        tasks[row[0]].append(_task_from_row(row, memo))
     return {seq: make_task_list(tasks.get(seq, [])) for seq in seqs}
 
 
@@ -189,7 +217,7 @@ def load_task(conn: sqlite3.Connection, seq: int, task_id: str) -> m.Task:
     ).fetchone()
     if row is None:
         raise NotFound(f"no task with ID {task_id[:80]!r} in this incident")
-    return _task_from_row(row)
+    return _task_from_row(row, Memo())
 
 
 def load_incidents(conn: sqlite3.Connection, seqs: list[int], now: datetime) -> list[m.Incident]:
@@ -203,10 +231,11 @@ def load_incidents(conn: sqlite3.Connection, seqs: list[int], now: datetime) -> 
         seqs,
     ).fetchall()
     by_seq = {row[0]: row for row in rows}
+    memo = Memo()
     labels = _labels(conn, seqs)
-    assignments = _assignments(conn, seqs)
+    assignments = _assignments(conn, seqs, memo)
     participants = _participants(conn, seqs)
-    tasks = task_lists(conn, seqs)
+    tasks = task_lists(conn, seqs, memo)
     out: list[m.Incident] = []
     for seq in seqs:
         row = by_seq.get(seq)
@@ -222,7 +251,7 @@ def load_incidents(conn: sqlite3.Connection, seqs: list[int], now: datetime) -> 
                 is_drill=bool(row[5]),
                 created_time=row[6],
                 modified_time=row[7],
-                created_by_user=user_preview(row[8], row[14], row[15]),
+                created_by_user=memo.user(row[8], row[14], row[15]),
                 closed_time=row[9],
                 incident_start=row[10],
                 incident_end=row[11],

@@ -31,7 +31,7 @@ def fmt(dt: datetime) -> str:
 
 def parse_stored(text: str) -> datetime:
     """Parse a value this module wrote (no validation needed)."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text)
 
 
 def parse_rfc3339(text: str, field: str) -> datetime:
