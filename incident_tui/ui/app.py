@@ -34,7 +34,7 @@ BackendOpener = Callable[[str], Backend]
 GLOBAL_COMMANDS: tuple[Command, ...] = (
     Command("app.help", "question_mark,f1", "help", "Help",
             "Show the keys that work here", "Everywhere"),
-    Command("app.command_line", "colon", "command_line", "Command",
+    Command("app.command_line", "colon", "command_line", "Cmd",
             "Command line: inc REF, roles, ctx NAME, theme NAME, q", "Everywhere"),
     Command("app.palette", "ctrl+p", "command_palette", "Palette",
             "Find a command or an incident by reference or title", "Everywhere",
@@ -104,7 +104,7 @@ class IncidentApp(App[int]):
         self._versions_supported = bool(getattr(backend.capabilities, "versions", False))
         self._poll_failures = 0
         self._known_users: dict[str, m.UserPreview] = {}
-        self._choosing_theme = False
+        self.hangup_watchdog: threading.Timer | None = None
         for theme_obj in load_themes().values():
             self.register_theme(theme_obj)
         self.theme = self._initial_theme(theme)
@@ -166,10 +166,16 @@ class IncidentApp(App[int]):
 
     def _on_hangup(self) -> None:
         self.exit(return_code=129)
-        # If the exit stalls on a dead terminal, do not linger as an orphan.
-        watchdog = threading.Timer(3.0, os._exit, args=(129,))
-        watchdog.daemon = True
-        watchdog.start()
+        # If the exit stalls on a dead terminal, do not linger as an orphan;
+        # run_console cancels this once the app has really ended.
+        self.hangup_watchdog = threading.Timer(3.0, os._exit, args=(129,))
+        self.hangup_watchdog.daemon = True
+        self.hangup_watchdog.start()
+
+    def cancel_hangup_watchdog(self) -> None:
+        if self.hangup_watchdog is not None:
+            self.hangup_watchdog.cancel()
+            self.hangup_watchdog = None
 
     # --- screens -------------------------------------------------------------
     def open_incident(self, incident_id: str) -> None:

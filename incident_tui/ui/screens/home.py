@@ -2,13 +2,14 @@
 
 The header shows the context (and READ-ONLY), and the active incidents by
 severity. Those counts come from one QueryIncidents call for active, non-drill
-incidents with the largest page (500): active incidents are few at any one time,
-so one cheap request answers exactly, and "500+" says when it could not.
+incidents with a page of 200: active incidents are few at any one time, so one
+cheap request answers exactly, and "200+" says when it could not.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -22,7 +23,7 @@ from incident_tui.backends.base import InvalidArgument
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.presentation import SEVERITIES
-from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
+from incident_tui.ui.screens.base import BACK, BusyIndicator, ConsoleScreen
 from incident_tui.ui.widgets.incident_list import (
     SORT_FIELDS,
     IncidentList,
@@ -30,10 +31,11 @@ from incident_tui.ui.widgets.incident_list import (
     column_header,
 )
 
-COUNT_LIMIT = 500
+COUNT_LIMIT = 200
 DRILL_MODES = ("shown", "hidden", "only")
 
 HOME_COMMANDS: tuple[Command, ...] = (
+    replace(BACK, help="Leave the filter line / clear the filter", show=False),
     Command("list.down", "j,down", "cursor_down", "Down", "Move the cursor down", "Navigation", show=False, palette=False),
     Command("list.up", "k,up", "cursor_up", "Up", "Move the cursor up", "Navigation", show=False, palette=False),
     Command("list.first", "g,home", "first", "First", "Go to the first incident", "Navigation", show=False, palette=False),
@@ -43,7 +45,7 @@ HOME_COMMANDS: tuple[Command, ...] = (
     Command("list.open", "enter", "open", "Open", "Open the incident under the cursor", "Incidents"),
     Command("list.declare", "n", "declare", "Declare", "Declare a new incident", "Incidents", mutates=True),
     Command("list.filter", "slash", "filter", "Filter", "Filter with the incident query syntax (status:active label:db ...)", "Filter and sort"),
-    Command("list.active_only", "a", "toggle_active", "Active only", "Show only active incidents / all", "Filter and sort"),
+    Command("list.active_only", "a", "toggle_active", "Active", "Show only active incidents / all", "Filter and sort"),
     Command("list.drills", "d", "cycle_drills", "Drills", "Drills: shown, hidden, only", "Filter and sort"),
     Command("list.sort", "s", "cycle_sort", "Sort", "Sort by: declared, updated, severity, title, status", "Filter and sort"),
     Command("list.sort_direction", "S", "flip_sort", "Flip sort", "Reverse the sort direction", "Filter and sort", show=False),
@@ -100,7 +102,7 @@ class HomeScreen(ConsoleScreen):
         with Vertical(id="filter-bar"):
             yield Input(placeholder="filter: status:active severity:critical label:db words…", id="filter-input")
             yield Static(id="filter-error", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def incident_list(self) -> IncidentList:

@@ -1,0 +1,305 @@
+"""The incident list (home): rows, keys, paging by window, filter, toggles, sort, live refresh."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from incident_tui import models as m
+from incident_tui.backends.sqlite.bulk import BulkIncident
+from incident_tui.backends.sqlite.timeutil import fmt
+from incident_tui.ui.screens.home import HomeScreen
+from incident_tui.ui.widgets.incident_list import IncidentList, IncidentRow, PageCache
+
+from .conftest import STORE_EPOCH, TickingClock, open_store
+from .incident_support import press, screen_text, settle, type_text
+
+
+class CountingBackend:
+    """Passes every call through; counts QueryIncidents requests and the list's rows."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.queries: list[m.QueryIncidentsRequest] = []
+        self.rows_returned = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def query_incidents(self, request: m.QueryIncidentsRequest) -> m.QueryIncidentsResponse:
+        self.queries.append(request)
+        response = await self._inner.query_incidents(request)
+        if request.query.order_field:  # the list's own requests, not the header counts
+            self.rows_returned += len(response.incidents)
+        return response
+
+
+def home(app: Any) -> HomeScreen:
+    screen = app.screen
+    assert isinstance(screen, HomeScreen)
+    return screen
+
+
+def listed_ids(app: Any) -> list[str]:
+    lst = app.screen.query_one(IncidentList)
+    return [lst.cache.row(i).incident_id for i in range(lst.count)]
+
+
+async def bulk_store(tmp_path, count: int):
+    backend = open_store(tmp_path / "bulk.db")
+    await backend.open()
+    await backend.bulk_insert(
+        [
+            BulkIncident(
+                title=f"Bulk incident {i:05d}",
+                created_at=fmt(STORE_EPOCH - timedelta(minutes=i)),
+                created_by="alice",
+                severity=("critical", "major", "minor", "pending")[i % 4],
+                status="active" if i % 3 else "resolved",
+                closed_at="" if i % 3 else fmt(STORE_EPOCH),
+            )
+            for i in range(count)
+        ],
+        users=[m.UserPreview(user_id="alice", name="Alice Example")],
+    )
+    return backend
+
+
+async def test_rows_show_reference_severity_status_drill_commander_age_and_tasks(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(pilot)
+        row1 = next(line for line in text.splitlines() if "#1 " in line)
+        assert "▲ crit" in row1 and "ACTIVE" in row1 and "Checkout API" in row1
+        assert "Alice" in row1 and "1/2" in row1 and "5h" in row1  # age against FIXED_NOW
+        drill = next(line for line in text.splitlines() if "#4 " in line)
+        assert " D " in drill and "○ pend" in drill
+        resolved = next(line for line in text.splitlines() if "#5 " in line)
+        assert "RESOLVED" in resolved
+        # header: context, active non-drill counts by severity, list size
+        header = text.splitlines()[0]
+        assert "local" in header and "▲1" in header and "◆1" in header and "●1" in header
+        assert "○0" in header and "5 incidents" in header
+
+
+async def test_wide_terminal_shows_labels_and_long_severity(make_app):
+    app = make_app()
+    async with app.run_test(size=(150, 30)) as pilot:
+        await settle(pilot)
+        row1 = next(line for line in screen_text(pilot).splitlines() if "#1 " in line)
+        assert "▲ SEV1 critical" in row1 and "api,payments" in row1
+        assert "active 1 critical" in screen_text(pilot).splitlines()[0].replace("▲ ", "")
+
+
+async def test_cursor_keys_move_and_enter_opens_the_incident(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lst = app.screen.query_one(IncidentList)
+        assert lst.highlighted.incident_id == "5"  # newest first
+        await press(pilot, "j", "j")
+        assert lst.highlighted.incident_id == "3"
+        await press(pilot, "k")
+        assert lst.highlighted.incident_id == "4"
+        await press(pilot, "G")
+        assert lst.highlighted.incident_id == "1"
+        await press(pilot, "g")
+        assert lst.cursor == 0
+        await press(pilot, "down", "down", "enter")
+        from incident_tui.ui.screens.incident import IncidentScreen
+
+        assert isinstance(app.screen, IncidentScreen)
+        assert app.screen.incident_id == "3"
+        await press(pilot, "escape")
+        assert isinstance(app.screen, HomeScreen)
+        assert app.screen.query_one(IncidentList).highlighted.incident_id == "3"
+
+
+async def test_hundred_thousand_style_paging_fetches_windows_not_everything(tmp_path, make_app):
+    backend = await bulk_store(tmp_path, 1000)
+    counting = CountingBackend(backend)
+    app = make_app(counting)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            lst = app.screen.query_one(IncidentList)
+            assert lst.count == 100 and lst.has_more
+            assert "100+ incidents" in screen_text(pilot).splitlines()[0]
+            list_queries = [q for q in counting.queries if q.query.order_field]
+            assert len(list_queries) == 1 and list_queries[0].query.limit == 100
+            for _ in range(4):  # page down past the first window
+                await press(pilot, "pagedown")
+            assert lst.cursor == 4 * lst.scrollable_content_region.height
+            await press(pilot, "G")
+            await press(pilot, "G")
+            # only as many pages as the cursor reached (plus one ahead), never all 1000 rows
+            assert 100 < lst.count < 1000
+            assert counting.rows_returned <= 400
+            # cursor-based continuation: every later request carried the previous cursor
+            later = [q for q in counting.queries if q.query.order_field][1:]
+            assert later and all(q.cursor.next_value for q in later)
+            row = lst.highlighted
+            assert row is not None and row.title.startswith("Bulk incident")
+    finally:
+        await backend.close()
+
+
+def _rows(start: int, count: int) -> list[IncidentRow]:
+    return [
+        IncidentRow(str(i), "minor", "active", False, f"t{i}", (), "", "", "", "", 0, 0, 0)
+        for i in range(start, start + count)
+    ]
+
+
+def test_page_cache_evicts_old_pages_and_knows_how_to_refetch_them():
+    cache = PageCache(page_size=10, max_pages=2)
+    assert cache.pages_needed(0, 5) == [0]
+    cache.put(0, _rows(0, 10), m.Cursor(next_value="c1", has_more=True))
+    cache.put(1, _rows(10, 10), m.Cursor(next_value="c2", has_more=True))
+    cache.put(2, _rows(20, 10), m.Cursor(next_value="c3", has_more=True))
+    assert cache.loaded_count == 30
+    assert cache.row(0) is None  # evicted (LRU), its position still known
+    assert cache.row(25).incident_id == "25"
+    assert cache.pages_needed(0, 5) == [0]
+    assert cache.starts[1].next_value == "c1"  # page 1 is refetched from here
+    assert cache.pages_needed(28, 35) == [3]  # the next page, after the known ones
+    # a refetch of page 0 that comes back different invalidates everything after it
+    cache.put(0, _rows(100, 10), m.Cursor(next_value="other", has_more=True))
+    assert cache.loaded_count == 10 and cache.starts[1].next_value == "other"
+    # the last page: no more to load
+    cache.put(1, _rows(110, 3), m.Cursor(next_value="", has_more=False))
+    assert not cache.has_more and cache.loaded_count == 13
+    assert cache.pages_needed(0, 50) == []  # both pages cached, nothing beyond
+
+
+async def test_filter_line_applies_the_query_syntax(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "slash")
+        await type_text(pilot, "label:db")
+        await settle(pilot)
+        assert listed_ids(app) == ["2"]
+        assert "filtered" in screen_text(pilot).splitlines()[0]
+        await press(pilot, "enter")  # back to the list, filter kept
+        assert app.screen.query_one(IncidentList).has_focus
+        await press(pilot, "escape")  # clears the filter
+        assert len(listed_ids(app)) == 5
+
+
+async def test_malformed_filter_shows_the_backend_message_inline_and_keeps_text(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "a")  # a toggle adds a prefix: the column must still be ours
+        await press(pilot, "slash")
+        await type_text(pilot, "sevrity:major")
+        await settle(pilot)
+        screen = home(app)
+        text = screen_text(pilot)
+        assert "col 1: unknown key 'sevrity'" in text
+        assert screen.query_one("#filter-input").value == "sevrity:major"
+        await pilot.press("backspace", *["backspace"] * 12)
+        await type_text(pilot, "severity:major")
+        await settle(pilot)
+        assert listed_ids(app) == ["2"]
+        assert "unknown key" not in screen_text(pilot)
+
+
+async def test_active_only_and_drill_toggles(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "a")
+        assert sorted(listed_ids(app)) == ["1", "2", "3", "4"]
+        await press(pilot, "d")  # drills hidden
+        assert sorted(listed_ids(app)) == ["1", "2", "3"]
+        assert "drills hidden" in screen_text(pilot).splitlines()[0]
+        await press(pilot, "d")  # drills only
+        assert listed_ids(app) == ["4"]
+        await press(pilot, "a")  # all statuses, still drills only
+        assert listed_ids(app) == ["4"]
+        await press(pilot, "d")  # shown again
+        assert len(listed_ids(app)) == 5
+
+
+async def test_sort_cycles_columns_and_flips_direction(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert listed_ids(app)[0] == "5"
+        await press(pilot, "s")  # updated
+        await press(pilot, "s")  # severity, most severe first
+        assert home(app).sort_field == "severity"
+        assert listed_ids(app)[0] == "1"
+        assert "SEV▼" in screen_text(pilot).splitlines()[1]
+        await press(pilot, "s")  # title A-Z
+        titles = [app.screen.query_one(IncidentList).cache.row(i).title for i in range(5)]
+        assert titles == sorted(titles)
+        await press(pilot, "S")
+        titles = [app.screen.query_one(IncidentList).cache.row(i).title for i in range(5)]
+        assert titles == sorted(titles, reverse=True)
+
+
+async def test_live_refresh_shows_another_consoles_change_and_keeps_the_cursor(tmp_path, make_app, store):
+    later = TickingClock(STORE_EPOCH + timedelta(hours=1))  # after everything in ``store``
+    other = open_store(store._store.path, m.UserPreview(user_id="bob", name="Bob"), clock=later)
+    app = make_app()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await press(pilot, "j", "j")
+            lst = app.screen.query_one(IncidentList)
+            assert lst.highlighted.incident_id == "3"
+            await app._poll_once()  # baseline version
+            created = await other.create_incident(
+                m.CreateIncidentRequest(title="Declared in the other console", severity="major")
+            )
+            await other.update_title(m.UpdateTitleRequest(incident_id="3", title="Login slow (renamed)"))
+            await app._poll_once()
+            await settle(pilot)
+            assert listed_ids(app)[0] == created.incident.incident_id
+            assert lst.highlighted.incident_id == "3"  # same incident, not same row number
+            assert "Login slow (renamed)" in screen_text(pilot)
+            assert "6 incidents" in screen_text(pilot).splitlines()[0]
+    finally:
+        await other.close()
+
+
+async def test_one_small_request_per_idle_poll(make_app, store):
+    counting = CountingBackend(store)
+    calls = {"version": 0}
+    original = store.get_homescreen_version
+
+    async def version(request=None):
+        calls["version"] += 1
+        return await original(request)
+
+    counting.get_homescreen_version = version
+    app = make_app(counting)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        before = len(counting.queries)
+        for _ in range(3):
+            await app._poll_once()
+        await settle(pilot)
+        assert calls["version"] == 3
+        assert len(counting.queries) == before  # nothing changed: no list re-read
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+async def test_declare_key_follows_read_only(make_app, readonly):
+    app = make_app(readonly=readonly)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = screen_text(pilot).splitlines()[-1]
+        await press(pilot, "n")
+        from incident_tui.ui.screens.declare import DeclareDialog
+
+        assert isinstance(app.screen, DeclareDialog) is (not readonly)
+        assert ("Declare" in footer) is (not readonly)
+        if readonly:
+            assert "READ-ONLY" in screen_text(pilot).splitlines()[0]
