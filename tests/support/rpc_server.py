@@ -45,6 +45,7 @@ class ServerThread:
         self.backend: Backend | None = None
         self._server: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="rpc-test-server", daemon=True)
@@ -59,8 +60,9 @@ class ServerThread:
             raise RuntimeError(f"test server failed to start: {self._error!r}") from self._error
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
+        if self._loop is not None and self._stop is not None:
+            with contextlib.suppress(RuntimeError):  # loop already gone
+                self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(STARTUP_TIMEOUT)
         self.sock.close()
 
@@ -73,6 +75,7 @@ class ServerThread:
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
         self.backend = await self.make_backend()
         try:
             if self.app_factory is not None:
@@ -81,14 +84,34 @@ class ServerThread:
                 app = build_app(self.backend, self.tokens, max_body=self.max_body)
             else:
                 app = build_app(self.backend, self.tokens)
-            self._server = make_server(app)
-            serving = asyncio.create_task(self._server.serve(sockets=[self.sock]))
-            while not self._server.started and not serving.done():
-                await asyncio.sleep(0.005)
+            server = self._server = make_server(app)
+            # uvicorn's serve() polls for exit every 0.1 s and sleeps 0.1 s on shutdown;
+            # hundreds of contract tests start a server each, so drive it directly.
+            server.config.load()
+            server.lifespan = server.config.lifespan_class(server.config)
+            await server.startup(sockets=[self.sock])
             self._ready.set()
-            await serving
+            await self._stop.wait()
+            await self._shutdown(server)
         finally:
             await self.backend.close()
+
+    @staticmethod
+    async def _shutdown(server: Any) -> None:
+        for listener in server.servers:
+            listener.close()
+        for connection in list(server.server_state.connections):
+            connection.shutdown()
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + 5.0
+        while (server.server_state.connections or server.server_state.tasks) and (
+            loop.time() < give_up
+        ):
+            await asyncio.sleep(0.005)
+        for task in list(server.server_state.tasks):
+            task.cancel()
+        for listener in server.servers:
+            await listener.wait_closed()
 
     # --- clients -------------------------------------------------------------------
 
