@@ -251,13 +251,13 @@ class TimePoint:
     def period(self, now: datetime) -> tuple[datetime, datetime]:
         """The half-open period [start, end) this point names (an instant is 1 µs long)."""
         if self.ago is not None:
-            start = _utc(now) - self.ago
+            start = _shift(_utc(now), -self.ago)
         else:
             assert self.absolute is not None
             start = self.absolute
         if self.whole_day:
-            return start, start + timedelta(days=1)
-        return start, start + timedelta(microseconds=1)
+            return start, _shift(start, timedelta(days=1))
+        return start, _shift(start, timedelta(microseconds=1))
 
 
 @dataclass(frozen=True)
@@ -371,9 +371,26 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
+def _shift(value: datetime, delta: timedelta) -> datetime:
+    """``value + delta``, held at the ends of the calendar instead of overflowing."""
+    try:
+        return value + delta
+    except OverflowError:
+        return _EARLIEST if delta < timedelta(0) else _LATEST
+
+
 def format_time(value: datetime) -> str:
     """The store's fixed-width UTC form (``2026-01-31T10:00:00.000000Z``): text order is time order."""
-    return _utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    v = _utc(value)
+    # Not strftime: its %Y drops the leading zeros of years before 1000 on glibc.
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T"
+        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}Z"
+    )
 
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -459,7 +476,11 @@ class _Parser:
         start = self.pos
         if self.text[self.pos] == "-":
             self.pos += 1
-            if self.pos >= len(self.text) or self.text[self.pos].isspace():
+            if (
+                self.pos >= len(self.text)
+                or self.text[self.pos].isspace()
+                or self.text[self.pos] == ")"
+            ):
                 raise self.error(
                     start, "'-' must be followed by a term to exclude (e.g. -label:db)"
                 )

@@ -300,6 +300,11 @@ def test_like_pattern_escapes_wildcards():
     assert like_pattern("100%_a\\b") == "%100\\%\\_a\\\\b%"
 
 
+def test_fts_expression_turns_nul_into_a_separator():
+    # FTS5 reads the expression as a C string: a NUL would end it mid-string.
+    assert fts_expression([q.Text("cpu\x00spike")]) == '"cpu spike"'
+
+
 def test_fts_expression_quotes_every_term():
     terms = [q.Text('say "hi"'), q.Text("OR"), q.Text("NEAR(x"), q.Text("ful", prefix=True)]
     assert fts_expression(terms) == '"say ""hi""" "OR" "NEAR(x" "ful"*'
@@ -511,3 +516,57 @@ def test_compiled_condition_combines_with_other_sql(db: sqlite3.Connection):
         ["active", *params],
     ).fetchall()
     assert rows == [(3,)]
+
+
+# --- robustness -------------------------------------------------------------------
+
+
+def test_format_time_is_fixed_width_for_any_year():
+    assert q.format_time(datetime(1, 1, 1, tzinfo=UTC)) == "0001-01-01T00:00:00.000000Z"
+    plus_two = datetime.fromisoformat("2026-01-01T12:00:00.000005+02:00")
+    assert q.format_time(plus_two) == "2026-01-01T10:00:00.000005Z"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "declared:-999999w",
+        "declared:9999-12-31",
+        "ended:>9999-12-31",
+        "started:0001-01-01..0001-01-02",
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_compile(db: sqlite3.Connection, text: str):
+    assert seqs(db, text) in ([], [1, 2, 3, 4])
+
+
+@pytest.mark.parametrize("text", ["-)", "any(-)", "any(a -)"])
+def test_dangling_minus_is_explained(text: str):
+    with pytest.raises(q.QuerySyntaxError) as info:
+        q.parse(text)
+    assert "'-' must be followed by a term" in str(info.value)
+
+
+def test_random_input_never_crashes_the_parser_or_the_sql(db: sqlite3.Connection):
+    """Whatever is typed gives rows or a positioned QuerySyntaxError, never another error."""
+    import random
+
+    rng = random.Random(20260225)
+    pieces = [
+        "status:", "active", "severity:", "critical", "label:", "title:", "role:", "createdby:",
+        "declared:", ">", "<", ">=", "..", ",", "-7d", "2026-01-01", "T10:00:00Z", "any(", ")",
+        "(", "-", "'", '"', "\\", ":", " ", " ", "cpu", "OR", "NEAR", "*", "%", "_", "é", "\x00",
+        "\u202e", "\n", "isdrill:", "true", "now", "''", "AND", "NOT", "^", "{", "}",
+    ]  # fmt: skip
+    outcomes = {"rows": 0, "error": 0}
+    for _ in range(1500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        try:
+            where, params = compile_query_string(text, NOW)
+        except q.QuerySyntaxError as err:
+            assert 1 <= err.column <= len(text) + 1, (text, err.column)
+            outcomes["error"] += 1
+            continue
+        db.execute(f"SELECT count(*) FROM incidents i WHERE {where}", params).fetchone()
+        outcomes["rows"] += 1
+    assert outcomes["rows"] > 100 and outcomes["error"] > 100

@@ -339,6 +339,7 @@ async def test_filters_apply_on_every_page(backend: Backend, world: dict[str, st
         ("outage", {"checkout outage"}),
         ("timeouts", {"checkout outage"}),  # timeline text is searched too
         ("'card processor'", {"checkout outage"}),
+        ("'card\x00processor'", {"checkout outage"}),
         ("'processor card'", set()),
         ("certificate", {"login errors"}),
         ("creme", {"crème brûlée shortage"}),

@@ -36,7 +36,10 @@ def like_pattern(text: str) -> str:
 
 def _fts_string(text: str, prefix: bool) -> str:
     # An FTS5 string: double quotes doubled. A trailing * makes its last token a prefix.
-    return '"' + text.replace('"', '""') + '"' + ("*" if prefix else "")
+    # FTS5 reads its expression as a C string: a NUL would cut it short (and it
+    # separates tokens anyway), so it becomes a space.
+    text = text.replace("\x00", " ").replace('"', '""')
+    return '"' + text + '"' + ("*" if prefix else "")
 
 
 def _searchable(text: str) -> bool:
