@@ -137,6 +137,14 @@ async def test_timeline_orders_by_event_time(backend: Backend):
     assert [i.activity_item_id for i in desc] == [i.activity_item_id for i in reversed(items)]
 
 
+async def test_event_times_before_year_1000_sort_first(backend: Backend):
+    incident = await declare(backend)
+    iid = incident.incident_id
+    ancient = await note(backend, iid, "ancient", event_time="0999-12-31T00:00:00Z")
+    assert when(ancient.event_time) == datetime(999, 12, 31, tzinfo=UTC)
+    assert (await timeline(backend, iid))[0].activity_item_id == ancient.activity_item_id
+
+
 async def test_activity_kind_filter(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id

@@ -277,6 +277,12 @@ async def test_date_from_and_date_to_filter_on_created_time(
     )
 
 
+async def test_dates_before_year_1000_compare_as_times(backend: Backend, world: dict[str, str]):
+    # Stored times must stay fixed-width (0999-..., not 999-...) or text order breaks.
+    assert await names(backend, world, date_from="0999-01-01T00:00:00Z") == ALL
+    assert await names(backend, world, date_to="0999-01-01T00:00:00Z") == set()
+
+
 @pytest.mark.parametrize("field", ["date_from", "date_to"])
 async def test_bad_date_filter_is_refused(backend: Backend, field: str):
     with pytest.raises(InvalidArgument):
