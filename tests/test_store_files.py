@@ -317,3 +317,40 @@ async def test_a_view_shares_the_store_and_closing_it_keeps_the_store_open(tmp_p
     assert got.incident.created_by_user == m.UserPreview(user_id="bob", name="Bob")
     assert {u.user_id for u in await backend.list_users()} == {"bob"}
     await backend.close()
+
+
+async def test_readonly_on_a_missing_file_opens_an_empty_store(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "s.db"
+    backend = await SqliteBackend.open(path, ALICE, readonly=True)
+    try:
+        assert (await backend.query_incidents(m.QueryIncidentsRequest())).incidents == []
+        assert len((await backend.get_roles()).roles) == 3
+        with pytest.raises(PermissionDenied):
+            await _declare(backend)
+    finally:
+        await backend.close()
+
+
+async def test_calls_that_change_nothing_leave_the_versions_alone(tmp_path: Path) -> None:
+    backend = await SqliteBackend.open(tmp_path / "s.db", ALICE)
+    try:
+        incident = await _declare(backend)
+        iid = incident.incident_id
+        label = m.AddLabelRequest(incident_id=iid, label=m.IncidentLabel(label="db"))
+        assign = m.AssignRoleRequest(incident_id=iid, user_id="bob", role="commander")
+        await backend.add_label(label)
+        await backend.assign_role(assign)
+        home = (await backend.get_homescreen_version()).version
+        one = (
+            await backend.get_incident_version(m.GetIncidentVersionRequest(incident_id=iid))
+        ).version
+        await backend.add_label(label)
+        assert not (await backend.assign_role(assign)).did_change
+        await backend.update_status(m.UpdateStatusRequest(incident_id=iid, status="active"))
+        assert (await backend.get_homescreen_version()).version == home
+        again = await backend.get_incident_version(m.GetIncidentVersionRequest(incident_id=iid))
+        assert again.version == one
+        await backend.update_severity(m.UpdateSeverityRequest(incident_id=iid, severity="major"))
+        assert (await backend.get_homescreen_version()).version == home + 1
+    finally:
+        await backend.close()

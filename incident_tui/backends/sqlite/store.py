@@ -114,8 +114,10 @@ class Store:
     def transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn.execute("BEGIN IMMEDIATE")
         try:
+            before = conn.total_changes
             result = fn(conn)
-            conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'homescreen_version'")
+            if conn.total_changes != before:  # a no-op call leaves the version alone
+                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'homescreen_version'")
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -150,6 +152,11 @@ class Store:
 
     def _close_conn(self) -> None:
         if self.conn is not None:
+            try:
+                if not self.readonly:
+                    self.conn.execute("PRAGMA optimize")  # cheap; keeps planner stats fresh
+            except sqlite3.Error:
+                pass
             try:
                 self.conn.close()
             finally:
@@ -187,10 +194,10 @@ class Store:
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode.lower() != "wal" and not self.readonly:
+        if mode.lower() != "wal" and (not self.readonly or not existed):
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        self._migrate(conn)
+        self._migrate(conn, fresh=not existed)
         if self.readonly:
             conn.execute("PRAGMA query_only = ON")
 
@@ -231,7 +238,7 @@ class Store:
         except OSError:
             pass
 
-    def _migrate(self, conn: sqlite3.Connection) -> None:
+    def _migrate(self, conn: sqlite3.Connection, *, fresh: bool) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:  # raced with a newer writer since the probe
             raise StoreError(
@@ -239,7 +246,7 @@ class Store:
             )
         if version == SCHEMA_VERSION:
             return
-        if self.readonly:
+        if self.readonly and not fresh:
             raise StoreError(
                 f"{self.path} needs upgrading to store version {SCHEMA_VERSION}; "
                 "open it once without --readonly"

@@ -432,6 +432,7 @@ def unassign_role(tx: Tx, req: m.UnassignRoleRequest) -> m.UnassignRoleResponse:
 
 
 def _task_row(tx: Tx, seq: int, task_id: str) -> sqlite3.Row:
+    """A task of this incident that may be changed (system tasks are immutable)."""
     if not task_id:
         raise InvalidArgument("taskID is required")
     row = tx.conn.execute(
@@ -439,6 +440,8 @@ def _task_row(tx: Tx, seq: int, task_id: str) -> sqlite3.Row:
     ).fetchone()
     if row is None:
         raise NotFound(f"no task with ID {task_id[:80]!r} in this incident")
+    if row["immutable"]:
+        raise InvalidArgument("this task is managed by the system and cannot be changed")
     return row
 
 
