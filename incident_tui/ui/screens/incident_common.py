@@ -197,10 +197,23 @@ class RecordList(OptionList):
     }
     """
 
-    def __init__(self, *, empty: str = "Nothing here.", id: str | None = None) -> None:
+    def __init__(
+        self, *, empty: str = "Nothing here.", divided: bool = False, id: str | None = None
+    ) -> None:
         super().__init__(id=id, markup=False)
         self.empty_text = empty
+        #: A rule between rows, for lists of multi-line records (the timeline).
+        self.divided = divided
         self._keys: list[str] = []
+
+    def _options_for(self, rows: Sequence[tuple[str, Content]], *, after: bool) -> list:
+        """Options for ``rows``; with ``divided`` a rule before each (but the very first)."""
+        options: list[Option | None] = []
+        for n, (_, prompt) in enumerate(rows):
+            if self.divided and (after or n):
+                options.append(None)
+            options.append(Option(prompt))
+        return options
 
     @property
     def keys(self) -> list[str]:
@@ -225,7 +238,7 @@ class RecordList(OptionList):
         if not rows:
             self.add_option(Option(Content.styled(self.empty_text, "italic dim"), disabled=True))
             return
-        self.add_options([Option(prompt) for _, prompt in rows])
+        self.add_options(self._options_for(rows, after=False))
         target = 0
         if old_key is not None and old_key in self._keys:
             target = self._keys.index(old_key)
@@ -244,7 +257,7 @@ class RecordList(OptionList):
             self.set_rows(rows, keep=False)
             return
         self._keys.extend(key for key, _ in rows)
-        self.add_options([Option(prompt) for _, prompt in rows])
+        self.add_options(self._options_for(rows, after=True))
 
     def select_key(self, key: str) -> bool:
         if key in self._keys:

@@ -200,9 +200,6 @@ class TimelinePane(IncidentPane):
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
-    TimelinePane RecordList > .option-list--option {
-        padding: 0 0 1 0;
-    }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -218,7 +215,7 @@ class TimelinePane(IncidentPane):
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Timeline"), id="timeline-status")
-        yield RecordList(empty="No timeline items match.", id="timeline-list")
+        yield RecordList(empty="No timeline items match.", divided=True, id="timeline-list")
 
     @property
     def item_list(self) -> RecordList:
