@@ -90,10 +90,11 @@ async def test_only_user_notes_can_be_added(backend: Backend, kind: str):
         )
 
 
-async def test_blank_note_is_refused(backend: Backend):
+@pytest.mark.parametrize("body", ["", "   ", "n" * 200_000])
+async def test_blank_or_overlong_note_is_refused(backend: Backend, body: str):
     incident = await declare(backend)
     with pytest.raises(InvalidArgument):
-        await note(backend, incident.incident_id, "   ")
+        await note(backend, incident.incident_id, body)
 
 
 async def test_bad_note_event_time_is_refused(backend: Backend):

@@ -125,6 +125,18 @@ async def test_refused_create_leaves_nothing_behind(backend: Backend):
     assert (await backend.get_homescreen_version()).version == before
 
 
+async def test_concurrent_declarations_all_land(backend: Backend, other: Backend):
+    import asyncio
+
+    made = await asyncio.gather(*(declare(b, f"c{n}") for n in range(12) for b in (backend, other)))
+    made_ids = {i.incident_id for i in made}
+    assert len(made_ids) == 24
+    listed = await backend.query_incidents(
+        m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=100))
+    )
+    assert {i.incident_id for i in listed.incidents} == made_ids
+
+
 MARKUP_TITLE = "[bold red]boom[/] \x1b[31mred\x1b[0m \u202eevil\u202c <b>x</b> 'q' \"dq\" \\ ✓ 🔥"
 
 
@@ -388,6 +400,22 @@ async def test_label_key_value_text_is_kept_whole(backend: Backend):
         m.AddLabelRequest(incident_id=incident.incident_id, label=m.IncidentLabel(label="env:prod"))
     )
     assert [label.label for label in response.incident.labels] == ["env:prod"]
+
+
+@pytest.mark.parametrize("label", ["", "  ", "l" * 10_000])
+async def test_blank_or_overlong_label_on_create_is_refused(backend: Backend, label: str):
+    with pytest.raises(InvalidArgument):
+        await declare(backend, labels=[m.IncidentLabel(label=label)])
+
+
+async def test_overlong_label_is_refused(backend: Backend):
+    incident = await declare(backend)
+    with pytest.raises(InvalidArgument):
+        await backend.add_label(
+            m.AddLabelRequest(
+                incident_id=incident.incident_id, label=m.IncidentLabel(label="l" * 10_000)
+            )
+        )
 
 
 async def test_blank_label_is_refused(backend: Backend):
