@@ -67,6 +67,7 @@ __all__ = [
     "TimePoint",
     "Title",
     "describe_error",
+    "complete",
     "format_time",
     "parse",
 ]
@@ -669,3 +670,33 @@ def parse(text: str) -> Query:
             MAX_QUERY_LENGTH, f"query is too long (at most {MAX_QUERY_LENGTH} characters)", text
         )
     return _mark_prefix(_Parser(text).parse())
+
+
+_LAST_WORD = re.compile(r"(?P<neg>-?)(?P<word>[^\s()'\"]*)$")
+
+
+def complete(text: str) -> list[str]:
+    """Completions of the word at the end of ``text``, each the whole new text.
+
+    ``sev`` -> ``severity:``; ``severity:cr`` -> ``severity:critical``. Only keys
+    and the closed value sets are offered; free text has no completions.
+    """
+    match = _LAST_WORD.search(text)
+    if match is None:  # pragma: no cover - the pattern matches the empty tail
+        return []
+    word = match.group("word")
+    head = text[: match.start("word")]
+    if ":" in word:
+        key, _, partial = word.partition(":")
+        info = _KEYS_BY_NAME.get(key.lower())
+        if info is None or ":" in partial:
+            return []
+        return [
+            f"{head}{key}:{value}"
+            for value in info.values
+            if value.startswith(partial.lower()) and value != partial
+        ]
+    if not word:
+        return []
+    lowered = word.lower()
+    return [f"{head}{name}:" for name in KNOWN_KEYS if name.startswith(lowered)]

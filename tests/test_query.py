@@ -570,3 +570,37 @@ def test_random_input_never_crashes_the_parser_or_the_sql(db: sqlite3.Connection
         db.execute(f"SELECT count(*) FROM incidents i WHERE {where}", params).fetchone()
         outcomes["rows"] += 1
     assert outcomes["rows"] > 100 and outcomes["error"] > 100
+
+
+# --- completion ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sev", ["severity:"]),
+        (
+            "status:active s",
+            ["status:active status:", "status:active severity:", "status:active started:"],
+        ),
+        ("-la", ["-label:"]),
+        ("any(lab", ["any(label:"]),
+        ("severity:cr", ["severity:critical"]),
+        ("SEVERITY:M", ["SEVERITY:minor", "SEVERITY:major"]),
+        ("status:", ["status:active", "status:resolved"]),
+        ("isdrill:t", ["isdrill:true"]),
+        ("status:active", []),  # already complete
+        ("label:d", []),  # open values: nothing to offer
+        ("cpu ", []),
+        ("", []),
+        ("zzz", []),
+    ],
+)
+def test_complete_offers_keys_and_closed_values(text: str, expected: list[str]):
+    assert q.complete(text) == expected
+
+
+def test_every_completion_of_a_value_parses():
+    for key in q.KEYS:
+        for option in q.complete(f"{key.name}:"):
+            assert q.parse(option).terms
