@@ -98,6 +98,7 @@ class IncidentApp(App[int]):
         self._fixed_now = now
         self.poll_interval: float = float(poll_interval or self.config.poll_interval or 2.0)
         self._open_backend = open_backend
+        self._owns_backend = False  # True once we opened one ourselves (:ctx)
         self._install_signal_handlers = install_signal_handlers
         #: The last homescreen version seen (None until the first poll answers).
         self.homescreen_version: int | None = None
@@ -142,6 +143,8 @@ class IncidentApp(App[int]):
 
     async def on_unmount(self) -> None:
         self._remove_hangup_handler()
+        if not self._owns_backend:
+            return  # whoever handed us the backend closes it
         try:
             await self.backend.close()
         except Exception:  # closing must never turn an exit into a traceback
@@ -276,8 +279,9 @@ class IncidentApp(App[int]):
             backend = await asyncio.to_thread(self._open_backend, name)
         except (BackendError, ConfigError, OSError) as exc:
             return f"cannot open context {name!r}: {exc}"
-        old = self.backend
+        old, owned_old = self.backend, self._owns_backend
         self.backend = backend
+        self._owns_backend = True
         self.context_name = name
         try:
             ctx_readonly = self.config.context(name).readonly
@@ -295,10 +299,11 @@ class IncidentApp(App[int]):
             self.theme = ctx_theme
         elif "prod" in name.lower():
             self.theme = PROD_THEME
-        try:
-            await old.close()
-        except Exception:
-            log.debug("closing the previous backend failed", exc_info=True)
+        if owned_old:
+            try:
+                await old.close()
+            except Exception:
+                log.debug("closing the previous backend failed", exc_info=True)
         from incident_tui.ui.screens.home import HomeScreen
 
         while len(self.screen_stack) > 2:

@@ -114,4 +114,8 @@ def run_console(args: argparse.Namespace) -> int:
         app.run()
     finally:
         app.cancel_hangup_watchdog()
+        try:
+            asyncio.run(backend.close())
+        except Exception:  # leaving must not end in a traceback
+            pass
     return int(app.return_code or 0)

@@ -14,7 +14,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from incident_tui import models as m
 from incident_tui.backends.base import BackendError
@@ -65,12 +67,42 @@ class MarkedCheckbox(Checkbox):
         return "X" if self.value else " "
 
 
-class MarkedRadioButton(RadioButton):
-    """A radio button whose state shows as a glyph too, not only as colour (NO_COLOR)."""
+class SeverityChoice(Widget, can_focus=True):
+    """Four severities on one line; left/right (or 1-4) choose, the choice is marked (●)."""
+
+    DEFAULT_CSS = """
+    SeverityChoice { height: 1; width: 100%; background: $surface; padding: 0 1; }
+    SeverityChoice:focus { background: $boost; }
+    """
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("left,h", "move(-1)", "Previous", show=False, id="declare.severity_left"),
+        Binding("right,l", "move(1)", "Next", show=False, id="declare.severity_right"),
+        Binding("1", "pick(0)", show=False, id="declare.severity_1"),
+        Binding("2", "pick(1)", show=False, id="declare.severity_2"),
+        Binding("3", "pick(2)", show=False, id="declare.severity_3"),
+        Binding("4", "pick(3)", show=False, id="declare.severity_4"),
+    ]
+
+    index: reactive[int] = reactive(SEVERITY_CHOICES.index("pending"))
 
     @property
-    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802
-        return "●" if self.value else " "
+    def value(self) -> str:
+        return SEVERITY_CHOICES[self.index]
+
+    def render(self) -> Content:
+        parts = []
+        for number, severity in enumerate(SEVERITY_CHOICES):
+            look = SEVERITIES[severity]
+            mark = "(●)" if number == self.index else "( )"
+            text = f"{mark} {number + 1} {look.glyph} {look.word}"
+            parts.append(Content.styled(text, "bold reverse") if number == self.index else Content(text))
+        return Content("  ").join(parts)
+
+    def action_move(self, step: int) -> None:
+        self.index = (self.index + step) % len(SEVERITY_CHOICES)
+
+    def action_pick(self, index: int) -> None:
+        self.index = index
 
 
 class DeclareDialog(Dialog[str]):
@@ -83,8 +115,6 @@ class DeclareDialog(Dialog[str]):
     DeclareDialog .field-label { color: $text-muted; height: 1; margin-top: 1; }
     DeclareDialog .field-error { color: $text-error; height: auto; display: none; }
     DeclareDialog .field-error.visible { display: block; }
-    DeclareDialog RadioSet { layout: horizontal; width: 100%; height: auto; border: none; padding: 0; background: $panel; }
-    DeclareDialog RadioSet > RadioButton { width: auto; margin-right: 1; }
     DeclareDialog #flags { height: auto; margin-top: 1; }
     DeclareDialog Checkbox { border: none; padding: 0; margin-right: 2; background: $panel; }
     DeclareDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
@@ -105,15 +135,8 @@ class DeclareDialog(Dialog[str]):
             yield Label("Title", classes="field-label")
             yield Input(placeholder="e.g. Checkout API returning 502s", id="title")
             yield Static(Content(""), id="title-error", classes="field-error")
-            yield Label("Severity", classes="field-label")
-            with RadioSet(id="severity"):
-                for severity in SEVERITY_CHOICES:
-                    look = SEVERITIES[severity]
-                    yield MarkedRadioButton(
-                        Content(f"{look.glyph} {look.word}"),
-                        value=severity == "pending",
-                        id=f"sev-{severity}",
-                    )
+            yield Label("Severity (←/→ or 1-4)", classes="field-label")
+            yield SeverityChoice(id="severity")
             yield Label("Labels (comma separated)", classes="field-label")
             yield Input(placeholder="e.g. payments, api", id="labels")
             yield Static(Content(""), id="labels-error", classes="field-error")
@@ -131,8 +154,7 @@ class DeclareDialog(Dialog[str]):
     # --- values ---------------------------------------------------------------
     @property
     def severity(self) -> str:
-        pressed = self.query_one(RadioSet).pressed_button
-        return pressed.id.removeprefix("sev-") if pressed and pressed.id else "pending"
+        return self.query_one(SeverityChoice).value
 
     def _field_error(self, field: str, message: str) -> None:
         error = self.query_one(f"#{field}-error", Static)

@@ -1,0 +1,138 @@
+"""The declare dialog: inline checks, every field reaches the backend, refusals keep the input."""
+
+from __future__ import annotations
+
+from incident_tui import models as m
+from incident_tui.backends.base import InvalidArgument
+from incident_tui.ui.screens.declare import DeclareDialog, parse_labels
+from incident_tui.ui.screens.home import HomeScreen
+
+from .conftest import open_store
+from .incident_support import press, screen_text, settle, type_text
+
+
+async def newest(backend) -> m.Incident:
+    response = await backend.query_incidents(m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=1)))
+    return response.incidents[0]
+
+
+async def test_declaring_creates_the_incident_with_every_field_and_opens_it(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        assert isinstance(app.screen, DeclareDialog)
+        await type_text(pilot, "Payments queue backing up")
+        await press(pilot, "tab")  # to the severity choice
+        await press(pilot, "right")  # pending -> critical (wraps)
+        assert app.screen.severity == "critical"
+        await press(pilot, "3", "1")
+        assert app.screen.severity == "critical"
+        await press(pilot, "tab")
+        await type_text(pilot, "payments, queue, payments")
+        await press(pilot, "tab", "space")  # drill on
+        await press(pilot, "ctrl+s")
+        from incident_tui.ui.screens.incident import IncidentScreen
+
+        assert isinstance(app.screen, IncidentScreen)
+        incident = await newest(store)
+        assert app.screen.incident_id == incident.incident_id
+        assert incident.title == "Payments queue backing up"
+        assert incident.severity == "critical"
+        assert sorted(label.label for label in incident.labels) == ["payments", "queue"]
+        assert incident.is_drill is True
+        assert incident.status == "active"
+        assert incident.created_by_user.user_id == "alice"
+
+
+async def test_retrospective_declares_a_resolved_incident(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        await type_text(pilot, "Yesterday's DNS blip")
+        dialog = app.screen
+        dialog.query_one("#retro").value = True
+        await press(pilot, "ctrl+s")
+        incident = await newest(store)
+        assert incident.title == "Yesterday's DNS blip"
+        assert incident.status == "resolved" and incident.incident_end
+
+
+async def test_empty_title_is_refused_inline_and_nothing_is_sent(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, DeclareDialog)
+        assert "A title is required" in screen_text(pilot)
+        assert (await newest(store)).incident_id == "5"
+
+
+async def test_overlong_title_and_bad_labels_are_flagged_while_typing():
+    assert parse_labels(" db , api,db,, ") == ["db", "api"]
+    for bad in ("a\x1b[31mb", "x" * 101, "ok,\u202egnp.exe"):
+        try:
+            parse_labels(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} accepted")
+
+
+class RefusingBackend:
+    """The real store, except that it refuses to create (as a remote with rules would)."""
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+    async def create_incident(self, request: m.CreateIncidentRequest) -> m.CreateIncidentResponse:
+        raise InvalidArgument("title must name a service [bold]first[/]")
+
+
+async def test_backend_refusal_is_shown_in_the_dialog_and_keeps_what_was_typed(make_app, store):
+    app = make_app(RefusingBackend(store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        await type_text(pilot, "Cannot be written")
+        await press(pilot, "tab", "2")
+        await press(pilot, "ctrl+s")
+        dialog = app.screen
+        assert isinstance(dialog, DeclareDialog)
+        assert "title must name a service [bold]first[/]" in screen_text(pilot)
+        assert dialog.query_one("#title").value == "Cannot be written"
+        assert dialog.severity == "major"
+        await press(pilot, "escape")
+        assert isinstance(app.screen, HomeScreen)
+    assert (await newest(store)).incident_id == "5"
+
+
+async def test_readonly_store_refusal_reaches_the_dialog(tmp_path, make_app, store):
+    refusing = open_store(store._store.path, readonly=True)
+    app = make_app(refusing)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert app.readonly  # the store's capability makes the whole console read-only
+            app.push_screen(DeclareDialog())
+            await settle(pilot)
+            await type_text(pilot, "Still refused")
+            await press(pilot, "ctrl+s")
+            assert "Read-only" in app.screen.error_text
+    finally:
+        await refusing.close()
+
+
+async def test_escape_cancels_without_declaring(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        await type_text(pilot, "Never mind")
+        await press(pilot, "escape")
+        assert isinstance(app.screen, HomeScreen)
+    assert (await newest(store)).incident_id == "5"
