@@ -48,6 +48,22 @@ async def test_newer_store_is_refused_and_left_untouched(tmp_path: Path) -> None
     assert not Path(f"{path}-journal").exists()
 
 
+async def test_newer_wal_store_is_refused_without_leaving_files_behind(tmp_path: Path) -> None:
+    path = tmp_path / "future-wal.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("CREATE TABLE incidents (seq INTEGER PRIMARY KEY)")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = _snapshot(path)
+    listing = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(StoreError, match="newer"):
+        await SqliteBackend.open(path, ALICE)
+    assert _snapshot(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing
+
+
 async def test_a_lazy_backend_reports_the_refusal_on_first_call(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     conn = sqlite3.connect(path)

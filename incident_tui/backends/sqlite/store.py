@@ -204,6 +204,9 @@ class Store:
     def _check_version_readonly(self, path: Path) -> None:
         """Read user_version without any chance of writing, and refuse newer stores."""
         uri = f"{path.resolve().as_uri()}?mode=ro"
+        if not Path(f"{path}-wal").exists():
+            # Nobody has it open in WAL mode: read the header without creating -wal/-shm.
+            uri += "&immutable=1"
         probe = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout_ms / 1000)
         try:
             version = probe.execute("PRAGMA user_version").fetchone()[0]
