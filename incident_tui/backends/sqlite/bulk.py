@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from incident_tui import models as m
+from incident_tui.backends.base import InvalidArgument
 
 CHUNK = 2000
 
@@ -138,6 +139,8 @@ def bulk_insert(
                 if task.assignee_id:
                     new_users.add(task.assignee_id)
             for role_name, user_id in inc.assignments:
+                if role_name not in roles:
+                    raise InvalidArgument(f"bulk insert: there is no role named {role_name!r}")
                 assign_rows.append((seq, roles[role_name], user_id, inc.created_at))
                 new_users.add(user_id)
             docs.append((seq, "\n".join([inc.title, *notes, *(t.text for t in inc.tasks)])))
