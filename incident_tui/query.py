@@ -4,8 +4,8 @@ It follows Grafana Incident's query syntax (``status:active severity:critical
 isdrill:false any(label:a label:b) title:'cpu'``) so a query typed here means the
 same against a Grafana stack. The local store compiles the AST to SQL
 (``backends/sqlite/search.py``); the UI uses ``parse`` to check a filter as it is
-typed, ``describe_error`` to point at the mistake and ``KEYS`` for help and
-completion.
+typed, ``describe_error`` to point at the mistake, ``KEYS`` for help and
+``complete`` for key/value completion.
 
 Grammar (all terms are ANDed, keys are case-insensitive)::
 
