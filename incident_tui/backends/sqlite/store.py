@@ -197,6 +197,7 @@ class Store:
         if mode.lower() != "wal" and (not self.readonly or not existed):
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA cache_size = -16384")  # 16 MiB: a page of incidents stays hot
         self._migrate(conn, fresh=not existed)
         if self.readonly:
             conn.execute("PRAGMA query_only = ON")
