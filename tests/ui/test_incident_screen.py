@@ -250,3 +250,15 @@ async def test_markup_in_title_and_labels_renders_literally(make_app, store) -> 
         assert "\u202e" not in text
         assert "[reverse]lbl[/]" in text
         assert app.is_running
+
+
+async def test_no_color_cursor_row_still_stands_out(make_app, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    async with incident_view(make_app, tab="tasks") as (app, pilot, screen):
+        assert app.no_color
+        tasks = screen.query_one(TasksPane).task_list
+        cursor = tasks.get_visual_style("option-list--option", "option-list--option-highlighted")
+        plain = tasks.get_visual_style("option-list--option")
+        assert cursor.underline and not plain.underline
+        # the active tab is marked by a glyph, not only by colour
+        assert "▸3 Tasks" in screen_text(pilot).splitlines()[1]

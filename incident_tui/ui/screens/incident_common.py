@@ -185,6 +185,9 @@ class RecordList(OptionList):
         Binding("G", "last", "Last", show=False),
     ]
 
+    # Unscoped so the NO_COLOR rule can start at the App: without colour the cursor row
+    # must still stand out, so it is underlined (OptionList's option styles drop reverse).
+    SCOPED_CSS = False
     DEFAULT_CSS = """
     RecordList {
         height: 1fr;
@@ -194,6 +197,9 @@ class RecordList(OptionList):
         &:focus {
             border: none;
         }
+    }
+    App:nocolor RecordList > .option-list--option-highlighted {
+        text-style: bold underline;
     }
     """
 
