@@ -370,3 +370,15 @@ async def test_calls_that_change_nothing_leave_the_versions_alone(tmp_path: Path
         assert (await backend.get_homescreen_version()).version == home + 1
     finally:
         await backend.close()
+
+
+async def test_a_nameless_caller_keeps_the_name_already_known(tmp_path: Path) -> None:
+    backend = await SqliteBackend.open(tmp_path / "s.db", ALICE)
+    try:
+        await _declare(backend)
+        await _declare(backend.with_user(m.UserPreview(user_id="alice")))
+        assert await backend.list_users() == [ALICE]
+        await _declare(backend.with_user(m.UserPreview(user_id="alice", name="Alice Smith")))
+        assert [u.name for u in await backend.list_users()] == ["Alice Smith"]
+    finally:
+        await backend.close()

@@ -57,9 +57,10 @@ class Tx:
         self.now_dt = now
         self.now = fmt(now)
         conn.execute(
+            # A nameless caller (name = ID) never overwrites a name we already know.
             "INSERT INTO users (id, name, photo_url) VALUES (?, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET name = excluded.name, photo_url = excluded.photo_url"
-            " WHERE excluded.name != '' AND"
+            " WHERE excluded.name != excluded.id AND"
             " (users.name != excluded.name OR users.photo_url != excluded.photo_url)",
             (user.user_id, user.name or user.user_id, user.photo_url),
         )
