@@ -34,7 +34,8 @@ class Command:
                  "question_mark": "?", "slash": "/", "colon": ":", "enter": "enter",
                  "left_square_bracket": "[", "right_square_bracket": "]",
                  "pageup": "PgUp", "pagedown": "PgDn", "home": "Home", "end": "End",
-                 "space": "space", "greater_than_sign": ">", "less_than_sign": "<"}
+                 "space": "space", "greater_than_sign": ">", "less_than_sign": "<",
+                 "number_sign": "#"}
         return "/".join(names.get(k, k) for k in self.key.split(","))
 
 

@@ -406,6 +406,15 @@ class Choice:
 FREE_TEXT_ID = "__free_text__"
 
 
+class PickerOptions(OptionList):
+    """The picker's list; j/k move too (only when it has focus, so typing is never eaten)."""
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+
 class ChoicePicker(Dialog[str]):
     """Pick one of ``choices`` with j/k or arrows and enter. With ``free_text`` a line on
     top filters the list and whatever was typed can be used as the value itself."""
@@ -459,12 +468,16 @@ class ChoicePicker(Dialog[str]):
             yield from self.compose_title()
             if self.has_filter:
                 yield Input(placeholder=self.placeholder, id="picker-input")
-            yield OptionList(id="picker-options")
+            yield PickerOptions(id="picker-options", markup=False)
             yield Static(Content("Nothing to pick from."), id="picker-empty")
             if self.hint:
                 yield Static(plain(self.hint), classes="dialog-hint")
             yield from self.compose_status()
-            keys = "↑/↓ move · enter pick · esc cancel"
+            keys = (
+                "↑/↓ move · enter pick · esc cancel"
+                if self.has_filter
+                else ("j/k move · enter pick · esc cancel")
+            )
             yield Static(Content(keys), classes="dialog-hint")
 
     def on_mount(self) -> None:

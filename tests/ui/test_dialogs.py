@@ -287,3 +287,23 @@ async def test_choice_picker_keeps_filter_text_when_backend_refuses() -> None:
         assert app.screen is dialog
         assert dialog.typed == "zed"
         assert "unknown user zed" in dialog.error_text
+
+
+async def test_choice_picker_without_filter_moves_with_j_and_k() -> None:
+    app = DialogHarness(ChoicePicker("Severity", SEVERITIES))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j", "j", "k", "enter")
+        await pilot.pause()
+    assert app.result == "minor"
+
+
+async def test_choice_picker_with_filter_lets_j_and_k_be_typed() -> None:
+    people = [Choice("Jack Kerouac", "jk"), Choice("Alice Example", "alice")]
+    app = DialogHarness(ChoicePicker("Assign", people, free_text=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j", "k")
+        await pilot.pause()
+        assert app.screen.typed == "jk"
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.result == "jk"
