@@ -122,11 +122,13 @@ class IncidentApp(App[int]):
             ctx_theme = self.config.context(self.context_name).theme
         except ConfigError:
             ctx_theme = ""
-        for name in (requested, ctx_theme, self.config.theme):
+        for name in (requested, ctx_theme):
             if name and name in self.available_themes:
                 return name
         if "prod" in self.context_name.lower():
-            return PROD_THEME
+            return PROD_THEME  # loud unless the context itself says otherwise
+        if self.config.theme in self.available_themes:
+            return self.config.theme
         return DEFAULT_THEME
 
     def get_theme_variable_defaults(self) -> dict[str, str]:

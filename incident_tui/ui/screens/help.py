@@ -6,9 +6,10 @@ so it cannot disagree with them; read-only mode leaves out what it refuses.
 
 from __future__ import annotations
 
+import io
 from typing import ClassVar
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -92,6 +93,15 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-body", can_focus=False):
                 yield Static(help_text(self.app, self.for_screen), id="help-text")
             yield Static(Text("esc/q close · j/k scroll"), id="help-hint")
+
+    @property
+    def plain_text(self) -> str:
+        """The help page as plain text (for tests and for copying)."""
+        out = io.StringIO()
+        Console(file=out, width=80, color_system=None, legacy_windows=False).print(
+            help_text(self.app, self.for_screen)
+        )
+        return out.getvalue()
 
     def action_close(self) -> None:
         self.dismiss(None)

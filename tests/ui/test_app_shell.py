@@ -1,0 +1,295 @@
+"""The App shell: help, the : command line, the palette, keymaps, themes, errors, SIGHUP."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from incident_tui import models as m
+from incident_tui.config import Config, ContextConfig, load_config
+from incident_tui.ui.cmdline import CommandError, CommandLine, parse_line
+from incident_tui.ui.screens.declare import DeclareDialog
+from incident_tui.ui.screens.help import HelpScreen
+from incident_tui.ui.screens.home import HomeScreen
+from incident_tui.ui.themes import load_themes
+
+from .incident_support import press, screen_text, settle, type_text
+
+# --- help -----------------------------------------------------------------------
+
+
+async def test_help_lists_the_screens_keys_and_the_globals_grouped(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        body = app.screen.plain_text
+        for expected in ("Navigation", "Incidents", "Filter and sort", "Everywhere",
+                         "Declare a new incident", "Filter with the incident query syntax",
+                         "Command line", "status:active"):
+            assert expected in body
+        await press(pilot, "escape")
+        assert isinstance(app.screen, HomeScreen)
+        await press(pilot, "f1")
+        assert isinstance(app.screen, HelpScreen)
+        await press(pilot, "q")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_help_in_read_only_mode_leaves_out_changes(make_app):
+    app = make_app(readonly=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "question_mark")
+        body = app.screen.plain_text
+        assert "Declare a new incident" not in body
+        assert "Read-only" in body and "Open the incident under the cursor" in body
+
+
+async def test_help_uses_the_keys_from_the_keymap(make_app):
+    app = make_app(config=Config(keymap={"list.declare": "N", "app.help": "f2"}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        assert isinstance(app.screen, HomeScreen)  # n no longer declares
+        await press(pilot, "N")
+        assert isinstance(app.screen, DeclareDialog)
+        await press(pilot, "escape", "f2")
+        assert isinstance(app.screen, HelpScreen)
+        body = app.screen.plain_text
+        assert "N " in body and "f2" in body
+
+
+# --- command line -----------------------------------------------------------------
+
+
+def test_parse_line_understands_the_commands_and_refuses_the_rest():
+    assert parse_line(":inc #12") == ("inc", "#12")
+    assert parse_line("incident 7") == ("inc", "7")
+    assert parse_line("42") == ("inc", "42")
+    assert parse_line(" theme  incident-light ") == ("theme", "incident-light")
+    assert parse_line("context prod") == ("ctx", "prod")
+    assert parse_line("quit") == ("q", "")
+    for bad, why in (("", "type a command"), ("theme", "needs NAME"), ("roles x", "no argument"),
+                     ("frobnicate", "unknown command")):
+        with pytest.raises(CommandError, match=why):
+            parse_line(bad)
+
+
+async def test_colon_inc_opens_the_incident(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "colon")
+        assert isinstance(app.screen, CommandLine)
+        await type_text(pilot, "inc 2")
+        await press(pilot, "enter")
+        from incident_tui.ui.screens.incident import IncidentScreen
+
+        assert isinstance(app.screen, IncidentScreen) and app.screen.incident_id == "2"
+
+
+async def test_colon_unknown_incident_stays_open_with_the_text_and_a_message(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "colon")
+        await type_text(pilot, "inc 999")
+        await press(pilot, "enter")
+        line = app.screen
+        assert isinstance(line, CommandLine)
+        assert line.error_text == "no incident #999"
+        assert line.query_one("#cmdline").value == "inc 999"
+        await press(pilot, "escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_colon_theme_switches_and_is_remembered(tmp_path, make_app):
+    path = tmp_path / "config.toml"
+    path.write_text('poll_interval = 5\n')
+    app = make_app(config=load_config(path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == "incident-dark"
+        await press(pilot, "colon")
+        await type_text(pilot, "theme incident-light")
+        await press(pilot, "enter")
+        assert app.theme == "incident-light"
+        await press(pilot, "colon")
+        await type_text(pilot, "theme nope")
+        await press(pilot, "enter")
+        assert "unknown theme 'nope'" in app.screen.error_text
+        assert app.theme == "incident-light"
+    reread = load_config(path)
+    assert reread.theme == "incident-light" and reread.poll_interval == 5
+
+
+async def test_colon_roles_opens_org_roles_and_q_quits(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "colon")
+        await type_text(pilot, "roles")
+        await press(pilot, "enter")
+        from incident_tui.ui.screens.org_roles import OrgRolesScreen
+
+        assert isinstance(app.screen, OrgRolesScreen)
+        await press(pilot, "escape")
+        await press(pilot, "O")
+        assert isinstance(app.screen, OrgRolesScreen)
+        await press(pilot, "colon")
+        await type_text(pilot, "q")
+        await press(pilot, "enter")
+    assert app.return_code == 0
+
+
+async def test_colon_ctx_switches_backend_and_refuses_unknown_names(tmp_path, make_app, store):
+    from .conftest import open_store
+
+    other_path = tmp_path / "other.db"
+    seeded = open_store(other_path)
+    await seeded.create_incident(m.CreateIncidentRequest(title="Only in the other context"))
+    await seeded.close()
+    cfg = Config(contexts={"other": ContextConfig(name="other", path=str(other_path), readonly=True)})
+    opened: list[str] = []
+
+    def opener(name: str):
+        opened.append(name)
+        return open_store(Path(cfg.context(name).db_path()))
+
+    app = make_app(config=cfg, open_backend=opener)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "colon")
+        await type_text(pilot, "ctx nowhere")
+        await press(pilot, "enter")
+        assert "no context named 'nowhere'" in app.screen.error_text
+        await press(pilot, "escape", "colon")
+        await type_text(pilot, "ctx other")
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert opened == ["other"] and app.context_name == "other"
+        assert app.readonly is True  # the context says so
+        assert isinstance(app.screen, HomeScreen)
+        text = screen_text(pilot)
+        assert "Only in the other context" in text and "READ-ONLY" in text
+        assert "Checkout API" not in text
+
+
+# --- palette --------------------------------------------------------------------------
+
+
+async def _palette_prompts(pilot) -> list[str]:
+    from textual.command import CommandList
+
+    await settle(pilot, rounds=5)
+    options = pilot.app.screen.query_one(CommandList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_palette_finds_incidents_by_reference_and_title_and_opens_them(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "replica")
+        prompts = await _palette_prompts(pilot)
+        assert any(p.startswith("#2 ◆ major ACTIVE") and "Replica lag" in p for p in prompts)
+        for _ in "replica":
+            await pilot.press("backspace")
+        await pilot.press("number_sign", "3")
+        prompts = await _palette_prompts(pilot)
+        assert prompts and prompts[0].startswith("#3 ")
+        await press(pilot, "enter")
+        await settle(pilot)
+        from incident_tui.ui.screens.incident import IncidentScreen
+
+        assert isinstance(app.screen, IncidentScreen) and app.screen.incident_id == "3"
+
+
+async def test_palette_offers_the_screens_commands_and_runs_them(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "declare")
+        prompts = await _palette_prompts(pilot)
+        assert "Incidents: Declare" in prompts[0]
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DeclareDialog)
+
+
+async def test_palette_hides_changes_in_read_only_mode(make_app):
+    app = make_app(readonly=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "declare")
+        prompts = await _palette_prompts(pilot)
+        assert not any("Incidents: Declare" in p for p in prompts)
+
+
+# --- errors, people, themes, signals ------------------------------------------------------
+
+
+async def test_show_error_is_plain_text(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.show_error("boom [bold]x[/] [@click=app.quit]y[/]\x1b[31m")
+        await settle(pilot)
+        from textual.widgets._toast import Toast
+
+        toasts = list(app.screen.query(Toast))
+        assert toasts, "no notification shown"
+        shown = str(toasts[-1].render())
+        assert "boom [bold]x[/] [@click=app.quit]y[/]␛" in shown
+        assert "\x1b" not in shown
+        assert app.is_running
+
+
+async def test_known_users_come_from_the_backend_and_loaded_incidents(make_app, store):
+    await store.assign_role(m.AssignRoleRequest(incident_id="2", user_id="bob", role="investigator"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        ids = [u.user_id for u in await app.known_users()]
+        assert "alice" in ids and "bob" in ids
+
+
+def test_four_themes_ship_and_load():
+    themes = load_themes()
+    assert {"incident-dark", "incident-light", "incident-high-contrast", "incident-prod"} <= set(themes)
+    assert themes["incident-light"].dark is False
+
+
+@pytest.mark.parametrize(
+    ("context", "ctx_theme", "saved", "expected"),
+    [
+        ("local", "", "", "incident-dark"),
+        ("local", "", "incident-light", "incident-light"),
+        ("prod", "", "incident-light", "incident-prod"),  # loud by default in prod contexts
+        ("prod", "incident-high-contrast", "", "incident-high-contrast"),
+    ],
+)
+async def test_theme_choice_per_context_and_remembered(store, context, ctx_theme, saved, expected):
+    from incident_tui.ui.app import IncidentApp
+
+    cfg = Config(theme=saved, contexts={context: ContextConfig(name=context, theme=ctx_theme)})
+    app = IncidentApp(store, cfg, context_name=context, install_signal_handlers=False)
+    assert app.theme == expected
+
+
+async def test_sighup_ends_the_app_promptly(make_app):
+    app = make_app(install_signal_handlers=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        os.kill(os.getpid(), signal.SIGHUP)
+        await pilot.pause(0.2)
+    app.cancel_hangup_watchdog()
+    assert app.return_code == 129
