@@ -224,3 +224,18 @@ async def test_markup_in_notes_renders_literally(make_app, store) -> None:
         assert isinstance(app.screen, ActivityDetail)
         assert "[@click=app.quit]quit[/]" in screen_text(pilot)
         assert app.is_running
+
+
+async def test_refresh_does_not_jump_the_view(make_app, store) -> None:
+    for n in range(40):
+        await add_note(store, f"update {n}")
+    async with incident_view(make_app, tab="timeline") as (app, pilot, screen):
+        pane = pane_of(screen)
+        await press(pilot, *(["j"] * 20))
+        view = pane.item_list.scroll_y
+        assert view > 0
+        await store.update_title(m.UpdateTitleRequest(incident_id="1", title="renamed"))
+        screen.on_backend_changed()
+        await settle(pilot)
+        assert "renamed" in screen_text(pilot).splitlines()[0]
+        assert abs(pane.item_list.scroll_y - view) <= 3

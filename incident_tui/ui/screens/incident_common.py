@@ -251,9 +251,10 @@ class RecordList(OptionList):
         elif old_index is not None:
             target = min(old_index, len(rows) - 1)
         self.highlighted = target
-        if keep:
-            self.scroll_to(y=scroll_y, animate=False, immediate=True)
-            self.scroll_to_highlight()
+        if keep and self.is_mounted:
+            self.scroll_to_highlight()  # lays the new rows out
+            self.scroll_to(y=scroll_y, animate=False, immediate=True)  # the view stays put
+            self.scroll_to_highlight()  # unless that hides the cursor
 
     def add_rows(self, rows: Sequence[tuple[str, Content]]) -> None:
         """Append rows (the next page) without moving the cursor."""
