@@ -275,3 +275,17 @@ async def test_duration_runs_until_now_then_stops_at_the_end(tmp_path: Path):
         assert got.closed_time == got.incident_end == "2026-05-01T11:30:00.000000Z"
     finally:
         await backend.close()
+
+
+def test_stored_times_are_fixed_width_in_every_year():
+    from incident_tui.backends.sqlite.timeutil import normalise_time, parse_stored
+
+    early = fmt(datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC))
+    assert early == "0999-01-02T03:04:05.000006Z"
+    assert len(early) == len(fmt(datetime(2026, 11, 25, tzinfo=UTC)))
+    assert parse_stored(early) == datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    assert normalise_time("2026-11-25T03:04:05.5+02:00", "t") == "2026-11-25T01:04:05.500000Z"
+    with pytest.raises(InvalidArgument):
+        normalise_time("0001-01-01T00:00:00+01:00", "t")  # before year 1 in UTC
+    with pytest.raises(InvalidArgument):
+        normalise_time("2026-02-30T00:00:00Z", "t")

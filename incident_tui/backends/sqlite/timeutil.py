@@ -26,7 +26,12 @@ def utc_now() -> datetime:
 
 def fmt(dt: datetime) -> str:
     """The stored (and wire) form of an aware datetime."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    d = dt.astimezone(UTC)
+    # Not strftime: its %Y drops the leading zeros of years before 1000 on glibc.
+    return (
+        f"{d.year:04d}-{d.month:02d}-{d.day:02d}T"
+        f"{d.hour:02d}:{d.minute:02d}:{d.second:02d}.{d.microsecond:06d}Z"
+    )
 
 
 def parse_stored(text: str) -> datetime:
@@ -61,7 +66,7 @@ def human_time(stored: str) -> str:
     """A short UTC rendering for timeline sentences."""
     if not stored:
         return "unset"
-    return parse_stored(stored).strftime("%Y-%m-%d %H:%M UTC")
+    return fmt(parse_stored(stored))[:16].replace("T", " ") + " UTC"
 
 
 def duration_seconds(start: str, end: str, now: datetime) -> int:
