@@ -420,9 +420,9 @@ class ChoicePicker(Dialog[str]):
     top filters the list and whatever was typed can be used as the value itself."""
 
     DEFAULT_CSS = """
-    ChoicePicker OptionList {
+    ChoicePicker PickerOptions, ChoicePicker PickerOptions:focus {
         height: auto;
-        max-height: 14;
+        max-height: 10;
         border: none;
         padding: 0;
     }
@@ -496,7 +496,7 @@ class ChoicePicker(Dialog[str]):
 
     def _option(self, choice: Choice) -> Option:
         prompt = Content.assemble(
-            ("● " if choice.current else "  ", "bold"),
+            ("✓ " if choice.current else "  ", "bold"),
             Content(clean(choice.label)),
         )
         if choice.detail:
