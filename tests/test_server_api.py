@@ -3,6 +3,7 @@ unknown methods, storage failures. Every failure is 4xx/5xx AND a JSON ``error``
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import AsyncIterator
@@ -12,7 +13,7 @@ import httpx
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.base import API_METHODS, METHOD_LIST, Unavailable
+from incident_tui.backends.base import API_METHODS, METHOD_LIST, NotFound, Unavailable
 from incident_tui.server.tokens import TokenStore
 from tests.support.fake_backend import FakeBackend, FakeState
 from tests.support.rpc_server import ServerThread, rpc_server, serve_backend
@@ -279,3 +280,72 @@ async def test_unknown_request_fields_are_ignored() -> None:
     assert resp.status_code == 200, resp.text
     name, user, request = state.calls[-1]
     assert (name, user, request.title) == ("create_incident", "alice", "x")
+
+
+# --- the read cache ----------------------------------------------------------------------
+
+
+async def test_identical_reads_are_served_from_cache_until_a_write() -> None:
+    state = FakeState()
+
+    async def make() -> FakeBackend:
+        return FakeBackend(state=state)
+
+    async with serve_backend(make) as srv:
+        client = srv.client(ALICE)
+        created = await client.create_incident(m.CreateIncidentRequest(title="one"))
+        incident = m.GetIncidentRequest(incident_id=created.incident.incident_id)
+
+        def backend_reads() -> int:
+            return sum(1 for name, _, _ in state.calls if name == "get_incident")
+
+        first = await client.get_incident(incident)
+        again = await client.get_incident(incident)
+        assert backend_reads() == 1 and again == first
+        await client.update_title(m.UpdateTitleRequest(incident_id="1", title="x"))  # no-op write
+        await client.create_incident(m.CreateIncidentRequest(title="two"))  # bumps the version
+        await client.get_incident(incident)
+        assert backend_reads() == 2
+        with pytest.raises(NotFound):
+            await client.get_incident(m.GetIncidentRequest(incident_id="99"))
+        with pytest.raises(NotFound):
+            await client.get_incident(m.GetIncidentRequest(incident_id="99"))
+        assert backend_reads() == 4  # failures are not cached
+        await client.close()
+
+
+async def test_cached_replies_expire_after_the_ttl() -> None:
+    from incident_tui.server.cache import ReadCache
+
+    cache = ReadCache(ttl=0.05)
+    computed = []
+
+    async def compute() -> str:
+        computed.append(1)
+        return "{}"
+
+    await cache.get_or_compute(("M", b"{}"), 1, compute)
+    await cache.get_or_compute(("M", b"{}"), 1, compute)
+    assert len(computed) == 1
+    await asyncio.sleep(0.06)
+    await cache.get_or_compute(("M", b"{}"), 1, compute)
+    assert len(computed) == 2
+
+
+async def test_concurrent_identical_misses_share_one_backend_call() -> None:
+    from incident_tui.server.cache import ReadCache
+
+    cache = ReadCache()
+    computed = []
+    gate = asyncio.Event()
+
+    async def compute() -> str:
+        computed.append(1)
+        await gate.wait()
+        return '{"roles": []}'
+
+    tasks = [asyncio.create_task(cache.get_or_compute(("M", b"{}"), 7, compute)) for _ in range(16)]
+    await asyncio.sleep(0.01)
+    gate.set()
+    assert set(await asyncio.gather(*tasks)) == {'{"roles": []}'}
+    assert len(computed) == 1

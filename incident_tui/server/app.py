@@ -38,6 +38,7 @@ from incident_tui.backends.base import (
     call,
 )
 from incident_tui.config import KNOWN_PLUGINS
+from incident_tui.server.cache import ReadCache
 from incident_tui.server.tokens import TokenEntry, TokenStore
 
 log = logging.getLogger("incident_tui.server")
@@ -91,10 +92,12 @@ class RpcApp:
         tokens: TokenStore,
         *,
         max_body: int = MAX_BODY_BYTES,
+        cache: ReadCache | None = None,
     ) -> None:
         self.backend = backend
         self.tokens = tokens
         self.max_body = max_body
+        self.cache = cache
         self._views: dict[tuple[str, str], Backend] = {}
 
     def backend_for(self, entry: TokenEntry) -> Backend:
@@ -126,6 +129,18 @@ class RpcApp:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    async def _reply(self, entry: TokenEntry, row: Method, parsed: m.Request) -> str:
+        backend = self.backend_for(entry)
+
+        async def compute() -> str:
+            return (await call(backend, row, parsed)).to_json()
+
+        if self.cache is None or not row.read_only or row.extension:
+            return await compute()
+        version = (await self.backend.get_homescreen_version()).version
+        key = (row.path, parsed.to_json().encode("utf-8"))
+        return await self.cache.get_or_compute(key, version, compute)
+
     def _too_big(self) -> str:
         return f"request body over {self.max_body // 1024} KiB"
 
@@ -150,8 +165,7 @@ class RpcApp:
                 parsed = row.request.model_validate_json(body if body.strip() else b"{}")
             except ValidationError as exc:
                 raise _Refusal(400, _field_error(exc), "invalid_argument") from None
-            result = await call(self.backend_for(entry), row, parsed)
-            response = Response(result.to_json(), media_type=_JSON)
+            response = Response(await self._reply(entry, row, parsed), media_type=_JSON)
         except _Refusal as refusal:
             response = error_response(
                 refusal.status, refusal.message, refusal.code, refusal.headers
@@ -202,9 +216,20 @@ async def _internal(request: Request, exc: Exception) -> Response:
     return error_response(500, "internal server error", "internal")
 
 
-def build_app(backend: Backend, tokens: TokenStore, *, max_body: int = MAX_BODY_BYTES) -> Starlette:
-    """A Starlette app serving ``backend`` under both plugin prefixes."""
-    handler = RpcApp(backend, tokens, max_body=max_body)
+def build_app(
+    backend: Backend,
+    tokens: TokenStore,
+    *,
+    max_body: int = MAX_BODY_BYTES,
+    cache: bool = True,
+) -> Starlette:
+    """A Starlette app serving ``backend`` under both plugin prefixes.
+
+    ``cache``: keep read replies while the backend's change version holds (only
+    when the backend has versions).
+    """
+    use_cache = cache and backend.capabilities.versions
+    handler = RpcApp(backend, tokens, max_body=max_body, cache=ReadCache() if use_cache else None)
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     app = Starlette(
         routes=[Route(PREFIX, handler.handle, methods=methods)],
@@ -286,7 +311,7 @@ def serve_command(args: argparse.Namespace) -> int:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-    return asyncio.run(_serve(db, tokens, sock, tokens_path))
+    return asyncio.run(serve_store(db, tokens, sock, tokens_path))
 
 
 def _local_db(cfg: Any) -> Path:
@@ -296,7 +321,10 @@ def _local_db(cfg: Any) -> Path:
     return ctx.db_path() if ctx is not None and ctx.backend == "sqlite" else default_db_path()
 
 
-async def _serve(db: Path, tokens: TokenStore, sock: socket.socket, tokens_path: Path) -> int:
+async def serve_store(
+    db: Path, tokens: TokenStore, sock: socket.socket, tokens_path: Path, *, cache: bool = True
+) -> int:
+    """Serve the SqliteBackend at ``db`` on ``sock`` until SIGINT/SIGTERM; 0 when stopped."""
     from incident_tui.backends.sqlite import SqliteBackend
 
     try:
@@ -308,7 +336,7 @@ async def _serve(db: Path, tokens: TokenStore, sock: socket.socket, tokens_path:
         print(f"incident-tui: {exc}", file=sys.stderr)
         sock.close()
         return 2
-    server = make_server(build_app(backend, tokens))
+    server = make_server(build_app(backend, tokens, cache=cache))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):

@@ -1,0 +1,248 @@
+"""RPC benchmark: what the remote path costs per call, and what the server sustains.
+
+1. Per-call overhead: RpcBackend -> ``incident-tui serve`` (a subprocess, over
+   loopback) -> SqliteBackend, versus calling SqliteBackend directly, for
+   GetIncident and a first page of QueryIncidents. Medians, the difference and
+   the ratio. Target: <= 3 ms median added per call.
+2. Throughput: N concurrent clients (default 16, one connection each) on
+   QueryIncidents (first page) and on AddActivity: requests/s, p50/p99 latency,
+   errors. "raw" clients are a load generator (httpx posting bytes, checking the
+   status) and measure the server; "rpc" clients are RpcBackends that also parse
+   every reply, so on 2 cores they compete with the server for CPU.
+   Targets: >= 300 reads/s and p99 <= 100 ms, no errors.
+Both parts run twice: with the server's read cache off, then on (the default).
+
+Run: ``.venv/bin/python benchmarks/rpc.py`` (add ``--help`` for the knobs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from incident_tui import models as m  # noqa: E402
+from incident_tui.backends.base import Backend, BackendError  # noqa: E402
+from incident_tui.backends.rpc import RpcBackend, Timeouts  # noqa: E402
+
+PAGE = 50
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.2f} ms"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def timed(calls: int, fn: Callable[[], Awaitable[object]]) -> list[float]:
+    for _ in range(min(20, calls)):  # warm up caches and the connection
+        await fn()
+    samples = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        await fn()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def workload(backend: Backend, ids: list[str]) -> dict[str, Callable[[], Awaitable[object]]]:
+    rng = random.Random(1)
+    first_page = m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=PAGE))
+    return {
+        "GetIncident": lambda: backend.get_incident(
+            m.GetIncidentRequest(incident_id=rng.choice(ids))
+        ),
+        f"QueryIncidents (first page of {PAGE})": lambda: backend.query_incidents(first_page),
+    }
+
+
+SERVER = """
+import asyncio, logging, sys
+from pathlib import Path
+from incident_tui.server.app import bind_socket, serve_store
+from incident_tui.server.tokens import TokenStore
+db, tokens, cache = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "cache"
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+sys.exit(asyncio.run(serve_store(db, TokenStore.load(tokens), bind_socket("127.0.0.1", 0),
+                                 tokens, cache=cache)))
+"""
+
+
+def start_server(
+    db: Path, tokens: Path, log: Path, *, cache: bool = True
+) -> tuple[subprocess.Popen[str], str]:
+    """``incident-tui serve`` in its own process (what ``serve`` runs, with the cache knob)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), INCIDENT_TUI_CONFIG=str(db.parent / "none.toml"))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(db), str(tokens), "cache" if cache else "nocache"],
+        stdout=subprocess.PIPE,
+        stderr=log.open("w"),
+        text=True,
+        env=env,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    if not url.startswith("http"):
+        proc.kill()
+        raise SystemExit(f"server did not start; see {log}")
+    return proc, url
+
+
+async def overhead(db: Path, url: str, token: str, ids: list[str], calls: int, label: str) -> None:
+    from incident_tui.backends.sqlite import SqliteBackend
+
+    direct = await SqliteBackend.open(db, m.UserPreview(user_id="bench", name="Bench"))
+    remote = RpcBackend(url, token)
+    print(f"\n1. Per-call overhead ({label}; {calls} sequential calls each, medians)")
+    print(f"   {'method':<32} {'direct':>10} {'via RPC':>10} {'added':>10} {'ratio':>7}")
+    try:
+        direct_load = workload(direct, ids)
+        remote_load = workload(remote, ids)
+        for name in direct_load:
+            d = statistics.median(await timed(calls, direct_load[name]))
+            r = statistics.median(await timed(calls, remote_load[name]))
+            print(f"   {name:<32} {ms(d):>10} {ms(r):>10} {ms(r - d):>10} {r / d:6.1f}x")
+    finally:
+        await direct.close()
+        await remote.close()
+
+
+async def throughput(
+    url: str, token: str, ids: list[str], clients: int, seconds: float, name: str, via: str
+) -> None:
+    """``clients`` concurrent loops for ``seconds``; ``via`` "rpc" (RpcBackend, parses every
+    reply) or "raw" (a load generator: httpx posting the same bytes, checking the status)."""
+    import httpx
+
+    first_page = m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=PAGE))
+    latencies: list[float] = []
+    errors: list[str] = []
+    path = (
+        "IncidentsService.QueryIncidents"
+        if name == "QueryIncidents"
+        else "ActivityService.AddActivity"
+    )
+
+    def request_for(rng: random.Random) -> m.Request:
+        if name == "QueryIncidents":
+            return first_page
+        return m.AddActivityRequest(
+            incident_id=rng.choice(ids), activity_kind="userNote", body="bench note"
+        )
+
+    async def rpc_client(seed: int) -> None:
+        rng = random.Random(seed)
+        backend = RpcBackend(url, token, timeouts=Timeouts(read=30, deadline=60))
+        await backend.get_roles()  # open the connection before the clock starts
+        await start.wait()
+        while time.perf_counter() < stop_at:
+            began = time.perf_counter()
+            try:
+                request = request_for(rng)
+                if name == "QueryIncidents":
+                    await backend.query_incidents(request)
+                else:
+                    await backend.add_activity(request)
+            except BackendError as exc:
+                errors.append(str(exc))
+            latencies.append(time.perf_counter() - began)
+        await backend.close()
+
+    async def raw_client(seed: int) -> None:
+        rng = random.Random(seed)
+        endpoint = f"{url}/api/plugins/grafana-irm-app/resources/api/v1/{path}"
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        async with httpx.AsyncClient(timeout=30) as http:
+            await http.post(endpoint, content=first_page.to_json(), headers=headers)
+            await start.wait()
+            while time.perf_counter() < stop_at:
+                began = time.perf_counter()
+                resp = await http.post(
+                    endpoint, content=request_for(rng).to_json(), headers=headers
+                )
+                if resp.status_code != 200 or not resp.content.startswith(b"{"):
+                    errors.append(f"HTTP {resp.status_code}")
+                latencies.append(time.perf_counter() - began)
+
+    start = asyncio.Event()
+    stop_at = float("inf")
+    loop_fn = rpc_client if via == "rpc" else raw_client
+    tasks = [asyncio.create_task(loop_fn(i)) for i in range(clients)]
+    await asyncio.sleep(0.5)
+    began = time.perf_counter()
+    stop_at = began + seconds
+    start.set()
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - began
+    label = f"{name} ({via})"
+    print(
+        f"   {label:<26} {len(latencies) / elapsed:6.0f} req/s   p50 {ms(percentile(latencies, 0.5))}"
+        f"   p99 {ms(percentile(latencies, 0.99))}   errors {len(errors)}"
+    )
+    if errors:
+        print(f"      first error: {errors[0]}")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--incidents", type=int, default=300, help="demo incidents in the store")
+    parser.add_argument("--calls", type=int, default=300, help="sequential calls per method")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
+    args = parser.parse_args()
+
+    from incident_tui.demo import fill_demo
+    from incident_tui.server.tokens import TokenStore
+
+    with tempfile.TemporaryDirectory(prefix="itui-rpc-bench-") as tmp:
+        db = Path(tmp) / "store.db"
+        summary = await fill_demo(db, count=args.incidents)
+        tokens = TokenStore.load(Path(tmp) / "tokens.json")
+        token = tokens.issue("bench", "edit")
+        tokens.save()
+        from incident_tui.backends.sqlite import SqliteBackend
+
+        probe = await SqliteBackend.open(db)
+        page = await probe.query_incidents(
+            m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=500))
+        )
+        await probe.close()
+        ids = [i.incident_id for i in page.incidents]
+        print(f"store: {len(ids)} incidents ({summary!r:.80})")
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+
+        for cache in (False, True):
+            log = Path(tmp) / f"server-{cache}.log"
+            proc, url = start_server(db, Path(tmp) / "tokens.json", log, cache=cache)
+            label = "with the server's read cache" if cache else "read cache off"
+            try:
+                await overhead(db, url, token, ids, args.calls, label)
+                print(f"\n2. Throughput ({label}): {args.clients} concurrent clients,"
+                      f" {args.seconds:g} s each, server in its own process")  # fmt: skip
+                for name in ("QueryIncidents", "AddActivity"):
+                    for via in ("raw", "rpc"):
+                        await throughput(url, token, ids, args.clients, args.seconds, name, via)
+            finally:
+                proc.terminate()
+                proc.wait(10)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
