@@ -21,7 +21,7 @@ from .incident_support import (
 async def test_overview_shows_the_incident_facts(make_app) -> None:
     async with incident_view(make_app) as (app, pilot, screen):
         text = screen_text(pilot)
-        assert "INC-1" in text
+        assert "#1" in text
         assert "▲ SEV1 critical" in text
         assert "ACTIVE" in text
         assert "Checkout API returning 502s" in text

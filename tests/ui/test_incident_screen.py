@@ -68,7 +68,7 @@ def footer(pilot) -> str:
 async def test_header_has_reference_severity_status_drill_and_title(make_app) -> None:
     async with incident_view(make_app, "4") as (app, pilot, screen):
         line = header(pilot)
-        assert "INC-4" in line
+        assert "#4" in line
         assert "○ SEV? pending" in line
         assert "ACTIVE" in line
         assert "[drill]" in line
@@ -202,7 +202,7 @@ async def test_slow_backend_shows_a_spinner_not_a_frozen_screen(make_app, store)
 
 async def test_unknown_incident_says_so_in_place(make_app) -> None:
     async with incident_view(make_app, "999") as (app, pilot, screen):
-        assert "INC-999" in header(pilot)
+        assert "#999" in header(pilot)
         assert app.is_running
         assert any(
             "999" in n or "not found" in n.lower() or "no incident" in n.lower()

@@ -20,7 +20,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from incident_tui import models as m
-from incident_tui.text import clean, one_line
+from incident_tui.text import one_line
 from incident_tui.ui.presentation import parse_time, severity_look, status_word
 
 # --- facts as Content -------------------------------------------------------------
@@ -33,9 +33,8 @@ def app_now(app: Any) -> datetime:
 
 
 def incident_ref(incident_id: str) -> str:
-    """The short reference people say out loud: ``INC-42`` for numeric ids."""
-    incident_id = clean(incident_id)
-    return f"INC-{incident_id}" if incident_id.isdigit() else incident_id
+    """The short reference people say out loud, as the incident list shows it: ``#42``."""
+    return f"#{one_line(incident_id, 40)}"
 
 
 def person(user: m.UserPreview | None, empty: str = "—") -> str:

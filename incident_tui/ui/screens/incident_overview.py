@@ -118,10 +118,7 @@ class OverviewPane(IncidentPane):
             row("Roles", roles),
             row("Tasks", tasks_done(incident.task_list)),
             row("Created", f"{format_time(incident.created_time)} by {created}"),
-            row(
-                "Reference",
-                f"{incident_ref(incident.incident_id)} (id {clean(incident.incident_id)})",
-            ),
+            row("Reference", incident_ref(incident.incident_id)),
         ]
         body = Content("\n").join(lines)
         summary = clean(incident.summary, multiline=True).strip()
