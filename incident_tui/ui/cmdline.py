@@ -49,6 +49,12 @@ class CommandError(Exception):
     """A command line that cannot run; the message is for the person."""
 
 
+def _reference(text: str) -> str:
+    """``#12``, ``INC-12`` or ``12`` -> ``12`` (other ids pass through)."""
+    text = text.strip().removeprefix("#")
+    return text[4:] if text[:4].upper() == "INC-" else text
+
+
 def parse_line(text: str) -> tuple[str, str]:
     """``" theme  incident-dark "`` -> ``("theme", "incident-dark")``; ``:12`` -> ``("inc", "12")``."""
     text = text.strip().removeprefix(":").strip()
@@ -57,8 +63,8 @@ def parse_line(text: str) -> tuple[str, str]:
     verb, _, argument = text.partition(" ")
     verb = verb.lower()
     argument = argument.strip()
-    if verb.removeprefix("#").isdigit() and not argument:
-        return "inc", verb.removeprefix("#")
+    if _reference(verb).isdigit() and not argument:
+        return "inc", _reference(verb)
     for command in LINE_COMMANDS:
         if verb in command.names:
             if command.argument and not argument:
@@ -101,7 +107,7 @@ async def prepare_line(app: Any, text: str) -> Callable[[], Any]:
                 app.show_error(error)
 
         return partial(app.run_worker, switch, exit_on_error=False)
-    reference = argument.removeprefix("#").strip()
+    reference = _reference(argument)
     try:
         response = await app.backend.get_incident(m.GetIncidentRequest(incident_id=reference))
     except NotFound:

@@ -124,6 +124,8 @@ class IncidentFinder(Provider):
             return
         seen: set[str] = set()
         reference = text.removeprefix("#")
+        if reference[:4].upper() == "INC-":
+            reference = reference[4:]
         if reference.isdigit():
             try:
                 response = await app.backend.get_incident(m.GetIncidentRequest(incident_id=reference))
@@ -138,7 +140,7 @@ class IncidentFinder(Provider):
                     text=f"#{reference}",
                     help="open incident",
                 )
-            if text.startswith("#"):
+            if text.startswith("#") or text[:4].upper() == "INC-":
                 return
         try:
             response = await app.backend.query_incidents(

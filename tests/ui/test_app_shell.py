@@ -71,6 +71,7 @@ def test_parse_line_understands_the_commands_and_refuses_the_rest():
     assert parse_line(":inc #12") == ("inc", "#12")
     assert parse_line("incident 7") == ("inc", "7")
     assert parse_line("42") == ("inc", "42")
+    assert parse_line("INC-42") == ("inc", "42")
     assert parse_line(" theme  incident-light ") == ("theme", "incident-light")
     assert parse_line("context prod") == ("ctx", "prod")
     assert parse_line("quit") == ("q", "")

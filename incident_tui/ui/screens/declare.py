@@ -60,11 +60,11 @@ def check_title(text: str) -> str:
 
 
 class MarkedCheckbox(Checkbox):
-    """A checkbox whose state shows as a glyph too, not only as colour (NO_COLOR)."""
+    """A checkbox drawn ``[X]``/``[ ]``: its state shows without colour (NO_COLOR)."""
 
     @property
-    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802
-        return "X" if self.value else " "
+    def _button(self) -> Content:
+        return Content.styled("[X]" if self.value else "[ ]", "bold" if self.value else "")
 
 
 class SeverityChoice(Widget, can_focus=True):
@@ -116,9 +116,11 @@ class DeclareDialog(Dialog[str]):
     DeclareDialog .field-error { color: $text-error; height: auto; display: none; }
     DeclareDialog .field-error.visible { display: block; }
     DeclareDialog #flags { height: auto; margin-top: 1; }
-    DeclareDialog Checkbox { border: none; padding: 0; margin-right: 2; background: $panel; }
+    DeclareDialog Checkbox, DeclareDialog Checkbox:focus { border: none; padding: 0; margin-right: 2; background: $panel; }
+    DeclareDialog Checkbox:focus { text-style: bold underline; }
     DeclareDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    DeclareDialog Button { margin-left: 1; min-width: 10; }
+    DeclareDialog Button { margin-left: 2; min-width: 10; }
+    DeclareDialog Button:focus { text-style: bold reverse; }
     """
 
     BINDINGS: ClassVar[list[Binding]] = [
@@ -145,8 +147,8 @@ class DeclareDialog(Dialog[str]):
                 yield MarkedCheckbox("Retrospective (already resolved)", id="retro")
             yield from self.compose_status()
             with Horizontal(id="buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Declare (ctrl+s)", variant="error", id="declare")
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Declare (ctrl+s)", variant="error", id="declare", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
