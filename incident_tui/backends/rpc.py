@@ -156,7 +156,13 @@ class RpcBackend:
             token if not isinstance(token, str | Secret) else StaticToken(token, "the token")
         )
         self._proxy = proxy or None
-        self._ca_bundle = ca_bundle or None
+        self._ssl_context: ssl.SSLContext | None = None
+        if ca_bundle:
+            try:
+                self._ssl_context = ssl.create_default_context(cafile=ca_bundle)
+            except (OSError, ssl.SSLError) as exc:
+                reason = getattr(exc, "strerror", None) or "not a PEM certificate bundle"
+                raise ConfigError(f"cannot use ca_bundle {ca_bundle}: {reason}") from None
         self._timeouts = timeouts or Timeouts()
         self._retry = retry or RetryPolicy()
         self._max_bytes = max_response_bytes
@@ -192,14 +198,7 @@ class RpcBackend:
     def _make_client(self) -> httpx.AsyncClient:
         import httpx
 
-        verify: ssl.SSLContext | bool = True
-        if self._ca_bundle:
-            try:
-                verify = ssl.create_default_context(cafile=self._ca_bundle)
-            except (OSError, ssl.SSLError) as exc:
-                raise ConfigError(
-                    f"cannot use ca_bundle {self._ca_bundle}: {getattr(exc, 'strerror', None) or exc}"
-                ) from None
+        verify: ssl.SSLContext | bool = self._ssl_context or True
         t = self._timeouts
         kwargs: dict[str, Any] = {
             "timeout": httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
