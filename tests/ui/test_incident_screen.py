@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from incident_tui import models as m
@@ -35,11 +36,13 @@ class Wrapped:
         *,
         delay: dict[str, float] | None = None,
         fail: dict[str, Exception] | None = None,
+        versions: bool = True,
     ) -> None:
         self.inner = inner
         self.delay = delay or {}
         self.fail = fail or {}
         self.calls: Counter[str] = Counter()
+        self.capabilities = replace(inner.capabilities, versions=versions)
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(self.inner, name)
@@ -164,6 +167,25 @@ async def test_unchanged_version_does_not_reread_the_incident(make_app, store) -
         await settle(pilot)
         assert backend.calls["get_incident_version"] >= 1
         assert backend.calls["get_incident"] == reads
+
+
+async def test_without_versions_the_poll_rereads_only_what_is_visible(make_app, store) -> None:
+    backend = Wrapped(store, versions=False)
+    async with incident_view(make_app, backend=backend) as (app, pilot, screen):
+        await press(pilot, "2", "1")  # the timeline has been read once, then hidden
+        before = backend.calls.copy()
+        await store.add_activity(
+            m.AddActivityRequest(incident_id="1", activity_kind="userNote", body="from afar")
+        )
+        screen.on_backend_changed()
+        await settle(pilot)
+        assert backend.calls["get_incident"] == before["get_incident"] + 1
+        assert backend.calls["get_roles"] == before["get_roles"]
+        assert backend.calls["query_activity"] == before["query_activity"]
+        assert backend.calls["get_incident_version"] == 0
+        await press(pilot, "2")  # shown again: read again
+        assert backend.calls["query_activity"] == before["query_activity"] + 1
+        assert "from afar" in screen_text(pilot)
 
 
 async def test_two_consoles_on_one_store_see_each_others_changes(make_app, store) -> None:

@@ -301,8 +301,10 @@ class IncidentScreen(ConsoleScreen):
         self._render_chrome()
         self._focus_tab()
         self.refresh_bindings()
-        if tab == "timeline" and not self.timeline.loaded and self.incident is not None:
-            self.timeline.reload()
+        timeline = self.timeline
+        if tab == "timeline" and self.incident is not None:
+            if not timeline.loaded or timeline.stale:
+                timeline.reload()
 
     def action_next_tab(self) -> None:
         index = TAB_IDS.index(self.active_tab)
@@ -320,19 +322,39 @@ class IncidentScreen(ConsoleScreen):
 
     # --- loading --------------------------------------------------------------------
 
-    def reload(self) -> None:
-        """Read the incident (and the org's roles) again and show it in place."""
-        self.run_backend(
-            self._fetch, self._loaded, group="incident-load", on_error=self._load_failed
-        )
-        if self.timeline.loaded or self.active_tab == "timeline":
-            self.timeline.reload()
+    def reload(self, *, light: bool = False) -> None:
+        """Read the incident (and the org's roles, and the timeline) again, in place.
 
-    async def _fetch(self) -> tuple[m.Incident, int | None, list[m.Role] | None]:
+        ``light`` is the periodic re-read of a backend without versions: only the
+        incident and, when it is on screen, the timeline (which otherwise goes stale
+        and is read when its tab is shown).
+        """
+        self.run_backend(
+            lambda: self._fetch(roles=not light),
+            self._loaded,
+            group="incident-load",
+            on_error=self._load_failed,
+        )
+        timeline = self.timeline
+        if self.active_tab == "timeline" or (timeline.loaded and not light):
+            timeline.reload()
+        elif timeline.loaded:
+            timeline.stale = True
+
+    def _versions(self) -> bool:
+        """Whether to ask for versions: the app stops when a remote lacks them."""
         backend = self.app.backend  # type: ignore[attr-defined]
-        response = await backend.get_incident(m.GetIncidentRequest(incident_id=self.incident_id))
+        return bool(
+            getattr(self.app, "_versions_supported", True) and backend.capabilities.versions
+        )
+
+    async def _fetch(
+        self, *, roles: bool = True
+    ) -> tuple[m.Incident, int | None, list[m.Role] | None]:
+        backend = self.app.backend  # type: ignore[attr-defined]
         version: int | None = None
-        if backend.capabilities.versions:
+        if self._versions():
+            # Read the version first: a change landing in between is then seen next time.
             try:
                 got = await backend.get_incident_version(
                     m.GetIncidentVersionRequest(incident_id=self.incident_id)
@@ -340,11 +362,14 @@ class IncidentScreen(ConsoleScreen):
                 version = got.version
             except BackendError:
                 version = None
-        try:
-            roles: list[m.Role] | None = (await backend.get_roles(m.GetRolesRequest())).roles
-        except BackendError:
-            roles = None  # a remote may not let us list org roles: use the defaults
-        return response.incident, version, roles
+        response = await backend.get_incident(m.GetIncidentRequest(incident_id=self.incident_id))
+        org_roles: list[m.Role] | None = None
+        if roles:
+            try:
+                org_roles = (await backend.get_roles(m.GetRolesRequest())).roles
+            except BackendError:
+                org_roles = None  # a remote may not let us list org roles: use the defaults
+        return response.incident, version, org_roles
 
     def _loaded(self, result: tuple[m.Incident, int | None, list[m.Role] | None]) -> None:
         incident, version, roles = result
@@ -397,8 +422,8 @@ class IncidentScreen(ConsoleScreen):
     def on_backend_changed(self) -> None:
         """Live refresh: re-read only when this incident's version moved."""
         backend = self.app.backend  # type: ignore[attr-defined]
-        if self.version is None or not backend.capabilities.versions:
-            self.reload()
+        if self.version is None or not self._versions():
+            self.reload(light=True)
             return
 
         async def version() -> int:

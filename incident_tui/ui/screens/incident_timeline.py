@@ -210,6 +210,8 @@ class TimelinePane(IncidentPane):
         self.items: list[m.ActivityItem] = []
         self.cursor = m.Cursor()
         self.loaded = False
+        #: Something changed while the tab was hidden: read again when it is shown.
+        self.stale = False
         self._generation = 0
         self._loading_more = False
 
@@ -250,6 +252,7 @@ class TimelinePane(IncidentPane):
     def reload(self, *, keep: bool = True) -> None:
         """Read the timeline again from the start, as far as it was loaded."""
         self._generation += 1
+        self.stale = False
         generation = self._generation
         want = max(len(self.items), PAGE_SIZE) if keep else PAGE_SIZE
         query = self._query()
