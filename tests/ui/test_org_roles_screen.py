@@ -154,3 +154,17 @@ async def test_readonly_hides_and_refuses_every_change(make_app, store) -> None:
         await press(pilot, "x")
         assert app.screen is screen
         assert await roles_by_name(store) == before
+
+
+async def test_enter_edits_the_role_under_the_cursor(make_app, store) -> None:
+    async with roles_screen(make_app) as (app, pilot, screen):
+        await press(pilot, "enter")
+        form = app.screen
+        assert isinstance(form, RoleForm)
+        assert form.role.role_id == int(screen.role_list.keys[0])
+
+
+async def test_enter_in_readonly_opens_nothing(make_app, store) -> None:
+    async with roles_screen(make_app, readonly=True) as (app, pilot, screen):
+        await press(pilot, "enter")
+        assert app.screen is screen

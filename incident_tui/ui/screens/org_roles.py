@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Checkbox, Footer, Input, Static
+from textual.widgets import Checkbox, Footer, Input, OptionList, Static
 
 from incident_tui import models as m
 from incident_tui.text import clean, is_printable_label, one_line
@@ -143,7 +143,7 @@ ORG_ROLES_COMMANDS: tuple[Command, ...] = (
     Command("org_roles.create", "n", "create_role", "New", "Create a role", "Org roles",
             mutates=True),
     Command("org_roles.edit", "e", "edit_role", "Edit",
-            "Edit the role's name, description, important and mandatory", "Org roles",
+            "Edit the role's name, description, important and mandatory (enter too)", "Org roles",
             mutates=True),
     Command("org_roles.archive", "A", "toggle_archived", "Archive/unarchive",
             "Archive the role (no new assignments), or bring it back", "Org roles",
@@ -226,6 +226,13 @@ class OrgRolesScreen(ConsoleScreen):
 
     def action_refresh(self) -> None:
         self.reload()
+
+    @on(OptionList.OptionSelected, "#org-roles-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        """``enter`` on a role edits it (when changes are allowed)."""
+        event.stop()
+        if self.check_action("edit_role", ()):
+            self.action_edit_role()
 
     def on_backend_changed(self) -> None:
         self.reload()
