@@ -552,3 +552,28 @@ async def test_context_proxy_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_json_of_requests_uses_reference_keys() -> None:
     body = json.loads(m.AddTaskRequest(incident_id="1", text="t", assign_to_user_id="u").to_json())
     assert body == {"incidentID": "1", "text": "t", "assignToUserID": "u"}
+
+
+async def test_no_proxy_bypasses_the_environment_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def handler(seen: Seen, n: int, writer: asyncio.StreamWriter) -> None:
+        writer.write(reply(200, INCIDENT))
+
+    async with raw_server(handler) as direct:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port_refusing()}")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        backend = client(direct.url)
+        await backend.get_incident(get_incident())
+        await backend.close()
+    assert direct.requests[0].target.startswith("/api/plugins/")
+
+
+def test_retry_after_accepts_seconds_and_http_dates() -> None:
+    from email.utils import formatdate
+
+    from incident_tui.backends.rpc import _retry_after
+
+    assert _retry_after("3") == 3.0
+    assert 8 <= (_retry_after(formatdate(time.time() + 10, usegmt=True)) or 0) <= 10
+    assert _retry_after(formatdate(time.time() - 60, usegmt=True)) == 0.0
+    assert _retry_after("soon") is None and _retry_after(None) is None
+    assert _retry_after("nan") is None

@@ -318,6 +318,10 @@ class RpcBackend:
                 ),
                 retry=resend_ok,
             ) from None
+        except httpx.HTTPError as exc:  # anything else httpx raises: never let its frames out
+            raise _Attempt(
+                Unavailable(f"{method.name}: request failed ({type(exc).__name__})"), retry=False
+            ) from None
 
         if 200 <= status < 300:
             return self._parse_success(method, data)

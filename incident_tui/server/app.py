@@ -336,6 +336,10 @@ async def serve_store(
         print(f"incident-tui: {exc}", file=sys.stderr)
         sock.close()
         return 2
+    except OSError as exc:
+        print(f"incident-tui: cannot open the store {db}: {exc.strerror or exc}", file=sys.stderr)
+        sock.close()
+        return 2
     server = make_server(build_app(backend, tokens, cache=cache))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
