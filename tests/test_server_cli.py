@@ -179,3 +179,12 @@ def test_serve_on_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "cannot listen" in done.stderr and "Traceback" not in done.stderr
     assert time.monotonic() - started < 20
+
+
+def test_unwritable_tokens_path_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["token", "add", "alice", "--tokens", str(blocker / "tokens.json")]) == 2
+    assert "cannot write" in capsys.readouterr().err

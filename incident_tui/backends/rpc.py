@@ -191,7 +191,10 @@ class RpcBackend:
         self._closed = True
         client, self._client = self._client, None
         if client is not None:
-            await client.aclose()
+            try:
+                await client.aclose()
+            except (RuntimeError, OSError):  # e.g. closed from another event loop at exit
+                pass
 
     # --- plumbing -----------------------------------------------------------------
 

@@ -207,16 +207,21 @@ class TokenStore:
         return [TokenEntry.from_json(item, str(self.path)) for item in data.get("tokens", [])]
 
     def save(self) -> None:
+        """Write the file atomically, 0600 in a 0700 directory."""
         if self.path is None:
             return
-        ensure_private_dir(self.path.parent)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"version": 1, "tokens": [e.to_json() for e in self._entries]}, fh, indent=2)
-            fh.write("\n")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)
+        try:
+            ensure_private_dir(self.path.parent)
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                data = {"version": 1, "tokens": [e.to_json() for e in self._entries]}
+                json.dump(data, fh, indent=2)
+                fh.write("\n")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {self.path}: {exc.strerror or exc}") from None
 
 
 def token_command(args: argparse.Namespace) -> int:
