@@ -84,6 +84,8 @@ async def test_resolved_incident_header_and_duration(make_app) -> None:
         assert "RESOLVED" in header(pilot)
         assert "◆ SEV2 major" in header(pilot)
         assert "so far" not in text  # a resolved incident has a fixed duration
+        ended = next(line for line in text.splitlines() if line.strip().startswith("Ended"))
+        assert "UTC" in ended  # a retrospective incident ends when it was closed
 
 
 async def test_number_keys_and_brackets_switch_tabs(make_app) -> None:

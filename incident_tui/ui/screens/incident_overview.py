@@ -103,6 +103,7 @@ class OverviewPane(IncidentPane):
             for name in role_names
         )
         created = person(incident.created_by_user)
+        closed = incident.closed_time if str(incident.status) == "resolved" else ""
         lines = [
             row("Title", Content(clean(incident.title))),
             row("Severity", severity_content(incident.severity)),
@@ -112,7 +113,7 @@ class OverviewPane(IncidentPane):
                 Content.styled("yes [drill]", "bold $accent") if incident.is_drill else "no",
             ),
             row("Started", format_time(incident.incident_start or incident.created_time)),
-            row("Ended", format_time(incident.incident_end)),
+            row("Ended", format_time(incident.incident_end or closed)),
             row("Duration", incident_duration(incident, now)),
             row("Labels", ", ".join(labels) if labels else "—"),
             row("Roles", roles),
