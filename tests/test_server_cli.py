@@ -187,4 +187,8 @@ def test_unwritable_tokens_path_is_a_clear_error(
     blocker = tmp_path / "file"
     blocker.write_text("")
     assert main(["token", "add", "alice", "--tokens", str(blocker / "tokens.json")]) == 2
-    assert "cannot write" in capsys.readouterr().err
+    assert "cannot read" in capsys.readouterr().err
+    if Path("/proc/self").exists():  # a directory nobody can create, even root
+        assert main(["token", "add", "alice", "--tokens", "/proc/nope/tokens.json"]) == 2
+        err = capsys.readouterr().err
+        assert "cannot write" in err and "Traceback" not in err
