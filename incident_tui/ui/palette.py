@@ -134,7 +134,7 @@ class IncidentFinder(Provider):
             else:
                 seen.add(response.incident.incident_id)
                 yield Hit(
-                    1.0,
+                    100.0,
                     incident_prompt(response.incident),
                     partial(app.open_incident, response.incident.incident_id),
                     text=f"#{reference}",
@@ -148,11 +148,15 @@ class IncidentFinder(Provider):
             )
         except BackendError:
             return  # half-typed query syntax: no incident hits yet
+        matcher = self.matcher(text)
         for rank, incident in enumerate(response.incidents):
             if incident.incident_id in seen:
                 continue
+            # Rank with the commands on the same scale: a title that matches the words
+            # scores like a command would; a hit found only in the timeline ranks low.
+            title_score = matcher.match(clean(incident.title))
             yield Hit(
-                0.6 - rank * 0.01,
+                (title_score or 2.0) - rank * 0.01,
                 incident_prompt(incident),
                 partial(app.open_incident, incident.incident_id),
                 text=f"#{incident.incident_id} {clean(incident.title)}",

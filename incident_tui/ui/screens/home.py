@@ -214,7 +214,10 @@ class HomeScreen(ConsoleScreen):
                 count = self._counts.get(severity, 0)
                 label = f"{look.glyph}{count}" if width < 100 else f"{look.glyph} {count} {look.word}"
                 color = app.theme_variables.get(look.style, "")
-                bar.append(label, style=f"bold {color}" if count and color else "")
+                ground = app.theme_variables.get("background", "")
+                # A chip on the theme's background: readable on any header colour.
+                chip = f"bold {color} on {ground}" if count and color and ground else ""
+                bar.append(label, style=chip or ("bold" if count else ""))
                 bar.append(" ")
             if self._counts_more:
                 bar.append(f"({COUNT_LIMIT}+) ")

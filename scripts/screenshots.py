@@ -1,0 +1,157 @@
+"""Render the console's main screens from the demo store into ``screenshots/*.svg``.
+
+    python scripts/screenshots.py [--out screenshots] [--size 100x30]
+
+The demo store is built fresh in a temporary folder against a fixed "now", so
+running it again gives the same pictures (the README shows them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from incident_tui import models as m  # noqa: E402
+from incident_tui.config import Config  # noqa: E402
+
+NOW = datetime(2026, 11, 25, 3, 30, tzinfo=UTC)
+ME = m.UserPreview(user_id="amara", name="Amara Okafor")
+
+Step = Callable[[Any], Awaitable[None]]
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def keys(*names: str) -> Step:
+    async def step(pilot: Any) -> None:
+        for name in names:
+            await pilot.press(name)
+            await settle(pilot)
+
+    return step
+
+
+def first_active(tab: str = "") -> Step:
+    """Open the newest active incident (the demo's most interesting one), then a tab."""
+
+    async def step(pilot: Any) -> None:
+        app = pilot.app
+        response = await app.backend.query_incidents(
+            m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=1, query_string="status:active isdrill:false"))
+        )
+        app.open_incident(response.incidents[0].incident_id)
+        await settle(pilot)
+        if tab:
+            await keys(tab)(pilot)
+
+    return step
+
+
+def org_roles() -> Step:
+    async def step(pilot: Any) -> None:
+        pilot.app.open_org_roles()
+        await settle(pilot)
+
+    return step
+
+
+SHOTS: list[tuple[str, str, Step]] = [
+    ("home", "incident-dark", keys()),
+    ("home-filtered", "incident-dark", keys("slash", *"label:db", "enter")),
+    ("incident-overview", "incident-dark", first_active()),
+    ("incident-timeline", "incident-dark", first_active("2")),
+    ("incident-tasks", "incident-dark", first_active("3")),
+    ("incident-roles", "incident-dark", first_active("4")),
+    ("org-roles", "incident-dark", org_roles()),
+    ("declare", "incident-dark", keys("n", *"Checkout latency above SLO", "tab", "right")),
+    ("help", "incident-dark", keys("question_mark")),
+    ("palette", "incident-dark", keys("ctrl+p", *"dns")),
+    ("command-line", "incident-dark", keys("colon", *"theme incident-l")),
+    ("home-light", "incident-light", keys()),
+    ("home-high-contrast", "incident-high-contrast", keys()),
+    ("home-prod", "incident-prod", keys()),
+]
+
+
+async def build_store(path: Path) -> None:
+    from incident_tui.backends.sqlite import SqliteBackend
+    from incident_tui.demo import fill_demo
+
+    backend = await SqliteBackend.open(path, ME, clock=lambda: NOW)
+    try:
+        await fill_demo(backend, now=NOW)
+    finally:
+        await backend.close()
+
+
+def shoot(db: Path, name: str, theme: str, step: Step, size: tuple[int, int], out: Path) -> Path:
+    from incident_tui.backends.sqlite import SqliteBackend
+    from incident_tui.ui.app import IncidentApp
+
+    backend = SqliteBackend(db, ME, clock=lambda: NOW)
+    app = IncidentApp(
+        backend,
+        Config(),
+        context_name="prod" if theme == "incident-prod" else "local",
+        user=ME,
+        theme=theme,
+        now=NOW,
+        poll_interval=3600,
+        install_signal_handlers=False,
+    )
+    target = out / f"{name}.svg"
+
+    async def pilot_run(pilot: Any) -> None:
+        await settle(pilot)
+        await step(pilot)
+        await settle(pilot)
+        await pilot.pause(0.3)
+        target.write_text(app.export_screenshot(title=f"incident-tui — {name}"), encoding="utf-8")
+        app.exit()
+
+    app.run(headless=True, size=size, auto_pilot=pilot_run)
+    asyncio.run(backend.close())
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--size", default="100x30", help="COLSxROWS (default 100x30)")
+    parser.add_argument("--only", nargs="*", help="names of the shots to make")
+    args = parser.parse_args(argv)
+    os.environ["TZ"] = "UTC"  # times shown in local time: the same pictures everywhere
+    time.tzset()
+    cols, rows = (int(part) for part in args.size.lower().split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "demo.db"
+        asyncio.run(build_store(db))
+        for name, theme, step in SHOTS:
+            if args.only and name not in args.only:
+                continue
+            path = shoot(db, name, theme, step, (cols, rows), args.out)
+            print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    print(f"{time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
