@@ -10,7 +10,10 @@
    status) and measure the server; "rpc" clients are RpcBackends that also parse
    every reply, so on 2 cores they compete with the server for CPU.
    Targets: >= 300 reads/s and p99 <= 100 ms, no errors.
-Both parts run twice: with the server's read cache off, then on (the default).
+Both parts run twice: with the server's read cache off, then on (the default). With
+the cache on, a repeated identical read skips the store on the server, so "added" then
+compares a cached remote call with a real direct query: read it as what a console
+polling an unchanged page pays, not as pure transport cost.
 
 Run: ``.venv/bin/python benchmarks/rpc.py`` (add ``--help`` for the knobs).
 """
