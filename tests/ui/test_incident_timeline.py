@@ -239,3 +239,15 @@ async def test_refresh_does_not_jump_the_view(make_app, store) -> None:
         await settle(pilot)
         assert "renamed" in screen_text(pilot).splitlines()[0]
         assert abs(pane.item_list.scroll_y - view) <= 3
+
+
+async def test_scrolling_to_the_bottom_reads_the_next_page(make_app, store) -> None:
+    for n in range(PAGE_SIZE + 10):
+        await add_note(store, f"update {n}")
+    async with incident_view(make_app, tab="timeline") as (app, pilot, screen):
+        pane = pane_of(screen)
+        assert len(pane.items) == PAGE_SIZE
+        pane.item_list.scroll_end(animate=False, immediate=True)
+        await settle(pilot)
+        assert len(pane.items) == len(await activity(store))
+        assert pane.item_list.highlighted == 0  # the cursor did not move

@@ -219,6 +219,15 @@ class TimelinePane(IncidentPane):
         yield Static(Content("Timeline"), id="timeline-status")
         yield RecordList(empty="No timeline items match.", divided=True, id="timeline-list")
 
+    def on_mount(self) -> None:
+        # Scrolling to the bottom with the mouse reads the next page too.
+        self.watch(self.item_list, "scroll_y", self._scrolled, init=False)
+
+    def _scrolled(self, scroll_y: float) -> None:
+        items = self.item_list
+        if items.max_scroll_y and scroll_y >= items.max_scroll_y - 1:
+            self.load_more()
+
     @property
     def item_list(self) -> RecordList:
         return self.query_one("#timeline-list", RecordList)
