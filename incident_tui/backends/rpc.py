@@ -299,8 +299,10 @@ class RpcBackend:
         except _Attempt:
             raise
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            reason = _network_reason(exc)
             raise _Attempt(
-                Unavailable(f"cannot reach {self._host()}: {_network_reason(exc)}"), retry=True
+                Unavailable(f"cannot reach {self._host()}: {reason}"),
+                retry="certificate" not in reason,  # nothing sent; but a bad cert stays bad
             ) from None
         except httpx.TimeoutException:
             raise _Attempt(
