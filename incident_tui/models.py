@@ -13,9 +13,10 @@ Wire rules (see shared/WIRE.md):
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticUseDefault
 
 
 def wire_alias(name: str) -> str:
@@ -23,6 +24,16 @@ def wire_alias(name: str) -> str:
     special = {"id": "ID", "url": "URL"}
     head, *rest = name.split("_")
     return head + "".join(special.get(part, part.capitalize()) for part in rest)
+
+
+def _null_is_default(value: Any) -> Any:
+    # Go sends null for unset lists and objects: the field's default applies.
+    if value is None:
+        raise PydanticUseDefault()
+    return value
+
+
+NULL_IS_DEFAULT = BeforeValidator(_null_is_default)
 
 
 class WireModel(BaseModel):
@@ -35,15 +46,6 @@ class WireModel(BaseModel):
         use_enum_values=False,
         validate_default=False,
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _null_means_unset(cls, data: Any) -> Any:
-        # Go sends null for unset lists and objects: treat it as absent so the
-        # field's default applies. Optional pointer fields keep their None default.
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v is not None}
-        return data
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON-ready dict: camelCase keys, no null lists/objects."""
@@ -170,12 +172,12 @@ class Role(WireModel):
 
 
 class Assignment(WireModel):
-    user: UserPreview = Field(default_factory=UserPreview)
-    role: Role = Field(default_factory=Role)
+    user: Annotated[UserPreview, NULL_IS_DEFAULT] = Field(default_factory=UserPreview)
+    role: Annotated[Role, NULL_IS_DEFAULT] = Field(default_factory=Role)
 
 
 class IncidentMembership(WireModel):
-    assignments: list[Assignment] = Field(default_factory=list)
+    assignments: Annotated[list[Assignment], NULL_IS_DEFAULT] = Field(default_factory=list)
     total_assignments: int = 0
     total_participants: int = 0
 
@@ -186,7 +188,7 @@ class IncidentRole(WireModel):
     max_people: int = 0
     mandatory: bool = False
     important: bool = False
-    user: UserPreview = Field(default_factory=UserPreview)
+    user: Annotated[UserPreview, NULL_IS_DEFAULT] = Field(default_factory=UserPreview)
 
 
 class Task(WireModel):
@@ -201,7 +203,7 @@ class Task(WireModel):
 
 
 class TaskList(WireModel):
-    tasks: list[Task] = Field(default_factory=list)
+    tasks: Annotated[list[Task], NULL_IS_DEFAULT] = Field(default_factory=list)
     todo_count: int = 0
     done_count: int = 0
 
@@ -229,35 +231,35 @@ class Attachment(WireModel):
 class ActivityItem(WireModel):
     activity_item_id: str = ""
     incident_id: str = ""
-    user: UserPreview = Field(default_factory=UserPreview)
-    subject_user: UserPreview = Field(default_factory=UserPreview)
+    user: Annotated[UserPreview, NULL_IS_DEFAULT] = Field(default_factory=UserPreview)
+    subject_user: Annotated[UserPreview, NULL_IS_DEFAULT] = Field(default_factory=UserPreview)
     created_time: str = ""
     event_time: str = ""
     activity_kind: str = ""
     body: str = ""
     url: str = ""
-    tags: list[str] = Field(default_factory=list)
+    tags: Annotated[list[str], NULL_IS_DEFAULT] = Field(default_factory=list)
     immutable: bool = False
-    field_values: dict[str, Any] = Field(default_factory=dict)
-    attachments: list[Attachment] = Field(default_factory=list)
+    field_values: Annotated[dict[str, Any], NULL_IS_DEFAULT] = Field(default_factory=dict)
+    attachments: Annotated[list[Attachment], NULL_IS_DEFAULT] = Field(default_factory=list)
 
 
 class Incident(WireModel):
     incident_id: str = ""
     severity: str = ""
-    labels: list[IncidentLabel] = Field(default_factory=list)
+    labels: Annotated[list[IncidentLabel], NULL_IS_DEFAULT] = Field(default_factory=list)
     is_drill: bool = False
     created_time: str = ""
     modified_time: str = ""
-    created_by_user: UserPreview = Field(default_factory=UserPreview)
+    created_by_user: Annotated[UserPreview, NULL_IS_DEFAULT] = Field(default_factory=UserPreview)
     closed_time: str = ""
     duration_seconds: int = 0
     status: IncidentStatus | str = IncidentStatus.ACTIVE
     title: str = ""
     overview_url: str = ""
-    roles: list[IncidentRole] = Field(default_factory=list)
-    incident_membership: IncidentMembership = Field(default_factory=IncidentMembership)
-    task_list: TaskList = Field(default_factory=TaskList)
+    roles: Annotated[list[IncidentRole], NULL_IS_DEFAULT] = Field(default_factory=list)
+    incident_membership: Annotated[IncidentMembership, NULL_IS_DEFAULT] = Field(default_factory=IncidentMembership)
+    task_list: Annotated[TaskList, NULL_IS_DEFAULT] = Field(default_factory=TaskList)
     summary: str = ""
     hero_image_path: str = ""
     incident_start: str = ""
@@ -271,9 +273,9 @@ class Cursor(WireModel):
 
 class IncidentsQuery(WireModel):
     limit: int = 0
-    include_statuses: list[str] = Field(default_factory=list)
-    exclude_statuses: list[str] = Field(default_factory=list)
-    incident_labels: list[str] = Field(default_factory=list)
+    include_statuses: Annotated[list[str], NULL_IS_DEFAULT] = Field(default_factory=list)
+    exclude_statuses: Annotated[list[str], NULL_IS_DEFAULT] = Field(default_factory=list)
+    incident_labels: Annotated[list[str], NULL_IS_DEFAULT] = Field(default_factory=list)
     date_from: str = ""
     date_to: str = ""
     only_drills: bool = False
@@ -289,7 +291,7 @@ class ActivityQuery(WireModel):
     limit: int = 0
     tag: str = ""
     order_direction: str = ""
-    activity_kind: list[str] = Field(default_factory=list)
+    activity_kind: Annotated[list[str], NULL_IS_DEFAULT] = Field(default_factory=list)
 
 
 # --- requests and responses -----------------------------------------------
@@ -316,18 +318,18 @@ class AddActivityRequest(Request):
 
 
 class AddActivityResponse(Response):
-    activity_item: ActivityItem = Field(default_factory=ActivityItem)
+    activity_item: Annotated[ActivityItem, NULL_IS_DEFAULT] = Field(default_factory=ActivityItem)
 
 
 class QueryActivityRequest(Request):
-    query: ActivityQuery = Field(default_factory=ActivityQuery)
-    cursor: Cursor = Field(default_factory=Cursor)
+    query: Annotated[ActivityQuery, NULL_IS_DEFAULT] = Field(default_factory=ActivityQuery)
+    cursor: Annotated[Cursor, NULL_IS_DEFAULT] = Field(default_factory=Cursor)
 
 
 class QueryActivityResponse(Response):
-    activity_items: list[ActivityItem] = Field(default_factory=list)
-    query: ActivityQuery = Field(default_factory=ActivityQuery)
-    cursor: Cursor = Field(default_factory=Cursor)
+    activity_items: Annotated[list[ActivityItem], NULL_IS_DEFAULT] = Field(default_factory=list)
+    query: Annotated[ActivityQuery, NULL_IS_DEFAULT] = Field(default_factory=ActivityQuery)
+    cursor: Annotated[Cursor, NULL_IS_DEFAULT] = Field(default_factory=Cursor)
 
 
 class RemoveActivityRequest(Request):
@@ -336,7 +338,7 @@ class RemoveActivityRequest(Request):
 
 
 class RemoveActivityResponse(Response):
-    activity_item: ActivityItem = Field(default_factory=ActivityItem)
+    activity_item: Annotated[ActivityItem, NULL_IS_DEFAULT] = Field(default_factory=ActivityItem)
 
 
 class UpdateActivityBodyRequest(Request):
@@ -346,7 +348,7 @@ class UpdateActivityBodyRequest(Request):
 
 
 class UpdateActivityBodyResponse(Response):
-    activity_item: ActivityItem = Field(default_factory=ActivityItem)
+    activity_item: Annotated[ActivityItem, NULL_IS_DEFAULT] = Field(default_factory=ActivityItem)
 
 
 class UpdateActivityEventTimeRequest(Request):
@@ -356,7 +358,7 @@ class UpdateActivityEventTimeRequest(Request):
 
 
 class UpdateActivityEventTimeResponse(Response):
-    activity_item: ActivityItem = Field(default_factory=ActivityItem)
+    activity_item: Annotated[ActivityItem, NULL_IS_DEFAULT] = Field(default_factory=ActivityItem)
 
 
 # IncidentsService
@@ -364,11 +366,11 @@ class UpdateActivityEventTimeResponse(Response):
 
 class AddLabelRequest(Request):
     incident_id: str = ""
-    label: IncidentLabel = Field(default_factory=IncidentLabel)
+    label: Annotated[IncidentLabel, NULL_IS_DEFAULT] = Field(default_factory=IncidentLabel)
 
 
 class AddLabelResponse(Response):
-    incident: Incident = Field(default_factory=Incident)
+    incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
 
 
 class AssignRoleRequest(Request):
@@ -378,14 +380,14 @@ class AssignRoleRequest(Request):
 
 
 class AssignRoleResponse(Response):
-    incident: Incident = Field(default_factory=Incident)
+    incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
     did_change: bool = False
 
 
 class CreateIncidentRequest(Request):
     title: str = ""
     severity: str = ""
-    labels: list[IncidentLabel] = Field(default_factory=list)
+    labels: Annotated[list[IncidentLabel], NULL_IS_DEFAULT] = Field(default_factory=list)
     room_prefix: str = ""
     is_drill: bool = False
     status: str = ""
@@ -394,7 +396,7 @@ class CreateIncidentRequest(Request):
 
 
 class CreateIncidentResponse(Response):
-    incident: Incident = Field(default_factory=Incident)
+    incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
 
 
 class GetIncidentRequest(Request):
@@ -402,7 +404,7 @@ class GetIncidentRequest(Request):
 
 
 class GetIncidentResponse(Response):
-    incident: Incident = Field(default_factory=Incident)
+    incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
 
 
 class GetIncidentMembershipRequest(Request):
@@ -410,18 +412,18 @@ class GetIncidentMembershipRequest(Request):
 
 
 class GetIncidentMembershipResponse(Response):
-    assignments: list[Assignment] = Field(default_factory=list)
+    assignments: Annotated[list[Assignment], NULL_IS_DEFAULT] = Field(default_factory=list)
 
 
 class QueryIncidentsRequest(Request):
-    query: IncidentsQuery = Field(default_factory=IncidentsQuery)
-    cursor: Cursor = Field(default_factory=Cursor)
+    query: Annotated[IncidentsQuery, NULL_IS_DEFAULT] = Field(default_factory=IncidentsQuery)
+    cursor: Annotated[Cursor, NULL_IS_DEFAULT] = Field(default_factory=Cursor)
 
 
 class QueryIncidentsResponse(Response):
-    incidents: list[Incident] = Field(default_factory=list)
-    query: IncidentsQuery = Field(default_factory=IncidentsQuery)
-    cursor: Cursor = Field(default_factory=Cursor)
+    incidents: Annotated[list[Incident], NULL_IS_DEFAULT] = Field(default_factory=list)
+    query: Annotated[IncidentsQuery, NULL_IS_DEFAULT] = Field(default_factory=IncidentsQuery)
+    cursor: Annotated[Cursor, NULL_IS_DEFAULT] = Field(default_factory=Cursor)
 
 
 class RemoveLabelRequest(Request):
@@ -430,7 +432,7 @@ class RemoveLabelRequest(Request):
 
 
 class RemoveLabelResponse(Response):
-    incident: Incident = Field(default_factory=Incident)
+    incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
 
 
 class UnassignRoleRequest(Request):
@@ -440,7 +442,7 @@ class UnassignRoleRequest(Request):
 
 
 class UnassignRoleResponse(Response):
-    incident: Incident = Field(default_factory=Incident)
+    incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
     did_change: bool = False
 
 
@@ -462,7 +464,7 @@ class UpdateIncidentIsDrillRequest(Request):
 
 
 class UpdateIncidentIsDrillResponse(Response):
-    incident: Incident = Field(default_factory=Incident)
+    incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
 
 
 class UpdateSeverityRequest(Request):
@@ -471,7 +473,7 @@ class UpdateSeverityRequest(Request):
 
 
 class UpdateSeverityResponse(Response):
-    incident: Incident = Field(default_factory=Incident)
+    incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
 
 
 class UpdateStatusRequest(Request):
@@ -480,7 +482,7 @@ class UpdateStatusRequest(Request):
 
 
 class UpdateStatusResponse(Response):
-    incident: Incident = Field(default_factory=Incident)
+    incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
 
 
 class UpdateTitleRequest(Request):
@@ -489,7 +491,7 @@ class UpdateTitleRequest(Request):
 
 
 class UpdateTitleResponse(Response):
-    incident: Incident = Field(default_factory=Incident)
+    incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
 
 
 class GetIncidentVersionRequest(Request):
@@ -520,11 +522,11 @@ class ArchiveRoleResponse(Response):
 
 
 class CreateRoleRequest(Request):
-    role: Role = Field(default_factory=Role)
+    role: Annotated[Role, NULL_IS_DEFAULT] = Field(default_factory=Role)
 
 
 class CreateRoleResponse(Response):
-    role: Role = Field(default_factory=Role)
+    role: Annotated[Role, NULL_IS_DEFAULT] = Field(default_factory=Role)
 
 
 class DeleteRoleRequest(Request):
@@ -540,7 +542,7 @@ class GetRolesRequest(Request):
 
 
 class GetRolesResponse(Response):
-    roles: list[Role] = Field(default_factory=list)
+    roles: Annotated[list[Role], NULL_IS_DEFAULT] = Field(default_factory=list)
 
 
 class UnarchiveRoleRequest(Request):
@@ -552,11 +554,11 @@ class UnarchiveRoleResponse(Response):
 
 
 class UpdateRoleRequest(Request):
-    role: Role = Field(default_factory=Role)
+    role: Annotated[Role, NULL_IS_DEFAULT] = Field(default_factory=Role)
 
 
 class UpdateRoleResponse(Response):
-    role: Role = Field(default_factory=Role)
+    role: Annotated[Role, NULL_IS_DEFAULT] = Field(default_factory=Role)
 
 
 # TasksService
@@ -570,8 +572,8 @@ class AddTaskRequest(Request):
 
 class AddTaskResponse(Response):
     incident_id: str = ""
-    task: Task = Field(default_factory=Task)
-    task_list: TaskList = Field(default_factory=TaskList)
+    task: Annotated[Task, NULL_IS_DEFAULT] = Field(default_factory=Task)
+    task_list: Annotated[TaskList, NULL_IS_DEFAULT] = Field(default_factory=TaskList)
 
 
 class DeleteTaskRequest(Request):
@@ -581,7 +583,7 @@ class DeleteTaskRequest(Request):
 
 class DeleteTaskResponse(Response):
     incident_id: str = ""
-    task_list: TaskList = Field(default_factory=TaskList)
+    task_list: Annotated[TaskList, NULL_IS_DEFAULT] = Field(default_factory=TaskList)
 
 
 class UpdateTaskStatusRequest(Request):
@@ -592,8 +594,8 @@ class UpdateTaskStatusRequest(Request):
 
 class UpdateTaskStatusResponse(Response):
     incident_id: str = ""
-    task: Task = Field(default_factory=Task)
-    task_list: TaskList = Field(default_factory=TaskList)
+    task: Annotated[Task, NULL_IS_DEFAULT] = Field(default_factory=Task)
+    task_list: Annotated[TaskList, NULL_IS_DEFAULT] = Field(default_factory=TaskList)
 
 
 class UpdateTaskTextRequest(Request):
@@ -604,8 +606,8 @@ class UpdateTaskTextRequest(Request):
 
 class UpdateTaskTextResponse(Response):
     incident_id: str = ""
-    task: Task = Field(default_factory=Task)
-    task_list: TaskList = Field(default_factory=TaskList)
+    task: Annotated[Task, NULL_IS_DEFAULT] = Field(default_factory=Task)
+    task_list: Annotated[TaskList, NULL_IS_DEFAULT] = Field(default_factory=TaskList)
 
 
 class UpdateTaskUserRequest(Request):
@@ -616,7 +618,7 @@ class UpdateTaskUserRequest(Request):
 
 class UpdateTaskUserResponse(Response):
     incident_id: str = ""
-    task: Task = Field(default_factory=Task)
-    task_list: TaskList = Field(default_factory=TaskList)
+    task: Annotated[Task, NULL_IS_DEFAULT] = Field(default_factory=Task)
+    task_list: Annotated[TaskList, NULL_IS_DEFAULT] = Field(default_factory=TaskList)
 
 
