@@ -1,4 +1,4 @@
-"""docs/remote.md's two recipes, run as written (config blocks taken from the page itself),
+"""The README's two remote recipes, run as written (config blocks taken from the page itself),
 in subprocesses with their own HOME/XDG dirs. Our server stands in for a Grafana stack."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-DOC = REPO / "docs" / "remote.md"
+DOC = REPO / "README.md"
 
 
 def toml_blocks() -> list[str]:
