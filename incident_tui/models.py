@@ -35,6 +35,9 @@ def _null_is_default(value: Any) -> Any:
 
 NULL_IS_DEFAULT = BeforeValidator(_null_is_default)
 
+#: Every integer of the API is a Go int64: anything wider is a bad field, not a crash later.
+Int64 = Annotated[int, Field(ge=-(2**63), lt=2**63)]
+
 
 class WireModel(BaseModel):
     """Base of every wire object: camelCase aliases, lenient input, strict output."""
@@ -160,7 +163,7 @@ class IncidentLabel(WireModel):
 
 
 class Role(WireModel):
-    role_id: int = 0
+    role_id: Int64 = 0
     org_id: str = ""
     name: str = ""
     description: str = ""
@@ -178,14 +181,14 @@ class Assignment(WireModel):
 
 class IncidentMembership(WireModel):
     assignments: Annotated[list[Assignment], NULL_IS_DEFAULT] = Field(default_factory=list)
-    total_assignments: int = 0
-    total_participants: int = 0
+    total_assignments: Int64 = 0
+    total_participants: Int64 = 0
 
 
 class IncidentRole(WireModel):
     role: str = ""
     description: str = ""
-    max_people: int = 0
+    max_people: Int64 = 0
     mandatory: bool = False
     important: bool = False
     user: Annotated[UserPreview, NULL_IS_DEFAULT] = Field(default_factory=UserPreview)
@@ -204,8 +207,8 @@ class Task(WireModel):
 
 class TaskList(WireModel):
     tasks: Annotated[list[Task], NULL_IS_DEFAULT] = Field(default_factory=list)
-    todo_count: int = 0
-    done_count: int = 0
+    todo_count: Int64 = 0
+    done_count: Int64 = 0
 
 
 class Attachment(WireModel):
@@ -219,7 +222,7 @@ class Attachment(WireModel):
     content_type: str = ""
     file_type: str = ""
     ext: str = ""
-    content_length: int = 0
+    content_length: Int64 = 0
     display_type: str = ""
     download_url: str = ""
     has_thumbnail: bool = False
@@ -253,7 +256,7 @@ class Incident(WireModel):
     modified_time: str = ""
     created_by_user: Annotated[UserPreview, NULL_IS_DEFAULT] = Field(default_factory=UserPreview)
     closed_time: str = ""
-    duration_seconds: int = 0
+    duration_seconds: Int64 = 0
     status: IncidentStatus | str = IncidentStatus.ACTIVE
     title: str = ""
     overview_url: str = ""
@@ -272,7 +275,7 @@ class Cursor(WireModel):
 
 
 class IncidentsQuery(WireModel):
-    limit: int = 0
+    limit: Int64 = 0
     include_statuses: Annotated[list[str], NULL_IS_DEFAULT] = Field(default_factory=list)
     exclude_statuses: Annotated[list[str], NULL_IS_DEFAULT] = Field(default_factory=list)
     incident_labels: Annotated[list[str], NULL_IS_DEFAULT] = Field(default_factory=list)
@@ -288,7 +291,7 @@ class IncidentsQuery(WireModel):
 
 class ActivityQuery(WireModel):
     incident_id: str = ""
-    limit: int = 0
+    limit: Int64 = 0
     tag: str = ""
     order_direction: str = ""
     activity_kind: Annotated[list[str], NULL_IS_DEFAULT] = Field(default_factory=list)
@@ -499,7 +502,7 @@ class GetIncidentVersionRequest(Request):
 
 
 class GetIncidentVersionResponse(Response):
-    version: int = 0
+    version: Int64 = 0
 
 
 class GetHomescreenVersionRequest(Request):
@@ -507,14 +510,14 @@ class GetHomescreenVersionRequest(Request):
 
 
 class GetHomescreenVersionResponse(Response):
-    version: int = 0
+    version: Int64 = 0
 
 
 # RolesService
 
 
 class ArchiveRoleRequest(Request):
-    role_id: int = 0
+    role_id: Int64 = 0
 
 
 class ArchiveRoleResponse(Response):
@@ -530,7 +533,7 @@ class CreateRoleResponse(Response):
 
 
 class DeleteRoleRequest(Request):
-    role_id: int = 0
+    role_id: Int64 = 0
 
 
 class DeleteRoleResponse(Response):
@@ -546,7 +549,7 @@ class GetRolesResponse(Response):
 
 
 class UnarchiveRoleRequest(Request):
-    role_id: int = 0
+    role_id: Int64 = 0
 
 
 class UnarchiveRoleResponse(Response):

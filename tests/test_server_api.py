@@ -151,6 +151,23 @@ async def test_bad_bodies_are_400_naming_the_problem(
     assert needle in assert_error(resp, 400)
 
 
+@pytest.mark.parametrize(
+    ("method", "body", "needle"),
+    [
+        ("RolesService.ArchiveRole", b'{"roleID": 1180591620717411303424}', "'roleID'"),
+        ("RolesService.CreateRole", b'{"role": {"name": "x", "roleID": 9223372036854775808}}',
+         "'role.roleID'"),
+        ("IncidentsService.QueryIncidents", b'{"query": {"limit": -99999999999999999999}}',
+         "'query.limit'"),
+    ],
+)  # fmt: skip
+async def test_integers_wider_than_go_int64_are_400_naming_the_field(
+    server: ServerThread, http: httpx.AsyncClient, method: str, body: bytes, needle: str
+) -> None:
+    resp = await http.post(path(method), content=body, headers=bearer(server.token_for(ALICE)))
+    assert needle in assert_error(resp, 400)
+
+
 async def test_backend_refusals_keep_their_status(
     server: ServerThread, http: httpx.AsyncClient
 ) -> None:

@@ -78,12 +78,25 @@ async def test_last_page_with_items_says_no_more(store):
 
 @pytest.mark.parametrize(
     "value",
-    ["garbage!", "e30", encode_cursor(["createdTime", "ASC", "x", 1]), encode_cursor([1, 2])],
+    [
+        "garbage!",
+        "e30",
+        encode_cursor(["createdTime", "ASC", "x", 1]),
+        encode_cursor([1, 2]),
+        encode_cursor(["createdTime", "DESC", "2026-01-01T00:00:00.000000Z", 2**70]),
+    ],
 )
 async def test_a_foreign_or_damaged_cursor_is_refused(store, value):
     await _declare(store, "one")
     with pytest.raises(InvalidArgument, match="cursor"):
         await _page(store, m.Cursor(next_value=value, has_more=True))
+
+
+async def test_a_cursor_with_numbers_beyond_64_bits_is_refused(store):
+    await _declare(store, "one")
+    value = encode_cursor(["severity", "DESC", -(2**64), 1])
+    with pytest.raises(InvalidArgument, match="cursor"):
+        await _page(store, m.Cursor(next_value=value, has_more=True), order_field="severity")
 
 
 async def test_a_cursor_from_another_order_is_refused(store):

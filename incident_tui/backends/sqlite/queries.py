@@ -68,9 +68,15 @@ def decode_cursor(value: str, field: str, direction: str) -> tuple[Any, int]:
         or isinstance(parts[2], bool)
         or not isinstance(parts[3], int)
         or isinstance(parts[3], bool)
+        or not all(_fits_sqlite(p) for p in parts[2:])
     ):
         raise bad
     return parts[2], parts[3]
+
+
+def _fits_sqlite(value: object) -> bool:
+    """Strings always; integers only within SQLite's 64 bits."""
+    return not isinstance(value, int) or -(2**63) <= value < 2**63
 
 
 def effective_limit(limit: int) -> int:

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from incident_tui.backends.base import (
     BackendError,
+    InvalidArgument,
     PermissionDenied,
     Unavailable,
 )
@@ -109,6 +110,11 @@ class Store:
             return fn(self.conn)
         except sqlite3.Error as exc:
             raise _translate(exc, self.path) from None
+        except UnicodeEncodeError:
+            # Lone surrogates have no UTF-8 form; the JSON parser refuses them, Python may not.
+            raise InvalidArgument(
+                "the text holds characters that cannot be stored (unpaired surrogates)"
+            ) from None
 
     @staticmethod
     def transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
