@@ -34,10 +34,8 @@ async def _sqlite(path: Path, user: m.UserPreview) -> AsyncIterator[Backend]:
 def _opener(kind: str):
     if kind == "sqlite":
         return _sqlite
-    try:
-        from tests.support.rpc_server import rpc_backend
-    except ImportError:
-        pytest.skip("rpc support not built yet")
+    from tests.support.rpc_server import rpc_backend
+
     return rpc_backend
 
 

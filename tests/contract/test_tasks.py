@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.base import Backend, InvalidArgument, NotFound, PermissionDenied
+from incident_tui.backends.base import Backend, InvalidArgument, NotFound
 
 from .conftest import ALICE, BOB
 from .helpers import declare, get, kinds, last_item
@@ -220,22 +220,3 @@ def _task_request(method: str, incident_id: str, task_id: str) -> m.Request:
             incident_id=incident_id, task_id=task_id, user_id=ALICE.user_id
         )
     return m.DeleteTaskRequest(incident_id=incident_id, task_id=task_id)
-
-
-async def test_immutable_tasks_cannot_be_edited(backend: Backend):
-    """System tasks (immutable) refuse edits; a store without them has nothing to refuse."""
-    incident = await declare(backend)
-    iid = incident.incident_id
-    await backend.assign_role(
-        m.AssignRoleRequest(incident_id=iid, user_id=ALICE.user_id, role="commander")
-    )
-    frozen = [t for t in (await get(backend, iid)).task_list.tasks if t.immutable]
-    if not frozen:
-        pytest.skip("this backend makes no system tasks")
-    for task in frozen:
-        with pytest.raises((InvalidArgument, PermissionDenied)):
-            await backend.update_task_text(
-                m.UpdateTaskTextRequest(incident_id=iid, task_id=task.task_id, text="x")
-            )
-        with pytest.raises((InvalidArgument, PermissionDenied)):
-            await backend.delete_task(m.DeleteTaskRequest(incident_id=iid, task_id=task.task_id))
