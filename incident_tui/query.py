@@ -45,6 +45,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeAlias
 
 from incident_tui.backends.base import InvalidArgument
+from incident_tui.models import IncidentStatus, Severity
 
 __all__ = [
     "KEYS",
@@ -68,7 +69,6 @@ __all__ = [
     "Title",
     "describe_error",
     "complete",
-    "format_time",
     "parse",
 ]
 
@@ -111,8 +111,8 @@ class KeyHelp:
     values: tuple[str, ...] = ()
 
 
-STATUS_VALUES = ("active", "resolved")
-SEVERITY_VALUES = ("pending", "minor", "major", "critical")
+STATUS_VALUES = tuple(s.value for s in IncidentStatus)
+SEVERITY_VALUES = tuple(s.value for s in Severity)
 BOOL_VALUES = ("true", "false")
 
 #: Date keys and the incident field each one filters on.
@@ -382,16 +382,6 @@ def _shift(value: datetime, delta: timedelta) -> datetime:
         return value + delta
     except OverflowError:
         return _EARLIEST if delta < timedelta(0) else _LATEST
-
-
-def format_time(value: datetime) -> str:
-    """The store's fixed-width UTC form (``2026-01-31T10:00:00.000000Z``): text order is time order."""
-    v = _utc(value)
-    # Not strftime: its %Y drops the leading zeros of years before 1000 on glibc.
-    return (
-        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T"
-        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}Z"
-    )
 
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

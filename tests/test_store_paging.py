@@ -296,6 +296,9 @@ def test_stored_times_are_fixed_width_in_every_year():
     early = fmt(datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC))
     assert early == "0999-01-02T03:04:05.000006Z"
     assert len(early) == len(fmt(datetime(2026, 11, 25, tzinfo=UTC)))
+    assert fmt(datetime(1, 1, 1, tzinfo=UTC)) == "0001-01-01T00:00:00.000000Z"
+    plus_two = datetime.fromisoformat("2026-01-01T12:00:00.000005+02:00")
+    assert fmt(plus_two) == "2026-01-01T10:00:00.000005Z"
     assert parse_stored(early) == datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
     assert normalise_time("2026-11-25T03:04:05.5+02:00", "t") == "2026-11-25T01:04:05.500000Z"
     with pytest.raises(InvalidArgument):

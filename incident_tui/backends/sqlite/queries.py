@@ -22,8 +22,8 @@ from incident_tui.backends.sqlite.timeutil import normalise_time
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-SEVERITIES = ("pending", "minor", "major", "critical")
-STATUSES = ("active", "resolved")
+SEVERITIES = tuple(s.value for s in m.Severity)
+STATUSES = tuple(s.value for s in m.IncidentStatus)
 
 #: orderField -> SQL sort key over alias ``i`` (the seq breaks ties).
 ORDER_KEYS: dict[str, str] = {

@@ -163,6 +163,11 @@ TASK_COLUMNS = (
     "t.incident_seq, t.id, t.immutable, t.created_at, t.modified_at, t.text, t.status,"
     " t.author_id, au.name, au.photo_url, t.assignee_id, su.name, su.photo_url"
 )
+# Tasks with their author (au) and assignee (su) joined in.
+TASKS_FROM = (
+    "FROM tasks t LEFT JOIN users au ON au.id = t.author_id"
+    " LEFT JOIN users su ON su.id = t.assignee_id"
+)
 
 
 def _task_from_row(row: sqlite3.Row | tuple, memo: Memo) -> m.Task:
@@ -184,9 +189,7 @@ def task_lists(
     memo = memo or Memo()
     tasks: dict[int, list[m.Task]] = defaultdict(list)
     rows = conn.execute(
-        f"SELECT {TASK_COLUMNS} FROM tasks t"
-        " LEFT JOIN users au ON au.id = t.author_id"
-        " LEFT JOIN users su ON su.id = t.assignee_id"
+        f"SELECT {TASK_COLUMNS} {TASKS_FROM}"
         f" WHERE t.incident_seq IN ({_placeholders(len(seqs))})"
         " ORDER BY t.incident_seq, t.seq",
         seqs,
@@ -209,10 +212,7 @@ def load_task(conn: sqlite3.Connection, seq: int, task_id: str) -> m.Task:
     if not task_id:
         raise InvalidArgument("taskID is required")
     row = conn.execute(
-        f"SELECT {TASK_COLUMNS} FROM tasks t"
-        " LEFT JOIN users au ON au.id = t.author_id"
-        " LEFT JOIN users su ON su.id = t.assignee_id"
-        " WHERE t.id = ? AND t.incident_seq = ?",
+        f"SELECT {TASK_COLUMNS} {TASKS_FROM} WHERE t.id = ? AND t.incident_seq = ?",
         (task_id, seq),
     ).fetchone()
     if row is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from incident_tui import query as q
+from incident_tui.backends.sqlite.timeutil import fmt
 
 __all__ = ["compile_query", "compile_query_string", "fts_expression", "like_pattern"]
 
@@ -129,10 +130,10 @@ class _Compiler:
         parts = [f"{column} != ''"]  # an unset time never matches
         if low is not None:
             parts.append(f"{column} >= ?")
-            self.params.append(q.format_time(low))
+            self.params.append(fmt(low))
         if high is not None:
             parts.append(f"{column} < ?")
-            self.params.append(q.format_time(high))
+            self.params.append(fmt(high))
         return "(" + " AND ".join(parts) + ")"
 
 

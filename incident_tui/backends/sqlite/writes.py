@@ -20,9 +20,10 @@ from datetime import datetime
 from incident_tui import models as m
 from incident_tui.backends.base import Conflict, InvalidArgument, NotFound
 from incident_tui.backends.sqlite import reads
-from incident_tui.backends.sqlite.queries import SEVERITIES
+from incident_tui.backends.sqlite.queries import SEVERITIES, STATUSES
 from incident_tui.backends.sqlite.timeutil import fmt, human_time, normalise_time
 
+TASK_STATUSES = tuple(s.value for s in m.TaskStatus)
 MAX_TITLE = 1000
 MAX_LABEL = 200
 MAX_BODY = 100_000
@@ -160,7 +161,7 @@ def create_incident(tx: Tx, req: m.CreateIncidentRequest) -> m.CreateIncidentRes
     title = _required(req.title, "title", MAX_TITLE)
     severity = _severity(req.severity, default="pending")
     status = req.status.strip().lower() or "active"
-    if status not in ("active", "resolved"):
+    if status not in STATUSES:
         raise InvalidArgument(f"status must be active or resolved (got {req.status[:40]!r})")
     labels: dict[str, m.IncidentLabel] = {}
     for label in req.labels:
@@ -219,7 +220,7 @@ def update_title(tx: Tx, req: m.UpdateTitleRequest) -> m.UpdateTitleResponse:
 def update_status(tx: Tx, req: m.UpdateStatusRequest) -> m.UpdateStatusResponse:
     row = tx.incident(req.incident_id)
     status = req.status.strip().lower()
-    if status not in ("active", "resolved"):
+    if status not in STATUSES:
         raise InvalidArgument(f"status must be active or resolved (got {req.status[:40]!r})")
     if status != row["status"]:
         if status == "resolved":
@@ -496,7 +497,7 @@ def update_task_status(tx: Tx, req: m.UpdateTaskStatusRequest) -> m.UpdateTaskSt
     row = tx.incident(req.incident_id)
     task = _task_row(tx, row["seq"], req.task_id)
     status = req.status.strip().lower()
-    if status not in ("todo", "progress", "done"):
+    if status not in TASK_STATUSES:
         raise InvalidArgument(f"status must be todo, progress or done (got {req.status[:40]!r})")
     if status != task["status"]:
         tx.conn.execute(
