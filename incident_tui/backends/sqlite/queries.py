@@ -18,6 +18,7 @@ from incident_tui import models as m
 from incident_tui.backends.base import InvalidArgument
 from incident_tui.backends.sqlite import reads
 from incident_tui.backends.sqlite.schema import SEVERITY_RANK_SQL
+from incident_tui.backends.sqlite.search import compile_query_string
 from incident_tui.backends.sqlite.timeutil import normalise_time
 
 DEFAULT_LIMIT = 50
@@ -110,15 +111,14 @@ def _check_values(values: list[str], allowed: tuple[str, ...], field: str) -> li
 LABEL_PROBE_THRESHOLD = 2000
 
 
-def _label_filter(conn: sqlite3.Connection | None, labels: list[str]) -> str:
+def _label_filter(conn: sqlite3.Connection, labels: list[str]) -> str:
     marks = ",".join("?" * len(labels))
-    common = False
-    if conn is not None:
-        count = conn.execute(
-            f"SELECT COUNT(*) FROM incident_labels WHERE label IN ({marks})", labels
-        ).fetchone()[0]
-        common = count > LABEL_PROBE_THRESHOLD
-    if common:
+    # Counting stops past the threshold: a label on 50 000 incidents costs no more.
+    count = conn.execute(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM incident_labels WHERE label IN ({marks}) LIMIT ?)",
+        [*labels, LABEL_PROBE_THRESHOLD + 1],
+    ).fetchone()[0]
+    if count > LABEL_PROBE_THRESHOLD:
         return (
             "EXISTS (SELECT 1 FROM incident_labels l"
             f" WHERE l.incident_seq = i.seq AND l.label IN ({marks}))"
@@ -127,7 +127,7 @@ def _label_filter(conn: sqlite3.Connection | None, labels: list[str]) -> str:
 
 
 def compile_incident_filters(
-    query: m.IncidentsQuery, now: datetime, conn: sqlite3.Connection | None = None
+    query: m.IncidentsQuery, now: datetime, conn: sqlite3.Connection
 ) -> tuple[list[str], list[Any]]:
     """The WHERE terms (over alias ``i``) and their parameters.
 
@@ -137,12 +137,6 @@ def compile_incident_filters(
     where: list[str] = []
     params: list[Any] = []
     if query.query_string.strip():
-        try:
-            from incident_tui.backends.sqlite.search import compile_query_string
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.endswith("search"):
-                raise InvalidArgument("query strings are not supported yet") from None
-            raise
         sql, qparams = compile_query_string(query.query_string, now)
         if sql:
             where.append(f"({sql})")
