@@ -8,17 +8,29 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib import metadata
 from pathlib import Path
 
 from incident_tui.config import ConfigError
 
 
 def _version() -> str:
+    from importlib import metadata  # ~30 ms: only when --version asks
+
     try:
         return metadata.version("incident-tui")
     except metadata.PackageNotFoundError:
         return "0+unknown"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked (keeps the console's start fast)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"incident-tui {_version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="incident-tui",
         description="A keyboard-driven terminal console for running incidents.",
     )
-    parser.add_argument("--version", action="version", version=f"incident-tui {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument("--context", metavar="NAME", help="use this context from the config file")
     parser.add_argument("--db", metavar="PATH", type=Path, help="local store file (sqlite contexts)")
     parser.add_argument("--readonly", action="store_true", help="hide and refuse every change")

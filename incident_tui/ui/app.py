@@ -14,22 +14,25 @@ import signal
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
-from textual.command import Provider
 
-from incident_tui import models as m
-from incident_tui.backends.base import Backend, BackendError, Unavailable
 from incident_tui.config import Config, ConfigError, save_setting
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.themes import DEFAULT_THEME, PROD_THEME, VARIABLE_DEFAULTS, load_themes
 
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from incident_tui import models as m
+    from incident_tui.backends.base import Backend
+
 log = logging.getLogger(__name__)
 
 #: Opens the backend of a named context (``:ctx NAME``); run.py supplies it.
-BackendOpener = Callable[[str], Backend]
+BackendOpener = Callable[[str], "Backend"]
 
 GLOBAL_COMMANDS: tuple[Command, ...] = (
     Command("app.help", "question_mark,f1", "help", "Help",
@@ -74,7 +77,7 @@ class IncidentApp(App[int]):
 
     def __init__(
         self,
-        backend: Backend,
+        backend: Backend | None,
         config: Config | None = None,
         context_name: str = "local",
         readonly: bool = False,
@@ -87,14 +90,14 @@ class IncidentApp(App[int]):
         install_signal_handlers: bool = True,
     ) -> None:
         super().__init__()
-        self.backend: Backend = backend
         self.config: Config = config or Config()
         self.context_name = context_name
-        self.readonly = bool(readonly or getattr(backend.capabilities, "read_only", False))
-        if user is None:
-            resolved = self.config.user.resolved()
-            user = m.UserPreview(user_id=resolved.id, name=resolved.name)
-        self.user: m.UserPreview = user
+        self._readonly_asked = bool(readonly)
+        self.readonly = bool(readonly)
+        self._user = user
+        self._backend: Backend | None = None
+        #: Why the first backend could not be opened (run_console prints it).
+        self.startup_error: str | None = None
         self._fixed_now = now
         self.poll_interval: float = float(poll_interval or self.config.poll_interval or 2.0)
         self._open_backend = open_backend
@@ -102,9 +105,11 @@ class IncidentApp(App[int]):
         self._install_signal_handlers = install_signal_handlers
         #: The last homescreen version seen (None until the first poll answers).
         self.homescreen_version: int | None = None
-        self._versions_supported = bool(getattr(backend.capabilities, "versions", False))
+        self._versions_supported = False
         self._poll_failures = 0
         self._known_users: dict[str, m.UserPreview] = {}
+        if backend is not None:
+            self._install_backend(backend)
         self.hangup_watchdog: threading.Timer | None = None
         for theme_obj in load_themes().values():
             self.register_theme(theme_obj)
@@ -113,6 +118,38 @@ class IncidentApp(App[int]):
             self.set_keymap(self.config.keymap)
 
     # --- facts screens rely on -------------------------------------------------
+    @property
+    def backend(self) -> Backend:
+        """The open backend. Before it is open (the first moments), calls fail as Unavailable."""
+        if self._backend is None:
+            return _Opening(self.context_name)  # type: ignore[return-value]
+        return self._backend
+
+    @property
+    def has_backend(self) -> bool:
+        return self._backend is not None
+
+    def _install_backend(self, backend: Backend) -> None:
+        self._backend = backend
+        capabilities = backend.capabilities
+        try:
+            ctx_readonly = self.config.context(self.context_name).readonly
+        except ConfigError:
+            ctx_readonly = False
+        self.readonly = bool(self._readonly_asked or ctx_readonly or capabilities.read_only)
+        self._versions_supported = bool(capabilities.versions)
+        self.homescreen_version = None
+
+    @property
+    def user(self) -> m.UserPreview:
+        """The acting person (built on first use: the first frame needs no pydantic)."""
+        if self._user is None:
+            from incident_tui import models as m
+
+            resolved = self.config.user.resolved()
+            self._user = m.UserPreview(user_id=resolved.id, name=resolved.name)
+        return self._user
+
     def now(self) -> datetime:
         """The time ages and durations are measured against (fixed in snapshot tests)."""
         return self._fixed_now or datetime.now(UTC)
@@ -142,13 +179,37 @@ class IncidentApp(App[int]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_interval(self.poll_interval, self._poll_tick, name="live-refresh")
         self._install_hangup_handler()
+        if self._backend is None:
+            # Draw the first frame, then open the store (pydantic, sqlite) off the loop.
+            self.call_after_refresh(self._open_first_backend)
+
+    def _open_first_backend(self) -> None:
+        self.run_worker(self._open_first(), group="open-backend", exit_on_error=False)
+
+    async def _open_first(self) -> None:
+        if self._open_backend is None:
+            self.startup_error = "no backend to open"
+            self.exit(return_code=1)
+            return
+        try:
+            backend = await asyncio.to_thread(self._open_backend, self.context_name)
+        except Exception as exc:  # every failure becomes one printed line, not a traceback
+            self.startup_error = f"cannot open {self.context_name!r}: {_describe(exc)}"
+            self.exit(return_code=1)
+            return
+        self._install_backend(backend)
+        self._owns_backend = True
+        for screen in self.screen_stack:
+            ready = getattr(screen, "on_backend_ready", None)
+            if callable(ready):
+                ready()
 
     async def on_unmount(self) -> None:
         self._remove_hangup_handler()
-        if not self._owns_backend:
+        if not self._owns_backend or self._backend is None:
             return  # whoever handed us the backend closes it
         try:
-            await self.backend.close()
+            await self._backend.close()
         except Exception:  # closing must never turn an exit into a traceback
             log.debug("backend close failed", exc_info=True)
 
@@ -218,12 +279,7 @@ class IncidentApp(App[int]):
     # --- messages ------------------------------------------------------------
     def show_error(self, error: BaseException | str) -> None:
         """Tell the person what went wrong, as plain text (never markup, never a token)."""
-        if isinstance(error, BackendError):
-            text = error.message or type(error).__name__
-        elif isinstance(error, BaseException):
-            text = str(error) or type(error).__name__
-        else:
-            text = error
+        text = _describe(error) if isinstance(error, BaseException) else error
         self.notify(clean(text), title="Error", severity="error", markup=False, timeout=8)
 
     # --- people --------------------------------------------------------------
@@ -238,6 +294,8 @@ class IncidentApp(App[int]):
         people: dict[str, m.UserPreview] = {}
         lister = getattr(self.backend, "list_users", None)
         if callable(lister):
+            from incident_tui.backends.base import BackendError
+
             try:
                 for user in await lister():
                     people[user.user_id] = user
@@ -279,19 +337,12 @@ class IncidentApp(App[int]):
             return str(exc)
         try:
             backend = await asyncio.to_thread(self._open_backend, name)
-        except (BackendError, ConfigError, OSError) as exc:
-            return f"cannot open context {name!r}: {exc}"
-        old, owned_old = self.backend, self._owns_backend
-        self.backend = backend
-        self._owns_backend = True
+        except Exception as exc:
+            return f"cannot open context {name!r}: {_describe(exc)}"
+        old, owned_old = self._backend, self._owns_backend
         self.context_name = name
-        try:
-            ctx_readonly = self.config.context(name).readonly
-        except ConfigError:
-            ctx_readonly = False
-        self.readonly = bool(ctx_readonly or backend.capabilities.read_only)
-        self._versions_supported = bool(backend.capabilities.versions)
-        self.homescreen_version = None
+        self._install_backend(backend)
+        self._owns_backend = True
         self._known_users.clear()
         try:
             ctx_theme = self.config.context(name).theme
@@ -301,7 +352,7 @@ class IncidentApp(App[int]):
             self.theme = ctx_theme
         elif "prod" in name.lower():
             self.theme = PROD_THEME
-        if owned_old:
+        if owned_old and old is not None:
             try:
                 await old.close()
             except Exception:
@@ -321,11 +372,15 @@ class IncidentApp(App[int]):
 
     async def _poll_once(self) -> None:
         """One small request per interval; screens re-read only when something changed."""
+        if self._backend is None:
+            return
         if not self._versions_supported:
             self._notify_changed()
             return
+        from incident_tui.backends.base import BackendError, Unavailable
+
         try:
-            response = await self.backend.get_homescreen_version()
+            response = await self._backend.get_homescreen_version()
         except Unavailable as exc:
             self._poll_failures += 1
             if self._poll_failures == 1:
@@ -354,3 +409,34 @@ class IncidentApp(App[int]):
     def poke(self) -> None:
         """Check for changes now (after a local mutation) instead of at the next tick."""
         self._poll_tick()
+
+
+def _describe(error: BaseException) -> str:
+    """A failure in words for a person: a backend's own message, else the exception's."""
+    message = getattr(error, "message", None)
+    if isinstance(message, str) and message:
+        return message
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
+
+
+class _Opening:
+    """Stands in for the backend while it opens: every call fails as Unavailable."""
+
+    def __init__(self, context_name: str) -> None:
+        self._context_name = context_name
+
+    @property
+    def capabilities(self) -> Any:
+        from incident_tui.backends.base import Capabilities
+
+        return Capabilities(name=self._context_name, versions=False)
+
+    def __getattr__(self, name: str) -> Any:
+        async def unavailable(*args: Any, **kwargs: Any) -> Any:
+            from incident_tui.backends.base import Unavailable
+
+            raise Unavailable(f"still opening {self._context_name!r}…")
+
+        return unavailable

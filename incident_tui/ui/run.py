@@ -1,8 +1,10 @@
-"""``incident-tui`` (the default command): load the config, open the context's backend, run.
+"""``incident-tui`` (the default command): load the config, start the UI, open the backend.
 
-Problems a person can fix (bad config, unknown context or theme, a store that
-cannot be opened) are printed as one clear line and exit non-zero, never as a
-traceback and before the terminal switches to the full-screen UI.
+The first frame is drawn before the backend is opened: the store (sqlite, pydantic,
+httpx for remotes) is opened in a thread right after it, so the console shows up at
+the speed of a bare Textual app. Problems a person can fix (bad config, unknown
+context or theme, a store that cannot be opened) end the run with one clear line
+on stderr and a non-zero status, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from incident_tui.backends.base import Backend, BackendError
 from incident_tui.config import Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    from incident_tui.backends.base import Backend
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -29,14 +33,6 @@ async def _wait_ready(backend: Backend) -> None:
         await opener()
 
 
-def _open(cfg: Config, name: str, db: Path | None, readonly: bool) -> Backend:
-    from incident_tui.backends.factory import open_backend
-
-    backend = open_backend(cfg, name, db, readonly)
-    asyncio.run(_wait_ready(backend))
-    return backend
-
-
 async def _fill_demo_if_empty(backend: Backend) -> int:
     from incident_tui import models as m
     from incident_tui.demo import fill_demo
@@ -48,6 +44,39 @@ async def _fill_demo_if_empty(backend: Backend) -> int:
         return 0
     summary = await fill_demo(backend)
     return int(getattr(summary, "incidents", 0) or 0)
+
+
+class ContextOpener:
+    """Opens a context's backend (called in a thread by the app); ``--db`` and
+    ``--demo`` apply to the context the console started with."""
+
+    def __init__(self, cfg: Config, first: str, db: Path | None, readonly: bool, demo: bool) -> None:
+        self.cfg = cfg
+        self.first = first
+        self.db = db
+        self.readonly = readonly
+        self.demo = demo
+        self.notes: list[str] = []
+
+    def __call__(self, name: str) -> Backend:
+        from incident_tui.backends.factory import open_backend
+
+        first = name == self.first
+        backend = open_backend(self.cfg, name, self.db if first else None, self.readonly)
+        try:
+            asyncio.run(_wait_ready(backend))
+            if first and self.demo:
+                self.demo = False
+                added = asyncio.run(_fill_demo_if_empty(backend))
+                if added:
+                    self.notes.append(f"added {added} demo incidents")
+        except BaseException:
+            try:
+                asyncio.run(backend.close())
+            except Exception:
+                pass
+            raise
+        return backend
 
 
 def _theme_known(name: str) -> bool:
@@ -72,50 +101,32 @@ def run_console(args: argparse.Namespace) -> int:
 
         return _fail(f"unknown theme {theme!r} (shipped: {', '.join(theme_names())})", 2)
     db: Path | None = getattr(args, "db", None)
-    readonly = bool(getattr(args, "readonly", False) or ctx.readonly)
+    asked_readonly = bool(getattr(args, "readonly", False))
     demo = bool(getattr(args, "demo", False))
+    if db is not None and ctx.backend != "sqlite":
+        return _fail(f"--db applies to local stores; context {name!r} is remote", 2)
     if demo and ctx.backend != "sqlite":
         return _fail(f"--demo fills a local store; context {name!r} is remote", 2)
-    if demo and readonly:
+    if demo and (asked_readonly or ctx.readonly):
         return _fail("--demo needs to write: drop --readonly for the first run", 2)
 
-    try:
-        backend = _open(cfg, name, db, readonly)
-    except ConfigError as exc:
-        return _fail(str(exc), 2)
-    except BackendError as exc:
-        return _fail(f"cannot open {name!r}: {exc}")
-    except OSError as exc:
-        return _fail(f"cannot open {name!r}: {exc.strerror or exc}")
-
-    if demo:
-        try:
-            added = asyncio.run(_fill_demo_if_empty(backend))
-        except BackendError as exc:
-            asyncio.run(backend.close())
-            return _fail(f"could not fill the demo store: {exc}")
-        if added:
-            print(f"incident-tui: added {added} demo incidents", file=sys.stderr)
-
-    def open_context(other: str) -> Backend:
-        return _open(cfg, other, None, bool(getattr(args, "readonly", False)))
-
+    opener = ContextOpener(cfg, name, db, asked_readonly, demo)
     from incident_tui.ui.app import IncidentApp
 
     app: Any = IncidentApp(
-        backend=backend,
-        config=cfg,
+        None,
+        cfg,
         context_name=name,
-        readonly=readonly,
+        readonly=asked_readonly,
         theme=theme,
-        open_backend=open_context,
+        open_backend=opener,
     )
     try:
         app.run()
     finally:
         app.cancel_hangup_watchdog()
-        try:
-            asyncio.run(backend.close())
-        except Exception:  # leaving must not end in a traceback
-            pass
+    for note in opener.notes:
+        print(f"incident-tui: {note}", file=sys.stderr)
+    if app.startup_error:
+        return _fail(app.startup_error)
     return int(app.return_code or 0)

@@ -22,15 +22,28 @@ def config_file(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def started(monkeypatch) -> list[Any]:
-    """Replace App.run so start-up can be checked without a terminal."""
+    """Run the real start-up headless (no terminal) until the backend is open or refused."""
     from incident_tui.ui.app import IncidentApp
 
     apps: list[Any] = []
+    real_run = IncidentApp.run
 
-    def fake_run(self, *args: Any, **kwargs: Any) -> None:
+    def headless_run(self, *args: Any, **kwargs: Any) -> Any:
         apps.append(self)
 
-    monkeypatch.setattr(IncidentApp, "run", fake_run)
+        async def pilot(p: Any) -> None:
+            for _ in range(1500):  # the demo fill may take a few seconds
+                await p.pause(0.02)
+                if self.has_backend or self.startup_error:
+                    break
+            await p.app.workers.wait_for_complete()
+            if not self.startup_error:
+                self.seen_rows = self.screen.query_one("IncidentList").count
+                self.exit()
+
+        return real_run(self, headless=True, size=(80, 24), auto_pilot=pilot)
+
+    monkeypatch.setattr(IncidentApp, "run", headless_run)
     return apps
 
 
@@ -60,7 +73,7 @@ def test_a_file_that_is_not_a_store_is_refused_cleanly(config_file, tmp_path, ca
     assert run("--db", str(junk)) == 1
     err = capsys.readouterr().err
     assert err.startswith("incident-tui: cannot open 'local'") and "Traceback" not in err
-    assert not started
+    assert err.count("\n") == 1
 
 
 def test_demo_needs_write_access(config_file, tmp_path, capsys, started):
@@ -76,13 +89,23 @@ def test_start_opens_the_context_with_flags_and_theme(config_file, tmp_path, sta
     assert app.context_name == "local" and app.readonly is True
     assert app.theme == "incident-high-contrast"
     assert app.user.user_id == "carol"
-    assert db.exists()
+    assert db.exists() and app.seen_rows == 0
+
+
+def test_remote_context_refuses_db_and_demo(config_file, capsys, started):
+    config_file.write_text('[contexts.prod]\nbackend = "grafana"\nurl = "https://example.grafana.net"\n'
+                           'token_env = "X_TOKEN"\n')
+    assert run("--context", "prod", "--db", "x.db") == 2
+    assert "--db applies to local stores" in capsys.readouterr().err
+    assert run("--context", "prod", "--demo") == 2
+    assert not started
 
 
 def test_demo_fills_an_empty_store_once(config_file, tmp_path, started, capsys):
     db = tmp_path / "demo.db"
     assert run("--db", str(db), "--demo") == 0
     assert "demo incidents" in capsys.readouterr().err
+    assert started[-1].seen_rows > 20
     assert run("--db", str(db), "--demo") == 0  # not twice
     assert "demo incidents" not in capsys.readouterr().err
 

@@ -11,7 +11,7 @@ from incident_tui import models as m
 from incident_tui.backends.sqlite.bulk import BulkIncident
 from incident_tui.backends.sqlite.timeutil import fmt
 from incident_tui.ui.screens.home import HomeScreen
-from incident_tui.ui.widgets.incident_list import IncidentList, IncidentRow, PageCache
+from incident_tui.ui.widgets.incident_list import PAGE_SIZE, IncidentList, IncidentRow, PageCache
 
 from .conftest import STORE_EPOCH, TickingClock, open_store
 from .incident_support import press, screen_text, settle, type_text
@@ -126,18 +126,18 @@ async def test_hundred_thousand_style_paging_fetches_windows_not_everything(tmp_
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             lst = app.screen.query_one(IncidentList)
-            assert lst.count == 100 and lst.has_more
-            assert "100+ incidents" in screen_text(pilot).splitlines()[0]
+            assert lst.count == PAGE_SIZE and lst.has_more
+            assert f"{PAGE_SIZE}+ incidents" in screen_text(pilot).splitlines()[0]
             list_queries = [q for q in counting.queries if q.query.order_field]
-            assert len(list_queries) == 1 and list_queries[0].query.limit == 100
+            assert len(list_queries) == 1 and list_queries[0].query.limit == PAGE_SIZE
             for _ in range(4):  # page down past the first window
                 await press(pilot, "pagedown")
             assert lst.cursor == 4 * lst.scrollable_content_region.height
             await press(pilot, "G")
             await press(pilot, "G")
             # only as many pages as the cursor reached (plus one ahead), never all 1000 rows
-            assert 100 < lst.count < 1000
-            assert counting.rows_returned <= 400
+            assert PAGE_SIZE < lst.count < 1000
+            assert counting.rows_returned <= lst.cursor + 2 * PAGE_SIZE
             # cursor-based continuation: every later request carried the previous cursor
             later = [q for q in counting.queries if q.query.order_field][1:]
             assert later and all(q.cursor.next_value for q in later)

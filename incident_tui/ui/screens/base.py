@@ -19,7 +19,6 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
-from incident_tui.backends.base import BackendError
 from incident_tui.ui.commands import Command, bindings
 
 if TYPE_CHECKING:
@@ -177,6 +176,10 @@ class ConsoleScreen(Screen):
     def on_backend_changed(self) -> None:
         """The backend's data changed (live refresh); screens override to re-read in place."""
 
+    def on_backend_ready(self) -> None:
+        """The backend finished opening (start-up or ``:ctx``); read what the screen shows."""
+        self.on_backend_changed()
+
     def on_screen_suspend(self) -> None:
         self._version_at_suspend = getattr(self.app, "homescreen_version", None)
 
@@ -206,7 +209,7 @@ class ConsoleScreen(Screen):
         *,
         group: str = "backend",
         exclusive: bool = True,
-        on_error: Callable[[BackendError], Any] | None = None,
+        on_error: Callable[[Any], Any] | None = None,
     ) -> Worker[T | None]:
         """Await ``call()`` in a worker; hand the result to ``on_done`` on success.
 
@@ -217,6 +220,8 @@ class ConsoleScreen(Screen):
         """
 
         async def runner() -> T | None:
+            from incident_tui.backends.base import BackendError
+
             self.busy += 1
             try:
                 try:

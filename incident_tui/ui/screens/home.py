@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, Static
+from textual.css.query import NoMatches
+from textual.widgets import Footer, Static
 
-from incident_tui import models as m
-from incident_tui.backends.base import InvalidArgument
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.presentation import SEVERITIES
@@ -30,6 +29,11 @@ from incident_tui.ui.widgets.incident_list import (
     IncidentRow,
     column_header,
 )
+
+if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
+    from textual.widgets import Input
+
+    from incident_tui import models as m
 
 COUNT_LIMIT = 200
 DRILL_MODES = ("shown", "hidden", "only")
@@ -99,9 +103,7 @@ class HomeScreen(ConsoleScreen):
             yield BusyIndicator()
         yield Static(id="columns", markup=False)
         yield IncidentList(now=self.console_app.now, id="incidents")
-        with Vertical(id="filter-bar"):
-            yield Input(placeholder="filter: status:active severity:critical label:db words…", id="filter-input")
-            yield Static(id="filter-error", markup=False)
+        yield Vertical(id="filter-bar")  # its input is mounted on first use (faster start)
         yield Footer(compact=True)
 
     @property
@@ -111,7 +113,16 @@ class HomeScreen(ConsoleScreen):
     def on_mount(self) -> None:
         self._render_bar()
         self._render_columns()
-        self.reload()
+        if self.console_app.has_backend:
+            self.reload(counts=True)
+        else:
+            self.incident_list.loading_message = f"Opening {self.console_app.context_name}…"
+
+    def on_backend_ready(self) -> None:
+        self.incident_list.loading_message = "Loading incidents…"
+        self.incident_list.refresh()
+        self._render_bar()
+        self.reload(counts=True)
 
     def on_resize(self) -> None:
         self._render_columns()
@@ -133,6 +144,8 @@ class HomeScreen(ConsoleScreen):
         return " ".join(terms)
 
     def build_query(self) -> m.IncidentsQuery:
+        from incident_tui import models as m
+
         """The IncidentsQuery for the current filter, toggles and sort.
 
         A non-empty queryString replaces the other filter fields (Grafana's rule),
@@ -157,10 +170,14 @@ class HomeScreen(ConsoleScreen):
         return message
 
     def _fetcher(self, query: m.IncidentsQuery):
+        from incident_tui import models as m
+
         app = self.console_app
 
-        async def fetch(cursor: m.Cursor, limit: int) -> tuple[list[IncidentRow], m.Cursor]:
-            request = m.QueryIncidentsRequest(query=query.model_copy(update={"limit": limit}), cursor=cursor)
+        async def fetch(cursor: m.Cursor | None, limit: int) -> tuple[list[IncidentRow], m.Cursor]:
+            request = m.QueryIncidentsRequest(
+                query=query.model_copy(update={"limit": limit}), cursor=cursor or m.Cursor()
+            )
             response = await app.backend.query_incidents(request)
             people = []
             for incident in response.incidents:
@@ -171,15 +188,21 @@ class HomeScreen(ConsoleScreen):
 
         return fetch
 
-    def reload(self, *, keep_cursor: bool = True) -> None:
-        """Query again with the current settings; the cursor stays on its incident if it can."""
+    def reload(self, *, keep_cursor: bool = True, counts: bool = False) -> None:
+        """Query again with the current settings; the cursor stays on its incident if it can.
+
+        The header counts do not depend on the filter, so keystrokes leave them alone.
+        """
         row = self.incident_list.highlighted if keep_cursor else None
         self.incident_list.load(self._fetcher(self.build_query()), keep_id=row.incident_id if row else None)
-        self._load_counts()
+        if counts:
+            self._load_counts()
         self._render_bar()
         self._render_columns()
 
     def _load_counts(self) -> None:
+        from incident_tui import models as m
+
         app = self.console_app
 
         async def call() -> m.QueryIncidentsResponse:
@@ -245,9 +268,12 @@ class HomeScreen(ConsoleScreen):
     def _on_loaded(self) -> None:
         self._show_filter_error("")
         self._render_bar()
+        self._render_columns()  # the reference column widens for longer ids
 
     @on(IncidentList.LoadFailed)
     def _on_load_failed(self, event: IncidentList.LoadFailed) -> None:
+        from incident_tui.backends.base import InvalidArgument
+
         if isinstance(event.error, InvalidArgument) and self.filter_text.strip():
             self._show_filter_error(self._filter_message(event.error.message))
             self.add_class("-filtering")
@@ -259,47 +285,64 @@ class HomeScreen(ConsoleScreen):
         self.console_app.open_incident(event.row.incident_id)
 
     # --- filter ------------------------------------------------------------------
+    async def _filter_input(self) -> Input:
+        """The filter line's input, mounted the first time it is needed."""
+        from textual.widgets import Input
+
+        try:
+            return self.query_one("#filter-input", Input)
+        except NoMatches:
+            field = Input(placeholder="filter: status:active severity:critical label:db words…", id="filter-input")
+            await self.query_one("#filter-bar").mount(field, Static(id="filter-error", markup=False))
+            return field
+
     def _show_filter_error(self, message: str) -> None:
-        error = self.query_one("#filter-error", Static)
+        try:
+            error = self.query_one("#filter-error", Static)
+        except NoMatches:
+            return
         error.update(Text(clean(message, multiline=True)))
         error.set_class(bool(message), "-shown")
 
-    @on(Input.Changed, "#filter-input")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        if event.value == self.filter_text:
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "filter-input" or event.value == self.filter_text:
             return
         self.filter_text = event.value
-        self.reload()
+        self.reload(keep_cursor=False)  # a new filter is a new list: start at its top
 
-    @on(Input.Submitted, "#filter-input")
-    def _filter_submitted(self) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "filter-input":
+            return
         self.incident_list.focus()
         if not self.filter_text.strip():
             self.remove_class("-filtering")
 
-    def action_filter(self) -> None:
+    async def action_filter(self) -> None:
         self.add_class("-filtering")
-        self.query_one("#filter-input", Input).focus()
+        (await self._filter_input()).focus()
 
-    def set_filter(self, text: str) -> None:
+    async def set_filter(self, text: str) -> None:
         """Apply a filter as if typed (used by the command line and tests)."""
-        self.query_one("#filter-input", Input).value = text
+        (await self._filter_input()).value = text
         self.add_class("-filtering")
         if text != self.filter_text:
             self.filter_text = text
-            self.reload()
+            self.reload(keep_cursor=False)
 
     # --- actions -----------------------------------------------------------------
-    def action_back(self) -> None:
-        filter_input = self.query_one("#filter-input", Input)
+    async def action_back(self) -> None:
+        filter_input = await self._filter_input() if self.has_class("-filtering") or self.filter_text else None
+        if filter_input is None:
+            self.notify("ctrl+q or :q quits", markup=False, timeout=3)
+            return
         if filter_input.has_focus:
             self.incident_list.focus()
             if not self.filter_text.strip():
                 self.remove_class("-filtering")
             return
         if self.filter_text:
+            self.filter_text = ""  # first, so the input's change event is a no-op
             filter_input.value = ""
-            self.filter_text = ""
             self._show_filter_error("")
             self.remove_class("-filtering")
             self.reload()
@@ -355,15 +398,20 @@ class HomeScreen(ConsoleScreen):
 
         def opened(incident_id: str | None) -> None:
             if incident_id:
-                self.reload()
+                self.reload(counts=True)
                 self.console_app.open_incident(incident_id)
 
         self.app.push_screen(DeclareDialog(), opened)
 
     def action_refresh(self) -> None:
-        self.reload()
+        self.reload(counts=True)
 
     def on_backend_changed(self) -> None:
-        self.incident_list.refresh_rows()
+        if not self.console_app.has_backend:
+            return
+        if self.incident_list.ready:
+            self.incident_list.refresh_rows()
+        else:
+            self.reload()
         self._load_counts()
 

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -25,13 +26,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from incident_tui import models as m
-from incident_tui.backends.base import BackendError
 from incident_tui.text import clean
 from incident_tui.ui.presentation import incident_clock, severity_look, status_word
 
-PAGE_SIZE = 100
-MAX_CACHED_PAGES = 40  # 4 000 rows in memory at most, whatever the store holds
+if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
+    from incident_tui import models as m
+    from incident_tui.backends.base import BackendError
+
+PAGE_SIZE = 50
+MAX_CACHED_PAGES = 80  # 4 000 rows in memory at most, whatever the store holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +86,8 @@ class IncidentRow:
         )
 
 
-#: Fetches one page: (start cursor, limit) -> (rows, the cursor after them).
-PageFetcher = Callable[[m.Cursor, int], Awaitable[tuple[list[IncidentRow], m.Cursor]]]
+#: Fetches one page: (start cursor or None for the first page, limit) -> (rows, cursor after).
+PageFetcher = Callable[[Any, int], Awaitable[tuple[list[IncidentRow], Any]]]
 
 
 class PageCache:
@@ -98,11 +101,12 @@ class PageCache:
     def __init__(self, page_size: int = PAGE_SIZE, max_pages: int = MAX_CACHED_PAGES) -> None:
         self.page_size = page_size
         self.max_pages = max_pages
-        self.starts: list[m.Cursor] = [m.Cursor()]
+        self.starts: list[m.Cursor | None] = [None]  # None: the first page
         self.sizes: list[int] = []
         self.pages: OrderedDict[int, list[IncidentRow]] = OrderedDict()
         self.has_more = True  # pages beyond len(sizes) may exist
         self.complete = False  # the first fetch has answered
+        self.ref_width = 0  # cells of the longest "#id" seen
 
     @property
     def loaded_count(self) -> int:
@@ -148,10 +152,12 @@ class PageCache:
             return False  # a stale answer for a page no longer reachable
         before = self.loaded_count
         self.complete = True
+        for row in rows:
+            self.ref_width = max(self.ref_width, len(row.incident_id) + 1)
         if page < len(self.sizes):
+            following = self.starts[page + 1] if page + 1 < len(self.starts) else None
             same_shape = len(rows) == self.sizes[page] and (
-                page + 1 >= len(self.starts)
-                or self.starts[page + 1].next_value == after.next_value
+                following is None or following.next_value == after.next_value
             )
             if not same_shape:
                 self._truncate_after(page)
@@ -196,8 +202,10 @@ class Columns:
     tasks: int
 
     @classmethod
-    def for_width(cls, width: int) -> Columns:
-        ref, status, clock, tasks = 6, 8, 6, 5
+    def for_width(cls, width: int, ref: int = 5) -> Columns:
+        """Columns for ``width`` cells; ``ref`` fits the longest reference loaded ("#100000")."""
+        ref = max(ref, 4)
+        status, clock, tasks = 8, 6, 5
         if width >= 140:
             sev, long_sev, drill, labels, commander = 15, True, 7, 24, 16
         elif width >= 110:
@@ -313,7 +321,8 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         "incident-list--placeholder",
     }
 
-    cursor: reactive[int] = reactive(0, init=False, always_update=False)
+    # repaint=False: a move repaints two lines (watch_cursor), not the whole list.
+    cursor: reactive[int] = reactive(0, init=False, always_update=False, repaint=False)
 
     class Highlighted(Message):
         def __init__(self, row: IncidentRow | None) -> None:
@@ -353,9 +362,10 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips: OrderedDict[tuple[int, int, bool], Strip] = OrderedDict()
         self._styles: dict[str, Style] | None = None
         self._columns: Columns | None = None
-        self._columns_width = 0
+        self._columns_key: tuple[int, int] = (0, 0)
         self._now_value: datetime | None = None
         self.empty_message = "No incidents match."
+        self.loading_message = "Loading incidents…"
 
     # --- public face --------------------------------------------------------
     @property
@@ -377,9 +387,11 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
     @property
     def columns(self) -> Columns:
         width = self.scrollable_content_region.width or self.size.width or 80
-        if self._columns is None or self._columns_width != width:
-            self._columns = Columns.for_width(width)
-            self._columns_width = width
+        key = (width, self.cache.ref_width)
+        if self._columns is None or self._columns_key != key:
+            self._columns = Columns.for_width(width, self.cache.ref_width)
+            self._columns_key = key
+            self._strips.clear()
         return self._columns
 
     def load(self, fetcher: PageFetcher, *, keep_id: str | None = None) -> None:
@@ -421,6 +433,8 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         # Fetch from the top down to the rows in view (bounded), so indexes stay exact.
         max_pages = 10
         page = 0
+        from incident_tui.backends.base import BackendError
+
         try:
             while True:
                 rows, after = await fetcher(cache.starts[page], self.page_size)
@@ -481,6 +495,8 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             )
 
     async def _fetch_page(self, fetcher: PageFetcher, generation: int, page: int) -> None:
+        from incident_tui.backends.base import BackendError
+
         try:
             start = self.cache.starts[page]
             rows, after = await fetcher(start, self.page_size)
@@ -597,7 +613,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         if index >= self.cache.loaded_count:
             if index == self.cache.loaded_count and y < self.size.height:
                 if not self.cache.complete:
-                    return self._note_line("Loading incidents…", width, base)
+                    return self._note_line(self.loading_message, width, base)
                 if self.cache.has_more:
                     return self._note_line("Loading more…", width, base)
                 if index == 0:
@@ -622,43 +638,52 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         return Strip([Segment(_fit("  " + text, width), style)], width)
 
     def _render_row(self, row: IncidentRow, width: int, selected: bool, base: Style) -> Strip:
+        """One row as few styled runs as possible: every run costs bytes over SSH.
+
+        Separators take the style of the run before them, runs of equal style merge,
+        and the cursor row is a single run in the cursor style (its glyphs and words
+        still say severity and status, so no meaning is lost).
+        """
         styles = self._style_table()
         cols = self.columns
         if self._now_value is None:
             self._now_value = self._now()
         look = severity_look(row.severity)
-        sev_style = styles.get(look.style, styles["sev-pending"])
         resolved = row.status == "resolved"
-        sev_text = f"{look.glyph} {look.sev} {look.word}" if cols.long_severity else f"{look.glyph} {look.short}"
         plain = Style()
-        segments = [
-            Segment("▶" if selected else " ", plain),
-            Segment(_fit(f"#{row.incident_id}", cols.ref), styles["ref"]),
-            Segment(" "),
-            Segment(_fit(sev_text, cols.severity), sev_style),
-            Segment(" "),
-            Segment(_fit(status_word(row.status), cols.status), styles["resolved" if resolved else "active"]),
-            Segment(" "),
-            Segment(_fit(("D" if cols.drill == 1 else "[drill]") if row.is_drill else "", cols.drill), styles["drill"]),
-            Segment(" "),
-            Segment(_fit(clean(row.title), cols.title), styles["muted"] if resolved else plain),
+        quiet = styles["muted"] if resolved else plain
+        sev_text = f"{look.glyph} {look.sev} {look.word}" if cols.long_severity else f"{look.glyph} {look.short}"
+        drill = ("D" if cols.drill == 1 else "[drill]") if row.is_drill else ""
+        runs: list[tuple[str, Style]] = [
+            (("▶" if selected else " ") + _fit(f"#{row.incident_id}", cols.ref) + " ", styles["ref"]),
+            (_fit(sev_text, cols.severity) + " ", styles.get(look.style, styles["sev-pending"])),
+            (_fit(status_word(row.status), cols.status) + " ", styles["resolved" if resolved else "active"]),
+            (_fit(drill, cols.drill) + " ", styles["drill"] if drill else quiet),
+            (_fit(clean(row.title), cols.title), quiet),
         ]
         if cols.labels:
-            segments += [Segment(" "), Segment(_fit(clean(",".join(row.labels)), cols.labels), styles["muted"])]
+            runs.append((" " + _fit(clean(",".join(row.labels)), cols.labels), styles["muted"]))
         if cols.commander:
-            segments += [Segment(" "), Segment(_fit(clean(row.commander) or "—", cols.commander), plain)]
+            runs.append((" " + _fit(clean(row.commander) or "—", cols.commander), quiet))
         clock = incident_clock(
             row.status, row.incident_start, row.incident_end, row.created_time,
             row.duration_seconds, self._now_value,
         )
-        segments += [Segment(" "), Segment(_right(clock, cols.clock), styles["muted"] if resolved else plain)]
+        runs.append((" " + _right(clock, cols.clock), quiet))
         if cols.tasks:
             tasks = f"{row.tasks_done}/{row.tasks_total}" if row.tasks_total else "—"
-            segments += [Segment(" "), Segment(_right(tasks, cols.tasks), styles["muted"])]
-        used = sum(cell_len(s.text) for s in segments)
+            runs.append((" " + _right(tasks, cols.tasks), styles["muted"]))
+        used = sum(cell_len(text) for text, _ in runs)
         if used < width:
-            segments.append(Segment(" " * (width - used)))
-        segments = list(Segment.apply_style(segments, base))
+            runs.append((" " * (width - used), quiet))
         if selected:
-            segments = list(Segment.apply_style(segments, post_style=styles["cursor"]))
+            line = "".join(text for text, _ in runs)
+            return Strip([Segment(line, base + styles["cursor"])], width).crop(0, width)
+        segments: list[Segment] = []
+        for text, style in runs:
+            style = base + style
+            if segments and segments[-1].style == style:
+                segments[-1] = Segment(segments[-1].text + text, style)
+            else:
+                segments.append(Segment(text, style))
         return Strip(segments, width).crop(0, width)
