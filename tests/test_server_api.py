@@ -337,9 +337,9 @@ async def test_cached_replies_expire_after_the_ttl() -> None:
     cache = ReadCache(ttl=0.05)
     computed = []
 
-    async def compute() -> str:
+    async def compute() -> bytes:
         computed.append(1)
-        return "{}"
+        return b"{}"
 
     await cache.get_or_compute(("M", b"{}"), 1, compute)
     await cache.get_or_compute(("M", b"{}"), 1, compute)
@@ -356,13 +356,13 @@ async def test_concurrent_identical_misses_share_one_backend_call() -> None:
     computed = []
     gate = asyncio.Event()
 
-    async def compute() -> str:
+    async def compute() -> bytes:
         computed.append(1)
         await gate.wait()
-        return '{"roles": []}'
+        return b'{"roles": []}'
 
     tasks = [asyncio.create_task(cache.get_or_compute(("M", b"{}"), 7, compute)) for _ in range(16)]
     await asyncio.sleep(0.01)
     gate.set()
-    assert set(await asyncio.gather(*tasks)) == {'{"roles": []}'}
+    assert set(await asyncio.gather(*tasks)) == {b'{"roles": []}'}
     assert len(computed) == 1

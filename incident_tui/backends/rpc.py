@@ -235,7 +235,7 @@ class RpcBackend:
             raise PermissionDenied("this context is read-only; changes are disabled")
         if method.extension and not self._versions:
             return self._no_versions(method)
-        body = request.to_json().encode("utf-8")
+        body = request.to_json_bytes()
         try:
             async with asyncio.timeout(self._timeouts.deadline):
                 return await self._send_with_retries(method, body)

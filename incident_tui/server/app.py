@@ -129,16 +129,17 @@ class RpcApp:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _reply(self, entry: TokenEntry, row: Method, parsed: m.Request) -> str:
+    async def _reply(self, entry: TokenEntry, row: Method, parsed: m.Request) -> bytes:
+        """The reply body, serialised once (and kept as is by the cache)."""
         backend = self.backend_for(entry)
 
-        async def compute() -> str:
-            return (await call(backend, row, parsed)).to_json()
+        async def compute() -> bytes:
+            return (await call(backend, row, parsed)).to_json_bytes()
 
         if self.cache is None or not row.read_only or row.extension:
             return await compute()
         version = (await self.backend.get_homescreen_version()).version
-        key = (row.path, parsed.to_json().encode("utf-8"))
+        key = (row.path, parsed.to_json_bytes())
         return await self.cache.get_or_compute(key, version, compute)
 
     def _too_big(self) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 class _Entry:
     version: int
     born: float
-    body: str
+    body: bytes
 
 
 class ReadCache:
@@ -30,13 +30,13 @@ class ReadCache:
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
-        self._inflight: dict[tuple[str, bytes, int], asyncio.Future[str]] = {}
+        self._inflight: dict[tuple[str, bytes, int], asyncio.Future[bytes]] = {}
         self.hits = 0
         self.misses = 0
 
     async def get_or_compute(
-        self, key: tuple[str, bytes], version: int, compute: Callable[[], Awaitable[str]]
-    ) -> str:
+        self, key: tuple[str, bytes], version: int, compute: Callable[[], Awaitable[bytes]]
+    ) -> bytes:
         """The reply body for ``key`` at ``version``: cached if fresh, else computed once."""
         entry = self._entries.get(key)
         now = time.monotonic()
@@ -50,7 +50,7 @@ class ReadCache:
             self.hits += 1
             return await asyncio.shield(pending)
         self.misses += 1
-        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._inflight[flight_key] = future
         try:
             body = await compute()
