@@ -454,8 +454,36 @@ async def test_token_never_shows_in_repr_or_errors() -> None:
     with pytest.raises(Unavailable) as info:
         await backend.get_incident(get_incident())
     assert_clean(info.value)
-    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert info.value.__cause__ is None and info.value.__context__ is None
     await backend.close()
+
+
+@pytest.mark.parametrize("failure", ["refused", "hang", "drip", "5xx", "401"])
+async def test_no_error_chains_back_to_the_request_and_its_token(failure: str) -> None:
+    """httpx's exceptions hold the request, Authorization header included: none may be
+    reachable from what the caller gets, even through a suppressed ``__context__``."""
+
+    async def handler(seen: Seen, n: int, writer: asyncio.StreamWriter) -> None:
+        if failure == "hang":
+            await asyncio.sleep(30)
+        elif failure == "drip":
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            for _ in range(100):
+                writer.write(b" ")
+                await writer.drain()
+                await asyncio.sleep(0.05)
+        else:
+            writer.write(reply(500 if failure == "5xx" else 401, {"error": "no"}))
+
+    timeouts = Timeouts(connect=1, read=0.3, write=1, pool=1, deadline=0.8)
+    async with raw_server(handler) as srv:
+        url = f"http://127.0.0.1:{free_port_refusing()}" if failure == "refused" else srv.url
+        backend = client(url, timeouts=timeouts)
+        with pytest.raises(BackendError) as info:
+            await backend.get_incident(get_incident())
+        await backend.close()
+    assert info.value.__cause__ is None and info.value.__context__ is None, failure
+    assert_clean(info.value)
 
 
 async def test_readonly_context_refuses_changes_without_sending() -> None:

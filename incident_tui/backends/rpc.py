@@ -240,12 +240,13 @@ class RpcBackend:
             async with asyncio.timeout(self._timeouts.deadline):
                 return await self._send_with_retries(method, body)
         except TimeoutError:
-            raise Unavailable(
-                f"{method.name}: no answer from {self._host()} within {self._timeouts.deadline:g} s"
-            ) from None
+            pass  # raised below, outside the handler: nothing chains back to httpx
         except _VersionsMissing:
             self._versions = False
             return self._no_versions(method)
+        raise Unavailable(
+            f"{method.name}: no answer from {self._host()} within {self._timeouts.deadline:g} s"
+        )
 
     def _no_versions(self, method: Method) -> m.Response:
         # Without versions, report "changed" on every poll so nothing is missed.
@@ -262,19 +263,21 @@ class RpcBackend:
         for attempt in range(policy.attempts):
             try:
                 return await self._send_once(method, body)
-            except _Attempt as failed:
-                last = attempt == policy.attempts - 1
-                if not failed.retry or last:
-                    raise failed.error from None
-                if failed.wait is not None and failed.wait > policy.max_retry_after:
-                    raise failed.error from None
-                delay = failed.wait
-                if delay is None:
-                    cap = min(policy.max_delay, policy.base_delay * (2**attempt))
-                    delay = random.uniform(cap / 2, cap)
-                if loop.time() + delay >= give_up_at:
-                    raise failed.error from None
-                await asyncio.sleep(delay)
+            except _Attempt as exc:
+                failed = exc
+            # Decided outside the handler, so the error raised carries no __context__ that
+            # leads back to httpx's exception, its request and the Authorization header.
+            error, retry, delay = failed.error, failed.retry, failed.wait
+            del failed
+            last = attempt == policy.attempts - 1
+            if not retry or last or (delay is not None and delay > policy.max_retry_after):
+                raise error
+            if delay is None:
+                cap = min(policy.max_delay, policy.base_delay * (2**attempt))
+                delay = random.uniform(cap / 2, cap)
+            if loop.time() + delay >= give_up_at:
+                raise error
+            await asyncio.sleep(delay)
         raise Unavailable(f"{method.name}: gave up")  # pragma: no cover - loop always returns
 
     async def _send_once(self, method: Method, body: bytes) -> m.Response:
