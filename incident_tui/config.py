@@ -80,6 +80,17 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
+def prepare_private_parent(path: Path, default: Path) -> None:
+    """Make the directory of a private file (store, tokens, config) ready for it.
+
+    A missing directory is created 0700, and our default one is tightened to 0700;
+    an existing directory the user chose (``--tokens ./t.json``, ``--db ~/x.db``) is
+    left as it is: its mode is theirs, not ours to change.
+    """
+    if not path.parent.exists() or path == default:
+        ensure_private_dir(path.parent)
+
+
 @dataclass
 class UserConfig:
     """The person acting in the local store (timeline items carry this author)."""
@@ -263,8 +274,11 @@ def save_setting(key: str, value: Any, path: Path | None = None) -> None:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raw = {}
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        # Never rewrite a file we cannot read back: the person's settings would be lost.
+        raise ConfigError(f"{path}: not valid TOML ({exc}); left unchanged") from None
     raw[key] = value
-    ensure_private_dir(path.parent)
+    prepare_private_parent(path, config_path())
     tmp = path.with_suffix(".toml.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:

@@ -140,6 +140,23 @@ def test_save_setting_keeps_contexts_and_is_private(tmp_path: Path) -> None:
     assert (path.stat().st_mode & 0o777) == 0o600
 
 
+def test_save_setting_leaves_a_directory_the_user_chose_as_it_is(tmp_path: Path) -> None:
+    shared = tmp_path / "dotfiles"
+    shared.mkdir()
+    os.chmod(shared, 0o755)
+    save_setting("theme", "incident-light", shared / "incident.toml")
+    assert (shared.stat().st_mode & 0o777) == 0o755
+    assert ((shared / "incident.toml").stat().st_mode & 0o777) == 0o600
+
+
+def test_save_setting_refuses_to_overwrite_a_broken_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "theme = [unclosed\n")
+    before = path.read_bytes()
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        save_setting("theme", "incident-light", path)
+    assert path.read_bytes() == before
+
+
 def test_context_flag_reaches_the_factory(tmp_path: Path) -> None:
     from incident_tui.cli import build_parser
 

@@ -53,6 +53,18 @@ def test_token_add_prints_once_and_stores_only_a_hash(
     assert found is not None and found.user.name == "Alice A" and not found.can_edit
 
 
+def test_token_file_in_a_directory_the_user_chose_leaves_its_mode_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = tmp_path / "ops"
+    shared.mkdir()
+    os.chmod(shared, 0o755)
+    assert main(["token", "add", "alice", "--tokens", str(shared / "tokens.json")]) == 0
+    capsys.readouterr()
+    assert (shared.stat().st_mode & 0o777) == 0o755
+    assert ((shared / "tokens.json").stat().st_mode & 0o777) == 0o600
+
+
 def test_token_list_and_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tokens = str(tmp_path / "tokens.json")
     main(["token", "add", "alice", "--tokens", tokens])

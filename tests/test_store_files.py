@@ -130,6 +130,12 @@ async def test_an_existing_directory_chosen_by_the_user_is_left_alone(tmp_path: 
     assert stat.S_IMODE((shared / "x.db").stat().st_mode) == 0o600
 
 
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs /proc")
+async def test_a_folder_that_cannot_be_created_is_a_clear_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(Unavailable, match="cannot create the folder /proc/nope"):
+        await SqliteBackend.open("/proc/nope/incidents.db", ALICE)
+
+
 async def test_store_uses_wal_busy_timeout_and_current_version(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     backend = await SqliteBackend.open(path, ALICE, busy_timeout_ms=1234)

@@ -23,7 +23,7 @@ from typing import Any
 
 import platformdirs
 
-from incident_tui.config import APP_NAME, ConfigError, ensure_private_dir
+from incident_tui.config import APP_NAME, ConfigError, prepare_private_parent
 from incident_tui.models import UserPreview
 
 SCOPES = ("read", "edit")
@@ -207,11 +207,11 @@ class TokenStore:
         return [TokenEntry.from_json(item, str(self.path)) for item in data.get("tokens", [])]
 
     def save(self) -> None:
-        """Write the file atomically, 0600 in a 0700 directory."""
+        """Write the file atomically, 0600 (in a 0700 directory unless the user chose one)."""
         if self.path is None:
             return
         try:
-            ensure_private_dir(self.path.parent)
+            prepare_private_parent(self.path, default_tokens_path())
             tmp = self.path.with_name(self.path.name + ".tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -23,7 +23,7 @@ from incident_tui.backends.base import (
     Unavailable,
 )
 from incident_tui.backends.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
-from incident_tui.config import default_db_path, ensure_private_dir
+from incident_tui.config import default_db_path, prepare_private_parent
 
 T = TypeVar("T")
 
@@ -176,6 +176,9 @@ class Store:
         except sqlite3.Error as exc:
             self._close_conn()
             raise _translate(exc, self.path) from None
+        except OSError as exc:  # stat/probe of a path we may not even look into
+            self._close_conn()
+            raise Unavailable(f"cannot open the store {self.path}: {exc.strerror or exc}") from None
         except BaseException:
             self._close_conn()
             raise
@@ -235,9 +238,12 @@ class Store:
             )
 
     def _create_file(self, path: Path) -> None:
-        parent = path.parent
-        if not parent.exists() or path == default_db_path():
-            ensure_private_dir(parent)
+        try:
+            prepare_private_parent(path, default_db_path())
+        except OSError as exc:
+            raise Unavailable(
+                f"cannot create the folder {path.parent} for the store: {exc.strerror or exc}"
+            ) from None
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
         except OSError as exc:
