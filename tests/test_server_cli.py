@@ -172,6 +172,19 @@ def test_serve_without_tokens_explains_how_to_add_one(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs /proc")
+def test_serve_on_a_store_that_cannot_be_created_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tokens = tmp_path / "tokens.json"
+    assert main(["token", "add", "alice", "--tokens", str(tokens)]) == 0
+    capsys.readouterr()
+    args = ["serve", "--db", "/proc/nope/x.db", "--tokens", str(tokens), "--port", "0"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "cannot create the folder /proc/nope" in err and "Traceback" not in err
+
+
 def test_serve_on_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
     import socket
 

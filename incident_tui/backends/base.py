@@ -55,21 +55,6 @@ class Unavailable(BackendError):
     code = "unavailable"
 
 
-ERRORS_BY_STATUS: dict[int, type[BackendError]] = {
-    cls.status: cls
-    for cls in (NotFound, InvalidArgument, Unauthenticated, PermissionDenied, Conflict, Unavailable)
-}
-
-
-def error_for_status(status: int, message: str) -> BackendError:
-    """Map an HTTP status back to the matching exception (the client side)."""
-    if status in ERRORS_BY_STATUS:
-        return ERRORS_BY_STATUS[status](message)
-    if status == 413 or 400 <= status < 500:
-        return InvalidArgument(message) if status != 429 else Unavailable(message)
-    return Unavailable(message)
-
-
 # --- the method table ---------------------------------------------------------
 
 

@@ -329,16 +329,9 @@ async def serve_store(
     from incident_tui.backends.sqlite import SqliteBackend
 
     try:
-        backend = SqliteBackend(db)
-        opener = getattr(backend, "open", None)
-        if opener is not None and asyncio.iscoroutinefunction(opener):
-            backend = await opener() or backend
-    except BackendError as exc:
+        backend = await SqliteBackend.open(db)
+    except BackendError as exc:  # newer store, not a database, folder not creatable...
         print(f"incident-tui: {exc}", file=sys.stderr)
-        sock.close()
-        return 2
-    except OSError as exc:
-        print(f"incident-tui: cannot open the store {db}: {exc.strerror or exc}", file=sys.stderr)
         sock.close()
         return 2
     server = make_server(build_app(backend, tokens, cache=cache))

@@ -159,12 +159,7 @@ def sqlite_factory(db_path: Path | str, owner: m.UserPreview | None = None) -> B
     async def make() -> Backend:
         from incident_tui.backends.sqlite import SqliteBackend
 
-        backend = SqliteBackend(db_path, user=owner)
-        opener = getattr(backend, "open", None)
-        if opener is not None and asyncio.iscoroutinefunction(opener):
-            opened = await opener()
-            backend = opened or backend
-        return backend
+        return await SqliteBackend.open(db_path, owner)
 
     return make
 

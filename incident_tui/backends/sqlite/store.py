@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -134,12 +133,6 @@ class Store:
     async def ready(self) -> None:
         """Wait until the file is open and migrated; raise why not."""
         await asyncio.wrap_future(self._opened)
-
-    def ready_sync(self) -> None:
-        self._opened.result()
-
-    def on_thread(self) -> bool:
-        return threading.current_thread().name.startswith(THREAD_NAME)
 
     async def close(self) -> None:
         if self._closed:
@@ -297,8 +290,3 @@ def _split_sql(script: str) -> list[str]:
     if buffer.strip():
         statements.append(buffer.strip())
     return statements
-
-
-def store_exists(path: Path | str) -> bool:
-    path = Path(path).expanduser()
-    return path.exists() and path.stat().st_size > 0
