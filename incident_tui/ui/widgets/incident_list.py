@@ -467,9 +467,14 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             target = min(old_cursor, max(cache.loaded_count - 1, 0)) if keep_id else 0
         self._update_virtual_size()
         self.set_reactive(IncidentList.cursor, target)
-        # Keep the cursor's incident at the same height on screen.
-        offset_on_screen = old_cursor - old_top if keep_id is not None else 0
-        self.scroll_to(y=max(target - offset_on_screen, 0), animate=False, immediate=True)
+        # Keep the cursor's incident at the same height on screen, except at the top of
+        # the list, which stays in view so that new incidents show up there.
+        height = max(self.scrollable_content_region.height, 1)
+        if keep_id is None or (old_top == 0 and target < height):
+            top = 0
+        else:
+            top = max(target - (old_cursor - old_top), 0)
+        self.scroll_to(y=top, animate=False, immediate=True)
         self._scroll_cursor_into_view()
         self.refresh()
         self.post_message(self.Loaded())
