@@ -264,6 +264,95 @@ async def test_every_statement_runs_on_the_store_thread(tmp_path: Path) -> None:
     assert threading.current_thread().name not in threads
 
 
+async def test_every_write_is_inside_begin_immediate_and_no_query_uses_offset(
+    tmp_path: Path,
+) -> None:
+    """Trace every statement of a session that calls each mutation and pages twice."""
+    import re
+
+    backend = await SqliteBackend.open(tmp_path / "s.db", ALICE)
+    statements: list[str] = []
+    await backend._store.run(lambda conn: conn.set_trace_callback(statements.append))
+    iid = (await _declare(backend)).incident_id
+    await _declare(backend, "second")
+    note = (
+        await backend.add_activity(m.AddActivityRequest(incident_id=iid, body="x"))
+    ).activity_item
+    item = note.activity_item_id
+    task = (await backend.add_task(m.AddTaskRequest(incident_id=iid, text="t"))).task.task_id
+    for call in (
+        backend.update_title(m.UpdateTitleRequest(incident_id=iid, title="renamed")),
+        backend.update_status(m.UpdateStatusRequest(incident_id=iid, status="resolved")),
+        backend.update_severity(m.UpdateSeverityRequest(incident_id=iid, severity="major")),
+        backend.update_incident_is_drill(
+            m.UpdateIncidentIsDrillRequest(incident_id=iid, is_drill=True)
+        ),
+        backend.add_label(m.AddLabelRequest(incident_id=iid, label=m.IncidentLabel(label="db"))),
+        backend.remove_label(m.RemoveLabelRequest(incident_id=iid, label="db")),
+        backend.assign_role(m.AssignRoleRequest(incident_id=iid, user_id="bob", role="observer")),
+        backend.unassign_role(
+            m.UnassignRoleRequest(incident_id=iid, user_id="bob", role="observer")
+        ),
+        backend.update_incident_event_time(
+            m.UpdateIncidentEventTimeRequest(
+                incident_id=iid,
+                activity_item_kind="incidentStart",
+                event_time="2026-01-01T00:00:00Z",
+            )
+        ),
+        backend.update_activity_body(
+            m.UpdateActivityBodyRequest(incident_id=iid, activity_item_id=item, body="y")
+        ),
+        backend.update_activity_event_time(
+            m.UpdateActivityEventTimeRequest(
+                incident_id=iid, activity_item_id=item, event_time="2026-01-01T00:01:00Z"
+            )
+        ),
+        backend.remove_activity(m.RemoveActivityRequest(incident_id=iid, activity_item_id=item)),
+        backend.update_task_text(m.UpdateTaskTextRequest(incident_id=iid, task_id=task, text="u")),
+        backend.update_task_status(
+            m.UpdateTaskStatusRequest(incident_id=iid, task_id=task, status="done")
+        ),
+        backend.update_task_user(
+            m.UpdateTaskUserRequest(incident_id=iid, task_id=task, user_id="bob")
+        ),
+        backend.delete_task(m.DeleteTaskRequest(incident_id=iid, task_id=task)),
+        backend.create_role(m.CreateRoleRequest(role=m.Role(name="scribe"))),
+        backend.archive_role(m.ArchiveRoleRequest(role_id=4)),
+        backend.unarchive_role(m.UnarchiveRoleRequest(role_id=4)),
+        backend.update_role(m.UpdateRoleRequest(role=m.Role(role_id=4, name="writer"))),
+        backend.delete_role(m.DeleteRoleRequest(role_id=4)),
+    ):
+        await call
+    first = await backend.query_incidents(
+        m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=1, incident_labels=["db"]))
+    )
+    page = await backend.query_incidents(m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=1)))
+    await backend.query_incidents(
+        m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=1), cursor=page.cursor)
+    )
+    await backend.query_activity(
+        m.QueryActivityRequest(query=m.ActivityQuery(incident_id=iid, limit=1))
+    )
+    await backend.close()
+    assert first.query.limit == 1
+
+    in_tx = False
+    writes = 0
+    for sql in statements:
+        head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+        if head == "BEGIN":
+            assert sql.strip().upper() == "BEGIN IMMEDIATE", sql
+            in_tx = True
+        elif head in ("COMMIT", "ROLLBACK"):
+            in_tx = False
+        elif head in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
+            writes += 1
+            assert in_tx, f"write outside BEGIN IMMEDIATE: {sql[:120]}"
+        assert not re.search(r"\bOFFSET\b", sql, re.IGNORECASE), sql[:120]
+    assert writes > 40
+
+
 async def test_two_backends_on_one_file_see_each_others_writes(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     a = await SqliteBackend.open(path, ALICE)
