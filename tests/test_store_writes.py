@@ -74,3 +74,29 @@ async def test_system_tasks_refuse_every_change(store: SqliteBackend) -> None:
     assert [(t.text, t.status, t.assigned_user) for t in kept.tasks] == [
         ("Page the DBA", "todo", None)
     ]
+
+
+async def test_the_config_is_read_only_when_a_nameless_backend_first_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve`` opens the store without a person; its reads must not touch the config."""
+    import incident_tui.config as config
+
+    reads: list[int] = []
+
+    def counting_load_config(path: Path | None = None) -> config.Config:
+        reads.append(1)
+        return config.Config(user=config.UserConfig(id="cfg", name="From Config"))
+
+    monkeypatch.setattr(config, "load_config", counting_load_config)
+    backend = await SqliteBackend.open(tmp_path / "s.db")
+    try:
+        await backend.query_incidents(m.QueryIncidentsRequest())
+        await backend.get_roles()
+        assert reads == []
+        created = await _declare(backend)
+        await _declare(backend, "second")
+        assert reads == [1]
+        assert created.created_by_user.name == "From Config"
+    finally:
+        await backend.close()

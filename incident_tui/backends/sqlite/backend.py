@@ -64,7 +64,7 @@ class SqliteBackend:
     ) -> None:
         self._owns_store = _store is None
         self._store = _store or Store(path, readonly=readonly, busy_timeout_ms=busy_timeout_ms)
-        self.user = user if user and user.user_id else default_user()
+        self._user = user if user and user.user_id else None
         self._clock: Clock = clock or utc_now
 
     @_class_or_instance
@@ -98,6 +98,14 @@ class SqliteBackend:
     def with_user(self, user: m.UserPreview, *, clock: Clock | None = None) -> SqliteBackend:
         """A view acting as ``user`` over the same store and thread (closing it is a no-op)."""
         return SqliteBackend(user=user, clock=clock or self._clock, _store=self._store)
+
+    @property
+    def user(self) -> m.UserPreview:
+        """Who acts; without one given, the config's person, read at the first write only
+        (a server's or a reader's backend never needs it)."""
+        if self._user is None:
+            self._user = default_user()
+        return self._user
 
     @property
     def path(self) -> Path:
