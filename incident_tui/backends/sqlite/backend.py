@@ -180,8 +180,7 @@ class SqliteBackend:
         self, request: m.GetIncidentVersionRequest
     ) -> m.GetIncidentVersionResponse:
         def read(conn: sqlite3.Connection, now: datetime) -> m.GetIncidentVersionResponse:
-            seq = reads.incident_seq(conn, request.incident_id)
-            row = conn.execute("SELECT version FROM incidents WHERE seq = ?", (seq,)).fetchone()
+            row = reads.incident_row(conn, request.incident_id, "version")
             return m.GetIncidentVersionResponse(version=row[0])
 
         return await self._read(read)

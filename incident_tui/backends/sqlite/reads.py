@@ -72,14 +72,19 @@ def list_users(conn: sqlite3.Connection) -> list[m.UserPreview]:
 # --- incidents ---------------------------------------------------------------
 
 
-def incident_seq(conn: sqlite3.Connection, incident_id: str) -> int:
-    """The seq of an incident ID, or NotFound."""
+def incident_row(conn: sqlite3.Connection, incident_id: str, columns: str = "seq") -> sqlite3.Row:
+    """The ``columns`` of an incident by ID in one lookup; InvalidArgument or NotFound."""
     if not incident_id:
         raise InvalidArgument("incidentID is required")
-    row = conn.execute("SELECT seq FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+    row = conn.execute(f"SELECT {columns} FROM incidents WHERE id = ?", (incident_id,)).fetchone()
     if row is None:
         raise NotFound(f"no incident with ID {incident_id[:80]!r}")
-    return row[0]
+    return row
+
+
+def incident_seq(conn: sqlite3.Connection, incident_id: str) -> int:
+    """The seq of an incident ID, or NotFound."""
+    return incident_row(conn, incident_id)[0]
 
 
 def role_from_row(row: sqlite3.Row | tuple) -> m.Role:

@@ -77,8 +77,7 @@ class Tx:
         return reads.load_user(self.conn, user_id)
 
     def incident(self, incident_id: str) -> sqlite3.Row:
-        seq = reads.incident_seq(self.conn, incident_id)
-        return self.conn.execute("SELECT * FROM incidents WHERE seq = ?", (seq,)).fetchone()
+        return reads.incident_row(self.conn, incident_id, "*")
 
     def touch(self, seq: int) -> None:
         self.conn.execute(
