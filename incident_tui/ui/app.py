@@ -25,6 +25,7 @@ from incident_tui.ui.themes import DEFAULT_THEME, PROD_THEME, VARIABLE_DEFAULTS,
 
 if TYPE_CHECKING:
     from textual.command import Provider
+    from textual.screen import Screen
 
     from incident_tui import models as m
     from incident_tui.backends.base import Backend
@@ -172,10 +173,13 @@ class IncidentApp(App[int]):
         return dict(VARIABLE_DEFAULTS)
 
     # --- lifecycle -----------------------------------------------------------
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The incident list is the bottom of the stack (one screen to build, not two)."""
         from incident_tui.ui.screens.home import HomeScreen
 
-        self.push_screen(HomeScreen())
+        return HomeScreen()
+
+    def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_interval(self.poll_interval, self._poll_tick, name="live-refresh")
         self._install_hangup_handler()
@@ -357,11 +361,11 @@ class IncidentApp(App[int]):
                 await old.close()
             except Exception:
                 log.debug("closing the previous backend failed", exc_info=True)
-        from incident_tui.ui.screens.home import HomeScreen
-
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        await self.switch_screen(HomeScreen())
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        reset = getattr(self.screen, "reset_for_context", None)
+        if callable(reset):
+            await reset()
         return None
 
     # --- live refresh --------------------------------------------------------

@@ -66,6 +66,18 @@ class ContextBar(Horizontal):
     """
 
 
+class FilterLine(Vertical):
+    """The filter input and its error line; mounted on first use, CSS and all."""
+
+    DEFAULT_CSS = """
+    FilterLine { height: auto; }
+    FilterLine #filter-input { height: 1; border: none; padding: 0 1; background: $surface; }
+    FilterLine #filter-input:focus { border: none; background: $boost; }
+    FilterLine #filter-error { height: auto; max-height: 3; color: $error; padding: 0 1; display: none; }
+    FilterLine #filter-error.-shown { display: block; }
+    """
+
+
 class HomeScreen(ConsoleScreen):
     """The incident list."""
 
@@ -79,10 +91,6 @@ class HomeScreen(ConsoleScreen):
     HomeScreen #columns { height: 1; color: $text-muted; text-style: bold; background: $surface; }
     HomeScreen #filter-bar { height: auto; display: none; }
     HomeScreen.-filtering #filter-bar { display: block; }
-    HomeScreen #filter-input { height: 1; border: none; padding: 0 1; background: $surface; }
-    HomeScreen #filter-input:focus { border: none; background: $boost; }
-    HomeScreen #filter-error { height: auto; max-height: 3; color: $error; padding: 0 1; display: none; }
-    HomeScreen #filter-error.-shown { display: block; }
     """
 
     def __init__(self) -> None:
@@ -117,6 +125,23 @@ class HomeScreen(ConsoleScreen):
             self.reload(counts=True)
         else:
             self.incident_list.loading_message = f"Opening {self.console_app.context_name}…"
+
+    async def reset_for_context(self) -> None:
+        """Another context: start afresh (no filter, default toggles and sort) and re-read."""
+        self.filter_text = ""
+        self.active_only = False
+        self.drills = "shown"
+        self.sort_index = 0
+        self.descending = True
+        self._counts_known = False
+        try:
+            self.query_one("#filter-input").value = ""  # type: ignore[attr-defined]
+        except NoMatches:
+            pass
+        self._show_filter_error("")
+        self.remove_class("-filtering")
+        self.incident_list.focus()
+        self.reload(keep_cursor=False, counts=True)
 
     def on_backend_ready(self) -> None:
         self.incident_list.loading_message = "Loading incidents…"
@@ -293,7 +318,8 @@ class HomeScreen(ConsoleScreen):
             return self.query_one("#filter-input", Input)
         except NoMatches:
             field = Input(placeholder="filter: status:active severity:critical label:db words…", id="filter-input")
-            await self.query_one("#filter-bar").mount(field, Static(id="filter-error", markup=False))
+            line = FilterLine(field, Static(id="filter-error", markup=False))
+            await self.query_one("#filter-bar").mount(line)
             return field
 
     def _show_filter_error(self, message: str) -> None:
