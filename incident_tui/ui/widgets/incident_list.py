@@ -403,7 +403,9 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._generation += 1
         generation = self._generation
         self._fetcher = fetcher
-        want_rows = max(self.cursor, self.scroll_offset.y + self.size.height) + 1
+        # A new list (no incident to keep) needs only its first screenful before showing.
+        view = self.scroll_offset.y + self.size.height
+        want_rows = (max(self.cursor, view) if keep_id else self.size.height) + 1
         self.run_worker(
             self._reload(fetcher, generation, keep_id, want_rows),
             group="incident-list-reload",
