@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList
 
+from incident_tui import models as m
 from incident_tui.ui.dialogs import ChoicePicker, ConfirmDialog, TextPrompt
 from incident_tui.ui.presentation import parse_time
 
@@ -176,3 +177,19 @@ async def test_escape_cancels_an_edit(make_app, store) -> None:
         assert app.screen is screen
         await settle(pilot)
         assert (await get_incident(store)).title == "Checkout API returning 502s"
+
+
+async def test_overview_at_80_columns_keeps_each_role_with_its_holder(make_app, store) -> None:
+    """A role and its holder share a line, and a long value wraps inside its own column."""
+    await store.update_title(
+        m.UpdateTitleRequest(incident_id="1", title=" ".join(f"word{n}" for n in range(30)))
+    )
+    async with incident_view(make_app) as (app, pilot, screen):
+        lines = screen_text(pilot).splitlines()
+        for role in ("commander:", "investigator:", "observer:"):
+            (line,) = [line for line in lines if role in line]
+            after = line.split(role, 1)[1].strip()
+            assert after, f"{role} lost its holder to the next line: {line!r}"
+        title_rows = [n for n, line in enumerate(lines) if "word" in line and "Title" in line]
+        (first,) = title_rows
+        assert lines[first + 1].startswith(" " * 13) and "word" in lines[first + 1]

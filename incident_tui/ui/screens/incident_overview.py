@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
 from incident_tui import models as m
-from incident_tui.text import clean, is_printable_label
+from incident_tui.text import clean, is_printable_label, one_line
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, TextPrompt
 from incident_tui.ui.presentation import SEVERITIES, parse_time
 from incident_tui.ui.screens.incident_common import (
@@ -27,7 +27,21 @@ from incident_tui.ui.screens.incident_common import (
     to_rfc3339,
 )
 
-LABEL_WIDTH = 12
+#: The facts, in the order shown: (widget id suffix, label).
+FACTS: tuple[tuple[str, str], ...] = (
+    ("title", "Title"),
+    ("severity", "Severity"),
+    ("status", "Status"),
+    ("drill", "Drill"),
+    ("started", "Started"),
+    ("ended", "Ended"),
+    ("duration", "Duration"),
+    ("labels", "Labels"),
+    ("roles", "Roles"),
+    ("tasks", "Tasks"),
+    ("created", "Created"),
+    ("reference", "Reference"),
+)
 
 
 def role_holders(incident: m.Incident) -> dict[str, list[m.UserPreview]]:
@@ -68,66 +82,87 @@ class OverviewPane(IncidentPane):
         padding: 0 1;
         background: $surface;
     }
-    OverviewPane #overview-body {
+    OverviewPane #overview-facts {
+        grid-size: 2;
+        grid-columns: 12 1fr;
+        grid-rows: auto;
         height: auto;
+    }
+    OverviewPane #overview-facts > Static {
+        height: auto;
+    }
+    OverviewPane .fact-name {
+        text-style: bold;
+        color: $text-muted;
+    }
+    OverviewPane #overview-summary {
+        height: auto;
+        margin-top: 1;
     }
     """
 
     can_focus = False
 
     def compose(self) -> ComposeResult:
+        # A grid, so that a long value (title, labels, roles) wraps inside its own column.
         with VerticalScroll(id="overview-scroll"):
-            yield Static(Content("Loading…"), id="overview-body")
+            with Grid(id="overview-facts"):
+                for key, name in FACTS:
+                    yield Static(Content(name), classes="fact-name")
+                    yield Static(Content("…" if key == "title" else ""), id=f"fact-{key}")
+            yield Static(Content(""), id="overview-summary")
 
     def focus_main(self) -> None:
         self.query_one("#overview-scroll", VerticalScroll).focus()
 
     def show_incident(self, incident: m.Incident) -> None:
-        self.query_one("#overview-body", Static).update(self.render_facts(incident))
+        facts = self.render_facts(incident)
+        for key, _ in FACTS:
+            self.query_one(f"#fact-{key}", Static).update(facts[key])
+        summary = self.query_one("#overview-summary", Static)
+        summary.update(facts["summary"])
+        summary.display = bool(facts["summary"])
 
-    def render_facts(self, incident: m.Incident) -> Content:
+    def render_facts(self, incident: m.Incident) -> dict[str, Content]:
+        """Each fact's value (keys of ``FACTS``, plus ``summary``), from cleaned text."""
         now = app_now(self.app)
-
-        def row(name: str, value: Content | str) -> Content:
-            value = value if isinstance(value, Content) else Content(value)
-            return Content.assemble((f"{name:<{LABEL_WIDTH}}", "bold $text-muted"), value)
-
         labels = [clean(label.label) for label in incident.labels]
         holders = role_holders(incident)
         role_names = list(dict.fromkeys(["commander", "investigator", "observer", *holders]))
-        roles = Content("  ").join(
+        # One role a line: a role and its holder never split across lines at 80 columns.
+        roles = Content("\n").join(
             Content.assemble(
-                (f"{name}: ", "$text-muted"),
+                (f"{one_line(name, 40)}: ", "$text-muted"),
                 ", ".join(person(u) for u in holders.get(name, [])) or "—",
             )
             for name in role_names
         )
         created = person(incident.created_by_user)
         closed = incident.closed_time if str(incident.status) == "resolved" else ""
-        lines = [
-            row("Title", Content(clean(incident.title))),
-            row("Severity", severity_content(incident.severity)),
-            row("Status", status_content(str(incident.status))),
-            row(
-                "Drill",
-                Content.styled("yes [drill]", "bold $accent") if incident.is_drill else "no",
-            ),
-            row("Started", format_time(incident.incident_start or incident.created_time)),
-            row("Ended", format_time(incident.incident_end or closed)),
-            row("Duration", incident_duration(incident, now)),
-            row("Labels", ", ".join(labels) if labels else "—"),
-            row("Roles", roles),
-            row("Tasks", tasks_done(incident.task_list)),
-            row("Created", f"{format_time(incident.created_time)} by {created}"),
-            row("Reference", incident_ref(incident.incident_id)),
-        ]
-        body = Content("\n").join(lines)
         summary = clean(incident.summary, multiline=True).strip()
-        if summary:
-            body = Content.assemble(
-                body, "\n\n", ("Summary", "bold $text-muted"), "\n", Content(summary)
-            )
-        return body
+        return {
+            "title": Content(clean(incident.title)),
+            "severity": severity_content(incident.severity),
+            "status": status_content(str(incident.status)),
+            "drill": (
+                Content.styled("yes [drill]", "bold $accent")
+                if incident.is_drill
+                else Content("no")
+            ),
+            "started": Content(format_time(incident.incident_start or incident.created_time)),
+            "ended": Content(format_time(incident.incident_end or closed)),
+            "duration": Content(incident_duration(incident, now)),
+            "labels": Content(", ".join(labels) if labels else "—"),
+            "roles": roles,
+            "tasks": Content(tasks_done(incident.task_list)),
+            "created": Content(f"{format_time(incident.created_time)} by {created}"),
+            "reference": Content(incident_ref(incident.incident_id)),
+            "summary": (
+                Content.assemble(("Summary", "bold $text-muted"), "\n", Content(summary))
+                if summary
+                else Content("")
+            ),
+        }
 
     # --- actions -------------------------------------------------------------------
 
