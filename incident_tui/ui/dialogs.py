@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -50,6 +50,35 @@ def required_text(text: str) -> str:
     if not value:
         raise ValueError("This cannot be empty.")
     return value
+
+
+class SafeInput(Input):
+    """An ``Input`` whose pasted text is cleaned: a pasted escape sequence would
+    otherwise be drawn raw, reaching the terminal (colours, window title...)."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # the base handler would insert the raw text
+        event.stop()
+        if event.text:
+            line = clean(event.text.splitlines()[0] if event.text.splitlines() else "")
+            selection = self.selection
+            if selection.is_empty:
+                self.insert_text_at_cursor(line)
+            else:
+                self.replace(line, *selection)
+
+
+class SafeTextArea(TextArea):
+    """A ``TextArea`` whose pasted text is cleaned (newlines kept), like ``SafeInput``."""
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()
+        event.stop()
+        if self.read_only or not event.text:
+            return
+        result = self.replace(clean(event.text, multiline=True), *self.selection)
+        self.move_cursor(result.end_location)
+        self.focus()
 
 
 class Dialog(ModalScreen[T | None], Generic[T]):
@@ -282,7 +311,7 @@ class TextPrompt(Dialog[Any]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
             yield from self.compose_title()
-            yield Input(
+            yield SafeInput(
                 clean(self.initial),
                 placeholder=self.placeholder,
                 id="prompt-input",
@@ -348,12 +377,14 @@ class NoteEditor(Dialog[str]):
 
     def __init__(self, title: str, text: str = "", *, submit: Submit | None = None) -> None:
         super().__init__(title, submit=submit)
-        self.initial = text
+        # Cleaned: a TextArea draws its text raw, so a stored escape sequence would reach
+        # the terminal. Saving an edited note therefore stores the visible stand-ins.
+        self.initial = clean(text, multiline=True)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
             yield from self.compose_title()
-            yield TextArea(self.initial, id="note-text", soft_wrap=True, tab_behavior="focus")
+            yield SafeTextArea(self.initial, id="note-text", soft_wrap=True, tab_behavior="focus")
             yield from self.compose_status()
             yield Static(Content("ctrl+s save · esc cancel"), classes="dialog-hint")
 
@@ -467,7 +498,7 @@ class ChoicePicker(Dialog[str]):
         with Vertical(id="dialog-box"):
             yield from self.compose_title()
             if self.has_filter:
-                yield Input(placeholder=self.placeholder, id="picker-input")
+                yield SafeInput(placeholder=self.placeholder, id="picker-input")
             yield PickerOptions(id="picker-options", markup=False)
             yield Static(Content("Nothing to pick from."), id="picker-empty")
             if self.hint:
@@ -579,6 +610,8 @@ __all__ = [
     "ConfirmDialog",
     "Dialog",
     "NoteEditor",
+    "SafeInput",
+    "SafeTextArea",
     "TextPrompt",
     "plain",
     "required_text",

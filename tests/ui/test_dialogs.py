@@ -307,3 +307,43 @@ async def test_choice_picker_with_filter_lets_j_and_k_be_typed() -> None:
         await pilot.press("enter")
         await pilot.pause()
     assert app.result == "jk"
+
+
+def _raw_escape_on_screen(app: App[Any]) -> bool:
+    """Whether any drawn cell would send an ESC (or another C0 control) to the terminal."""
+    return any(ch < " " for strip in app.screen._compositor.render_strips() for ch in strip.text)
+
+
+async def test_note_editor_never_draws_a_stored_escape_sequence() -> None:
+    stored = "before \x1b]0;owned\x07\x1b[31mred\nline two"
+    dialog = NoteEditor("Edit note", stored)
+    app = DialogHarness(dialog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not _raw_escape_on_screen(app)
+        assert "line two" in dialog.text
+        await pilot.press("escape")  # unchanged: closes without asking
+        await pilot.pause()
+    assert app.result is None
+
+
+async def test_pasted_escape_sequences_are_cleaned_in_every_text_field() -> None:
+    from textual import events
+
+    paste = "x\x1b[31mred\x1b]0;owned\x07y"
+    for dialog, selector in (
+        (NoteEditor("Add note"), "#note-text"),
+        (TextPrompt("Title"), "#prompt-input"),
+        (ChoicePicker("Who", [Choice("Alice", "alice")], free_text=True), "#picker-input"),
+    ):
+        app = DialogHarness(dialog)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            field = app.screen.query_one(selector)
+            field.post_message(events.Paste(paste))
+            await pilot.pause()
+            value = field.text if isinstance(field, TextArea) else field.value
+            assert "\x1b" not in value and "\x07" not in value, (selector, value)
+            assert value.startswith("x") and value.endswith("y"), (selector, value)
+            assert value.count("x") == 1, (selector, value)  # pasted once
+            assert not _raw_escape_on_screen(app), selector

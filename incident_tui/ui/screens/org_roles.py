@@ -14,7 +14,7 @@ from textual.widgets import Checkbox, Footer, Input, OptionList, Static
 from incident_tui import models as m
 from incident_tui.text import clean, is_printable_label, one_line
 from incident_tui.ui.commands import Command, bindings
-from incident_tui.ui.dialogs import ConfirmDialog, Dialog, Submit
+from incident_tui.ui.dialogs import ConfirmDialog, Dialog, SafeInput, Submit
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
 from incident_tui.ui.screens.incident_common import RecordList
 
@@ -86,9 +86,9 @@ class RoleForm(Dialog[m.Role]):
         with Vertical(id="dialog-box"):
             yield from self.compose_title()
             yield Static(Content("Name"), classes="form-label")
-            yield Input(clean(self.role.name), placeholder="e.g. scribe", id="role-name")
+            yield SafeInput(clean(self.role.name), placeholder="e.g. scribe", id="role-name")
             yield Static(Content("Description"), classes="form-label")
-            yield Input(
+            yield SafeInput(
                 clean(self.role.description),
                 placeholder="what this person does during an incident",
                 id="role-description",
