@@ -168,3 +168,16 @@ async def test_enter_in_readonly_opens_nothing(make_app, store) -> None:
     async with roles_screen(make_app, readonly=True) as (app, pilot, screen):
         await press(pilot, "enter")
         assert app.screen is screen
+
+
+async def test_role_flags_show_ticked_or_not_without_colour(make_app, store) -> None:
+    """The flag boxes differ by their mark, not only by colour (NO_COLOR keeps meaning)."""
+    async with roles_screen(make_app) as (app, pilot, screen):
+        await press(pilot, "n")
+        assert isinstance(app.screen, RoleForm)
+        text = screen_text(pilot)
+        assert "▐ ▌ Important" in text and "▐ ▌ Mandatory" in text
+        await pilot.press("tab", "tab", "space")  # tick "Important"
+        await settle(pilot)
+        text = screen_text(pilot)
+        assert "▐X▌ Important" in text and "▐ ▌ Mandatory" in text

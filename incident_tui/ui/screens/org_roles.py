@@ -56,6 +56,15 @@ def parse_role_name(text: str) -> str:
     return name
 
 
+class TickBox(Checkbox):
+    """A checkbox whose mark is drawn only when ticked: Textual's always shows an X and
+    tells the states apart by colour alone, which NO_COLOR (and some themes) lose."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802  (Textual's name)
+        return "X" if self.value else " "
+
+
 class RoleForm(Dialog[m.Role]):
     """Name, description, important and mandatory of one role. ``ctrl+s`` (or ``enter`` in
     a text field) saves; the backend's refusal is shown here and the form is kept."""
@@ -94,8 +103,8 @@ class RoleForm(Dialog[m.Role]):
                 id="role-description",
             )
             with Horizontal(id="role-flags"):
-                yield Checkbox("Important", self.role.important, id="role-important")
-                yield Checkbox("Mandatory", self.role.mandatory, id="role-mandatory")
+                yield TickBox("Important", self.role.important, id="role-important")
+                yield TickBox("Mandatory", self.role.mandatory, id="role-mandatory")
             yield from self.compose_status()
             yield Static(
                 Content("tab next field · space tick · ctrl+s or enter save · esc cancel"),
