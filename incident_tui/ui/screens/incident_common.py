@@ -60,6 +60,18 @@ def drill_content(is_drill: bool) -> Content:
     return Content.styled("[drill]", "bold $accent") if is_drill else Content("")
 
 
+def role_flags(role: m.Role) -> list[str]:
+    """A role's flags as words (the org roles screen and the incident's Roles tab)."""
+    flags = []
+    if role.important:
+        flags.append("important")
+    if role.mandatory:
+        flags.append("mandatory")
+    if role.archived:
+        flags.append("ARCHIVED")
+    return flags
+
+
 def format_time(value: str) -> str:
     """An RFC 3339 time as ``2026-11-25 03:04 UTC``; unset shows ``—``."""
     parsed = parse_time(value)

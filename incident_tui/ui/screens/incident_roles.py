@@ -10,7 +10,7 @@ from textual.widgets import Static
 from incident_tui import models as m
 from incident_tui.text import clean, one_line
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog
-from incident_tui.ui.screens.incident_common import IncidentPane, RecordList, person
+from incident_tui.ui.screens.incident_common import IncidentPane, RecordList, person, role_flags
 from incident_tui.ui.screens.incident_overview import role_holders
 from incident_tui.ui.screens.incident_tasks import people_choices, user_id_parser
 
@@ -28,13 +28,7 @@ def shown_roles(org_roles: list[m.Role], holders: dict[str, list[m.UserPreview]]
 
 
 def role_row(role: m.Role, holders: list[m.UserPreview]) -> Content:
-    flags = []
-    if role.important:
-        flags.append("important")
-    if role.mandatory:
-        flags.append("mandatory")
-    if role.archived:
-        flags.append("archived")
+    flags = role_flags(role)
     people = ", ".join(person(u) for u in holders)
     parts: list[Content | str | tuple[str, str]] = [
         (f"{one_line(role.name, 20):<20}", "bold"),

@@ -16,20 +16,9 @@ from incident_tui.text import clean, is_printable_label, one_line
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import ConfirmDialog, Dialog, SafeInput, Submit
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
-from incident_tui.ui.screens.incident_common import RecordList
+from incident_tui.ui.screens.incident_common import RecordList, role_flags
 
 MAX_NAME = 100
-
-
-def role_flags(role: m.Role) -> list[str]:
-    flags = []
-    if role.important:
-        flags.append("important")
-    if role.mandatory:
-        flags.append("mandatory")
-    if role.archived:
-        flags.append("ARCHIVED")
-    return flags
 
 
 def org_role_row(role: m.Role) -> Content:
