@@ -286,3 +286,13 @@ async def test_no_color_cursor_row_still_stands_out(make_app, monkeypatch) -> No
         assert cursor.underline and not plain.underline
         # the active tab is marked by a glyph, not only by colour
         assert "▸3 Tasks" in screen_text(pilot).splitlines()[1]
+
+
+async def test_esc_and_q_each_leave_the_incident_view_from_any_tab(make_app) -> None:
+    for key in ("escape", "q"):
+        for tab in ("1", "2", "3", "4"):
+            async with incident_view(make_app) as (app, pilot, screen):
+                await press(pilot, tab)
+                assert app.screen is screen
+                await press(pilot, key)
+                assert not isinstance(app.screen, IncidentScreen), (key, tab)

@@ -181,3 +181,10 @@ async def test_role_flags_show_ticked_or_not_without_colour(make_app, store) -> 
         await settle(pilot)
         text = screen_text(pilot)
         assert "▐X▌ Important" in text and "▐ ▌ Mandatory" in text
+
+
+async def test_esc_and_q_leave_the_org_roles_screen(make_app) -> None:
+    for key in ("escape", "q"):
+        async with roles_screen(make_app) as (app, pilot, screen):
+            await press(pilot, key)
+            assert not isinstance(app.screen, OrgRolesScreen), key
