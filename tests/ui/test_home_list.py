@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -303,3 +304,70 @@ async def test_declare_key_follows_read_only(make_app, readonly):
         assert ("Declare" in footer) is (not readonly)
         if readonly:
             assert "READ-ONLY" in screen_text(pilot).splitlines()[0]
+
+
+class SlowBackend(CountingBackend):
+    """The real store, answering list queries only when released (a slow link)."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.release = asyncio.Event()
+        self.fail_with: Exception | None = None
+
+    async def query_incidents(self, request: m.QueryIncidentsRequest) -> m.QueryIncidentsResponse:
+        await self.release.wait()
+        if self.fail_with is not None:
+            raise self.fail_with
+        return await super().query_incidents(request)
+
+
+async def test_a_slow_backend_shows_a_spinner_and_loading_not_a_frozen_screen(make_app, store):
+    from incident_tui.ui.screens.base import BusyIndicator
+
+    slow = SlowBackend(store)
+    app = make_app(slow)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.4)  # longer than the spinner's delay
+        spinner = app.screen.query_one(BusyIndicator)
+        assert not spinner.has_class("-idle")
+        assert "Loading incidents…" in screen_text(pilot)
+        await pilot.press("question_mark")  # keys still work while waiting
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, HomeScreen)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        slow.release.set()
+        await settle(pilot)
+        assert spinner.has_class("-idle")
+        assert len(listed_ids(app)) == 5
+
+
+async def test_a_failing_backend_shows_its_message_and_keeps_the_list(make_app, store):
+    from incident_tui.backends.base import Unavailable
+
+    flaky = SlowBackend(store)
+    flaky.release.set()
+    app = make_app(flaky)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        assert len(listed_ids(app)) == 5
+        flaky.fail_with = Unavailable("the store is busy [bold]try again[/]")
+        await press(pilot, "ctrl+r")
+        from textual.widgets._toast import Toast
+
+        shown = " ".join(str(t.render()) for t in app.screen.query(Toast))
+        assert "the store is busy [bold]try again[/]" in shown
+        assert len(listed_ids(app)) == 5 and app.is_running
+
+
+async def test_ctrl_r_rereads_and_ctrl_q_quits(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await store.update_title(m.UpdateTitleRequest(incident_id="2", title="Renamed elsewhere"))
+        assert "Renamed elsewhere" not in screen_text(pilot)  # no poll in tests (60 s)
+        await press(pilot, "ctrl+r")
+        assert "Renamed elsewhere" in screen_text(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
