@@ -79,9 +79,29 @@ Bare().run(headless=True, size=(80, 24), auto_pilot=pilot)
 
 #: Typed into the filter line one key at a time (services and symptoms of the store).
 FILTER_WORDS = [
-    "dns", "redis", "kafka", "disk", "latency", "auth", "geocoder", "checkout", "inventory",
-    "billing", "search", "cart", "ingress", "scheduler", "mobile", "export", "gateway",
-    "queue", "timeouts", "packet", "label:db", "status:active", "severity:critical",
+    "dns",
+    "redis",
+    "kafka",
+    "disk",
+    "latency",
+    "auth",
+    "geocoder",
+    "checkout",
+    "inventory",
+    "billing",
+    "search",
+    "cart",
+    "ingress",
+    "scheduler",
+    "mobile",
+    "export",
+    "gateway",
+    "queue",
+    "timeouts",
+    "packet",
+    "label:db",
+    "status:active",
+    "severity:critical",
 ]
 
 
@@ -118,7 +138,9 @@ def ensure_store(incidents: int, rebuild: bool = False) -> Path:
 class PtyChild:
     """A process on a pseudo-terminal of a given size; reads what it writes."""
 
-    def __init__(self, argv: list[str], cols: int = 80, rows: int = 24, env: dict[str, str] | None = None):
+    def __init__(
+        self, argv: list[str], cols: int = 80, rows: int = 24, env: dict[str, str] | None = None
+    ):
         self.started = time.perf_counter()
         pid, fd = pty.fork()
         if pid == 0:  # child
@@ -132,7 +154,9 @@ class PtyChild:
         deadline = time.perf_counter() + timeout
         while marker not in self.output:
             if time.perf_counter() > deadline:
-                raise TimeoutError(f"{marker!r} not seen; last output {bytes(self.output[-300:])!r}")
+                raise TimeoutError(
+                    f"{marker!r} not seen; last output {bytes(self.output[-300:])!r}"
+                )
             self._read(0.05)
         return time.perf_counter() - self.started
 
@@ -200,7 +224,9 @@ def first_row_marker(db: Path) -> bytes:
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        (seq,) = conn.execute("SELECT seq FROM incidents ORDER BY created_at DESC, seq DESC LIMIT 1").fetchone()
+        (seq,) = conn.execute(
+            "SELECT seq FROM incidents ORDER BY created_at DESC, seq DESC LIMIT 1"
+        ).fetchone()
     finally:
         conn.close()
     return f"#{seq}".encode()
@@ -231,7 +257,9 @@ def startup_pty(db: Path, config: Path, runs: int) -> tuple[list[float], list[fl
     return frame, first_row, bare
 
 
-def startup_headless(db: Path, config: Path, runs: int) -> tuple[list[float], list[float], list[float]]:
+def startup_headless(
+    db: Path, config: Path, runs: int
+) -> tuple[list[float], list[float], list[float]]:
     """Headless (no terminal): seconds from spawn to the first frame, to the first row,
     and to a bare app's first frame (each child prints the time it got there)."""
     import subprocess
@@ -241,8 +269,10 @@ def startup_headless(db: Path, config: Path, runs: int) -> tuple[list[float], li
     def marks(argv: list[str]) -> dict[str, float]:
         started = time.time()
         done = subprocess.run(argv, env=env, check=True, capture_output=True, text=True)
-        return {name: float(value) - started for name, value in
-                (line.split() for line in done.stdout.splitlines() if line.strip())}
+        return {
+            name: float(value) - started
+            for name, value in (line.split() for line in done.stdout.splitlines() if line.strip())
+        }
 
     frame: list[float] = []
     first_row: list[float] = []
@@ -255,7 +285,9 @@ def startup_headless(db: Path, config: Path, runs: int) -> tuple[list[float], li
     return frame, first_row, bare
 
 
-def cursor_bytes_pty(db: Path, config: Path, moves: int) -> tuple[list[int], list[int], int, float, float]:
+def cursor_bytes_pty(
+    db: Path, config: Path, moves: int
+) -> tuple[list[int], list[int], int, float, float]:
     """Bytes per cursor move and per page down; then idle bytes and CPU over 10 s (2 s poll)."""
     child = PtyChild(console_argv(db), env=child_env(config, poll=2.0))
     try:
@@ -376,14 +408,22 @@ def top_rows(db: Path, words: list[str]) -> dict[str, str | None]:
         try:
             for word in words:
                 for end in range(1, len(word) + 1):
-                    query = m.IncidentsQuery(limit=1, query_string=word[:end], order_field="createdTime",
-                                             order_direction="DESC")
+                    query = m.IncidentsQuery(
+                        limit=1,
+                        query_string=word[:end],
+                        order_field="createdTime",
+                        order_direction="DESC",
+                    )
                     try:
-                        response = await backend.query_incidents(m.QueryIncidentsRequest(query=query))
+                        response = await backend.query_incidents(
+                            m.QueryIncidentsRequest(query=query)
+                        )
                     except BackendError:  # half-typed syntax: the list stays as it was
                         tops[word[:end]] = None
                         continue
-                    tops[word[:end]] = response.incidents[0].incident_id if response.incidents else ""
+                    tops[word[:end]] = (
+                        response.incidents[0].incident_id if response.incidents else ""
+                    )
         finally:
             await backend.close()
         return tops
@@ -455,8 +495,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=60, help="key samples")
     parser.add_argument("--quick", action="store_true", help="fewer samples (smoke test)")
     parser.add_argument("--rebuild", action="store_true")
-    parser.add_argument("--only", nargs="*", default=[],
-                        choices=["startup", "keys", "bytes", "filter", "idle"], help="run only these parts")
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        default=[],
+        choices=["startup", "keys", "bytes", "filter", "idle"],
+        help="run only these parts",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.repeat = 2, 15
@@ -472,49 +517,120 @@ def main(argv: list[str] | None = None) -> int:
         if want("startup"):
             frame, first_row, bare = startup_pty(big, config, args.runs)
             ratio = med(frame) / med(bare)
-            rows.append(("start to first frame, pty (ours / bare)",
-                         f"{med(frame) * 1000:.0f} / {med(bare) * 1000:.0f} ms = {ratio:.2f}x", "<= 1.3x", ratio <= 1.3))
-            rows.append(("start to first incident row, pty",
-                         f"{med(first_row) * 1000:.0f} ms = {med(first_row) / med(bare):.2f}x bare", "-", True))
+            rows.append(
+                (
+                    "start to first frame, pty (ours / bare)",
+                    f"{med(frame) * 1000:.0f} / {med(bare) * 1000:.0f} ms = {ratio:.2f}x",
+                    "<= 1.3x",
+                    ratio <= 1.3,
+                )
+            )
+            rows.append(
+                (
+                    "start to first incident row, pty",
+                    f"{med(first_row) * 1000:.0f} ms = {med(first_row) / med(bare):.2f}x bare",
+                    "-",
+                    True,
+                )
+            )
             frame, first_row, bare = startup_headless(big, config, args.runs)
             ratio = med(frame) / med(bare)
-            rows.append(("start to first frame, headless (ours / bare)",
-                         f"{med(frame) * 1000:.0f} / {med(bare) * 1000:.0f} ms = {ratio:.2f}x", "<= 1.3x", ratio <= 1.3))
-            rows.append(("start to first incident row, headless",
-                         f"{med(first_row) * 1000:.0f} ms = {med(first_row) / med(bare):.2f}x bare", "-", True))
+            rows.append(
+                (
+                    "start to first frame, headless (ours / bare)",
+                    f"{med(frame) * 1000:.0f} / {med(bare) * 1000:.0f} ms = {ratio:.2f}x",
+                    "<= 1.3x",
+                    ratio <= 1.3,
+                )
+            )
+            rows.append(
+                (
+                    "start to first incident row, headless",
+                    f"{med(first_row) * 1000:.0f} ms = {med(first_row) / med(bare):.2f}x bare",
+                    "-",
+                    True,
+                )
+            )
 
         if want("keys"):
             moves_big, pages_big = key_latency_pty(big, config, args.repeat)
             moves_small, pages_small = key_latency_pty(small, config, args.repeat)
             ratio = med(moves_big) / med(moves_small)
-            rows.append((f"cursor move, {args.incidents} vs 100 (key to last byte, pty)",
-                         f"{med(moves_big) * 1000:.2f} / {med(moves_small) * 1000:.2f} ms = {ratio:.2f}x", "<= 1.2x", ratio <= 1.2))
+            rows.append(
+                (
+                    f"cursor move, {args.incidents} vs 100 (key to last byte, pty)",
+                    f"{med(moves_big) * 1000:.2f} / {med(moves_small) * 1000:.2f} ms = {ratio:.2f}x",
+                    "<= 1.2x",
+                    ratio <= 1.2,
+                )
+            )
             ratio = med(pages_big) / med(pages_small)
-            rows.append((f"page down, {args.incidents} vs 100 (key to last byte, pty)",
-                         f"{med(pages_big) * 1000:.2f} / {med(pages_small) * 1000:.2f} ms = {ratio:.2f}x", "<= 1.2x", ratio <= 1.2))
+            rows.append(
+                (
+                    f"page down, {args.incidents} vs 100 (key to last byte, pty)",
+                    f"{med(pages_big) * 1000:.2f} / {med(pages_small) * 1000:.2f} ms = {ratio:.2f}x",
+                    "<= 1.2x",
+                    ratio <= 1.2,
+                )
+            )
 
         if want("bytes"):
             per_move, per_page, idle_bytes, idle_cpu, idle_s = cursor_bytes_pty(big, config, 15)
-            rows.append(("bytes per cursor move, 80x24 pty", f"{med(per_move):.0f} B (max {max(per_move)})", "<= 600 B", med(per_move) <= 600))
+            rows.append(
+                (
+                    "bytes per cursor move, 80x24 pty",
+                    f"{med(per_move):.0f} B (max {max(per_move)})",
+                    "<= 600 B",
+                    med(per_move) <= 600,
+                )
+            )
             rows.append(("bytes per page down, 80x24 pty", f"{med(per_page):.0f} B", "-", True))
-            rows.append(("idle CPU and output, pty child over 10 s (2 s poll)",
-                         f"{idle_cpu / idle_s * 100:.2f} % CPU, {idle_bytes} B written", "no burn", idle_cpu / idle_s < 0.02))
+            rows.append(
+                (
+                    "idle CPU and output, pty child over 10 s (2 s poll)",
+                    f"{idle_cpu / idle_s * 100:.2f} % CPU, {idle_bytes} B written",
+                    "no burn",
+                    idle_cpu / idle_s < 0.02,
+                )
+            )
 
         if want("filter"):
             samples = filter_latency_pty(big, config, FILTER_WORDS)
             p90 = sorted(samples)[int(len(samples) * 0.9)]
-            rows.append(("filter keystroke to redrawn list, pty",
-                         f"{med(samples) * 1000:.1f} ms (p90 {p90 * 1000:.1f}, n={len(samples)})", "<= 50 ms", med(samples) <= 0.05))
+            rows.append(
+                (
+                    "filter keystroke to redrawn list, pty",
+                    f"{med(samples) * 1000:.1f} ms (p90 {p90 * 1000:.1f}, n={len(samples)})",
+                    "<= 50 ms",
+                    med(samples) <= 0.05,
+                )
+            )
 
         if want("idle"):
             poll = 2.0
             calls, cpu = asyncio.run(idle_requests(big, 10.0, poll))
             per_poll = sum(calls.values()) / (10.0 / poll)
             detail = ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
-            rows.append(("idle requests per poll interval (2 s), headless", f"{per_poll:.1f} ({detail})", "<= 1", per_poll <= 1.0))
-            rows.append(("idle CPU, headless over 10 s", f"{cpu / 10 * 100:.2f} %", "no burn", cpu / 10 < 0.02))
+            rows.append(
+                (
+                    "idle requests per poll interval (2 s), headless",
+                    f"{per_poll:.1f} ({detail})",
+                    "<= 1",
+                    per_poll <= 1.0,
+                )
+            )
+            rows.append(
+                (
+                    "idle CPU, headless over 10 s",
+                    f"{cpu / 10 * 100:.2f} %",
+                    "no burn",
+                    cpu / 10 < 0.02,
+                )
+            )
 
-    print(f"\nUI benchmark: {args.incidents} incidents, medians ({'quick' if args.quick else 'full'} run)\n")
+    print(
+        f"\nUI benchmark: {args.incidents} incidents, medians ({'quick' if args.quick else 'full'} run)\n"
+    )
     print("| measurement | result | target | ok |")
     print("|---|---|---|---|")
     for name, result, target, ok in rows:

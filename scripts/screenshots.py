@@ -53,7 +53,9 @@ def first_active(tab: str = "") -> Step:
     async def step(pilot: Any) -> None:
         app = pilot.app
         response = await app.backend.query_incidents(
-            m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=1, query_string="status:active isdrill:false"))
+            m.QueryIncidentsRequest(
+                query=m.IncidentsQuery(limit=1, query_string="status:active isdrill:false")
+            )
         )
         app.open_incident(response.incidents[0].incident_id)
         await settle(pilot)

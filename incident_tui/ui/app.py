@@ -36,17 +36,47 @@ log = logging.getLogger(__name__)
 BackendOpener = Callable[[str], "Backend"]
 
 GLOBAL_COMMANDS: tuple[Command, ...] = (
-    Command("app.help", "question_mark,f1", "help", "Help",
-            "Show the keys that work here", "Everywhere"),
-    Command("app.command_line", "colon", "command_line", "Cmd",
-            "Command line: inc REF, roles, ctx NAME, theme NAME, q", "Everywhere"),
-    Command("app.palette", "ctrl+p", "command_palette", "Palette",
-            "Find a command or an incident by reference or title", "Everywhere",
-            show=False, priority=True, palette=False),
-    Command("app.refresh", "ctrl+r", "refresh", "Refresh",
-            "Read the screen's data again from the backend", "Everywhere", show=False),
-    Command("app.quit", "ctrl+q", "quit", "Quit", "Leave the console", "Everywhere",
-            show=False, priority=True),
+    Command(
+        "app.help", "question_mark,f1", "help", "Help", "Show the keys that work here", "Everywhere"
+    ),
+    Command(
+        "app.command_line",
+        "colon",
+        "command_line",
+        "Cmd",
+        "Command line: inc REF, roles, ctx NAME, theme NAME, q",
+        "Everywhere",
+    ),
+    Command(
+        "app.palette",
+        "ctrl+p",
+        "command_palette",
+        "Palette",
+        "Find a command or an incident by reference or title",
+        "Everywhere",
+        show=False,
+        priority=True,
+        palette=False,
+    ),
+    Command(
+        "app.refresh",
+        "ctrl+r",
+        "refresh",
+        "Refresh",
+        "Read the screen's data again from the backend",
+        "Everywhere",
+        show=False,
+    ),
+    Command(
+        "app.quit",
+        "ctrl+q",
+        "quit",
+        "Quit",
+        "Leave the console",
+        "Everywhere",
+        show=False,
+        priority=True,
+    ),
 )
 
 
@@ -219,7 +249,10 @@ class IncidentApp(App[int]):
 
     def _install_hangup_handler(self) -> None:
         """SSH disconnect: Textual ignores SIGHUP, so exit cleanly (and surely) ourselves."""
-        if not self._install_signal_handlers or threading.current_thread() is not threading.main_thread():
+        if (
+            not self._install_signal_handlers
+            or threading.current_thread() is not threading.main_thread()
+        ):
             return
         try:
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._on_hangup)

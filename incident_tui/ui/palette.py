@@ -58,16 +58,24 @@ class ConsoleCommands(Provider):
             entries.append((title, help_line, partial(_run, app, node, command.action)))
         for name in sorted(app.available_themes):
             if name.startswith("incident-") or name in ("textual-dark", "textual-light"):
-                entries.append((f"Theme: {name}", "switch colours (remembered)", partial(app.set_theme, name)))
+                entries.append(
+                    (f"Theme: {name}", "switch colours (remembered)", partial(app.set_theme, name))
+                )
         config = getattr(app, "config", None)
         if config is not None and getattr(app, "_open_backend", None) is not None:
             for name in config.context_names():
                 if name != app.context_name:
-                    entries.append((
-                        f"Context: {clean(name)}",
-                        "connect to this context",
-                        partial(app.run_worker, partial(self._switch, app, name), exit_on_error=False),
-                    ))
+                    entries.append(
+                        (
+                            f"Context: {clean(name)}",
+                            "connect to this context",
+                            partial(
+                                app.run_worker,
+                                partial(self._switch, app, name),
+                                exit_on_error=False,
+                            ),
+                        )
+                    )
         return entries
 
     @staticmethod
@@ -85,7 +93,9 @@ class ConsoleCommands(Provider):
         for title, help_line, callback in self._entries():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, highlight(matcher, title), callback, text=title, help=escape(help_line))
+                yield Hit(
+                    score, highlight(matcher, title), callback, text=title, help=escape(help_line)
+                )
 
 
 def incident_prompt(incident: m.Incident) -> Content:
@@ -105,7 +115,9 @@ class IncidentFinder(Provider):
         app: Any = self.app
         try:
             response = await app.backend.query_incidents(
-                m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=5, query_string="status:active"))
+                m.QueryIncidentsRequest(
+                    query=m.IncidentsQuery(limit=5, query_string="status:active")
+                )
             )
         except BackendError:
             return
@@ -128,7 +140,9 @@ class IncidentFinder(Provider):
             reference = reference[4:]
         if reference.isdigit():
             try:
-                response = await app.backend.get_incident(m.GetIncidentRequest(incident_id=reference))
+                response = await app.backend.get_incident(
+                    m.GetIncidentRequest(incident_id=reference)
+                )
             except BackendError:
                 pass
             else:
@@ -144,7 +158,9 @@ class IncidentFinder(Provider):
                 return
         try:
             response = await app.backend.query_incidents(
-                m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=SEARCH_LIMIT, query_string=text))
+                m.QueryIncidentsRequest(
+                    query=m.IncidentsQuery(limit=SEARCH_LIMIT, query_string=text)
+                )
             )
         except BackendError:
             return  # half-typed query syntax: no incident hits yet

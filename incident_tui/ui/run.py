@@ -50,7 +50,9 @@ class ContextOpener:
     """Opens a context's backend (called in a thread by the app); ``--db`` and
     ``--demo`` apply to the context the console started with."""
 
-    def __init__(self, cfg: Config, first: str, db: Path | None, readonly: bool, demo: bool) -> None:
+    def __init__(
+        self, cfg: Config, first: str, db: Path | None, readonly: bool, demo: bool
+    ) -> None:
         self.cfg = cfg
         self.first = first
         self.db = db

@@ -65,9 +65,13 @@ async def seed_incidents(backend) -> list[m.Incident]:
         )
         made.append(resp.incident)
     first = made[0].incident_id
-    await backend.assign_role(m.AssignRoleRequest(incident_id=first, user_id="alice", role="commander"))
+    await backend.assign_role(
+        m.AssignRoleRequest(incident_id=first, user_id="alice", role="commander")
+    )
     await backend.add_task(m.AddTaskRequest(incident_id=first, text="Roll back deploy 4711"))
-    task = await backend.add_task(m.AddTaskRequest(incident_id=first, text="Page the payments team"))
+    task = await backend.add_task(
+        m.AddTaskRequest(incident_id=first, text="Page the payments team")
+    )
     await backend.update_task_status(
         m.UpdateTaskStatusRequest(incident_id=first, task_id=task.task.task_id, status="done")
     )

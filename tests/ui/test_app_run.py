@@ -93,8 +93,10 @@ def test_start_opens_the_context_with_flags_and_theme(config_file, tmp_path, sta
 
 
 def test_remote_context_refuses_db_and_demo(config_file, capsys, started):
-    config_file.write_text('[contexts.prod]\nbackend = "grafana"\nurl = "https://example.grafana.net"\n'
-                           'token_env = "X_TOKEN"\n')
+    config_file.write_text(
+        '[contexts.prod]\nbackend = "grafana"\nurl = "https://example.grafana.net"\n'
+        'token_env = "X_TOKEN"\n'
+    )
     assert run("--context", "prod", "--db", "x.db") == 2
     assert "--db applies to local stores" in capsys.readouterr().err
     assert run("--context", "prod", "--demo") == 2

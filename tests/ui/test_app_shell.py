@@ -28,9 +28,16 @@ async def test_help_lists_the_screens_keys_and_the_globals_grouped(make_app):
         await press(pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
         body = app.screen.plain_text
-        for expected in ("Navigation", "Incidents", "Filter and sort", "Everywhere",
-                         "Declare a new incident", "Filter with the incident query syntax",
-                         "Command line", "status:active"):
+        for expected in (
+            "Navigation",
+            "Incidents",
+            "Filter and sort",
+            "Everywhere",
+            "Declare a new incident",
+            "Filter with the incident query syntax",
+            "Command line",
+            "status:active",
+        ):
             assert expected in body
         await press(pilot, "escape")
         assert isinstance(app.screen, HomeScreen)
@@ -75,8 +82,12 @@ def test_parse_line_understands_the_commands_and_refuses_the_rest():
     assert parse_line(" theme  incident-light ") == ("theme", "incident-light")
     assert parse_line("context prod") == ("ctx", "prod")
     assert parse_line("quit") == ("q", "")
-    for bad, why in (("", "type a command"), ("theme", "needs NAME"), ("roles x", "no argument"),
-                     ("frobnicate", "unknown command")):
+    for bad, why in (
+        ("", "type a command"),
+        ("theme", "needs NAME"),
+        ("roles x", "no argument"),
+        ("frobnicate", "unknown command"),
+    ):
         with pytest.raises(CommandError, match=why):
             parse_line(bad)
 
@@ -111,7 +122,7 @@ async def test_colon_unknown_incident_stays_open_with_the_text_and_a_message(mak
 
 async def test_colon_theme_switches_and_is_remembered(tmp_path, make_app):
     path = tmp_path / "config.toml"
-    path.write_text('poll_interval = 5\n')
+    path.write_text("poll_interval = 5\n")
     app = make_app(config=load_config(path))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -155,7 +166,9 @@ async def test_colon_ctx_switches_backend_and_refuses_unknown_names(tmp_path, ma
     seeded = open_store(other_path)
     await seeded.create_incident(m.CreateIncidentRequest(title="Only in the other context"))
     await seeded.close()
-    cfg = Config(contexts={"other": ContextConfig(name="other", path=str(other_path), readonly=True)})
+    cfg = Config(
+        contexts={"other": ContextConfig(name="other", path=str(other_path), readonly=True)}
+    )
     opened: list[str] = []
 
     def opener(name: str):
@@ -255,7 +268,9 @@ async def test_show_error_is_plain_text(make_app):
 
 
 async def test_known_users_come_from_the_backend_and_loaded_incidents(make_app, store):
-    await store.assign_role(m.AssignRoleRequest(incident_id="2", user_id="bob", role="investigator"))
+    await store.assign_role(
+        m.AssignRoleRequest(incident_id="2", user_id="bob", role="investigator")
+    )
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -265,7 +280,9 @@ async def test_known_users_come_from_the_backend_and_loaded_incidents(make_app, 
 
 def test_four_themes_ship_and_load():
     themes = load_themes()
-    assert {"incident-dark", "incident-light", "incident-high-contrast", "incident-prod"} <= set(themes)
+    assert {"incident-dark", "incident-light", "incident-high-contrast", "incident-prod"} <= set(
+        themes
+    )
     assert themes["incident-light"].dark is False
 
 

@@ -12,7 +12,9 @@ from .incident_support import press, screen_text, settle, type_text
 
 
 async def newest(backend) -> m.Incident:
-    response = await backend.query_incidents(m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=1)))
+    response = await backend.query_incidents(
+        m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=1))
+    )
     return response.incidents[0]
 
 

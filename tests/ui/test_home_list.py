@@ -245,7 +245,9 @@ async def test_sort_cycles_columns_and_flips_direction(make_app):
         assert titles == sorted(titles, reverse=True)
 
 
-async def test_live_refresh_shows_another_consoles_change_and_keeps_the_cursor(tmp_path, make_app, store):
+async def test_live_refresh_shows_another_consoles_change_and_keeps_the_cursor(
+    tmp_path, make_app, store
+):
     later = TickingClock(STORE_EPOCH + timedelta(hours=1))  # after everything in ``store``
     other = open_store(store._store.path, m.UserPreview(user_id="bob", name="Bob"), clock=later)
     app = make_app()
@@ -259,7 +261,9 @@ async def test_live_refresh_shows_another_consoles_change_and_keeps_the_cursor(t
             created = await other.create_incident(
                 m.CreateIncidentRequest(title="Declared in the other console", severity="major")
             )
-            await other.update_title(m.UpdateTitleRequest(incident_id="3", title="Login slow (renamed)"))
+            await other.update_title(
+                m.UpdateTitleRequest(incident_id="3", title="Login slow (renamed)")
+            )
             await app._poll_once()
             await settle(pilot)
             assert listed_ids(app)[0] == created.incident.incident_id

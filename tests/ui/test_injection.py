@@ -45,9 +45,15 @@ async def nasty_store(store) -> str:
         )
     )
     incident_id = created.incident.incident_id
-    await store.assign_role(m.AssignRoleRequest(incident_id=incident_id, user_id=PERSON, role="commander"))
-    await store.add_activity(m.AddActivityRequest(incident_id=incident_id, activity_kind="userNote", body=NOTE))
-    await store.add_task(m.AddTaskRequest(incident_id=incident_id, text=f"task {MARKUP_TITLE} {ESCAPES}"))
+    await store.assign_role(
+        m.AssignRoleRequest(incident_id=incident_id, user_id=PERSON, role="commander")
+    )
+    await store.add_activity(
+        m.AddActivityRequest(incident_id=incident_id, activity_kind="userNote", body=NOTE)
+    )
+    await store.add_task(
+        m.AddTaskRequest(incident_id=incident_id, text=f"task {MARKUP_TITLE} {ESCAPES}")
+    )
     return incident_id
 
 

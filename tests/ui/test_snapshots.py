@@ -33,19 +33,40 @@ async def _build(path: Path) -> None:
     try:
         await seed_incidents(backend)
         first = "1"
-        await backend.assign_role(m.AssignRoleRequest(incident_id=first, user_id="amara", role="investigator"))
-        await backend.update_severity(m.UpdateSeverityRequest(incident_id=first, severity="critical"))
-        await backend.add_activity(m.AddActivityRequest(
-            incident_id=first, activity_kind="userNote",
-            body="502s started right after deploy 4711 went out to eu-west-1.\n"
-                 "Rolling back now; error rate is the thing to watch."))
-        await backend.add_activity(m.AddActivityRequest(
-            incident_id=first, activity_kind="userNote", body="Rollback done, error rate falling."))
-        task = await backend.add_task(m.AddTaskRequest(
-            incident_id=first, text="Write the customer update", assign_to_user_id="bjorn"))
-        await backend.update_task_status(m.UpdateTaskStatusRequest(
-            incident_id=first, task_id=task.task.task_id, status="progress"))
-        await backend.add_label(m.AddLabelRequest(incident_id="2", label=m.IncidentLabel(label="db")))
+        await backend.assign_role(
+            m.AssignRoleRequest(incident_id=first, user_id="amara", role="investigator")
+        )
+        await backend.update_severity(
+            m.UpdateSeverityRequest(incident_id=first, severity="critical")
+        )
+        await backend.add_activity(
+            m.AddActivityRequest(
+                incident_id=first,
+                activity_kind="userNote",
+                body="502s started right after deploy 4711 went out to eu-west-1.\n"
+                "Rolling back now; error rate is the thing to watch.",
+            )
+        )
+        await backend.add_activity(
+            m.AddActivityRequest(
+                incident_id=first,
+                activity_kind="userNote",
+                body="Rollback done, error rate falling.",
+            )
+        )
+        task = await backend.add_task(
+            m.AddTaskRequest(
+                incident_id=first, text="Write the customer update", assign_to_user_id="bjorn"
+            )
+        )
+        await backend.update_task_status(
+            m.UpdateTaskStatusRequest(
+                incident_id=first, task_id=task.task.task_id, status="progress"
+            )
+        )
+        await backend.add_label(
+            m.AddLabelRequest(incident_id="2", label=m.IncidentLabel(label="db"))
+        )
     finally:
         await backend.close()
 
@@ -127,7 +148,9 @@ def test_home(snap_compare, make, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize(("tab", "key"), [("overview", ""), ("timeline", "2"), ("tasks", "3"), ("roles", "4")])
+@pytest.mark.parametrize(
+    ("tab", "key"), [("overview", ""), ("timeline", "2"), ("tasks", "3"), ("roles", "4")]
+)
 def test_incident_tab(snap_compare, make, size, tab, key):
     assert snap_compare(make(), terminal_size=SIZES[size], run_before=opened("1", key))
 
@@ -148,8 +171,11 @@ def test_help_on_home(snap_compare, make, size):
 
 
 def test_help_on_incident_read_only(snap_compare, make):
-    assert snap_compare(make(readonly=True), terminal_size=(80, 24),
-                        run_before=then("question_mark", before=opened("1")))
+    assert snap_compare(
+        make(readonly=True),
+        terminal_size=(80, 24),
+        run_before=then("question_mark", before=opened("1")),
+    )
 
 
 def test_declare_dialog(snap_compare, make):

@@ -95,7 +95,9 @@ class SeverityChoice(Widget, can_focus=True):
             look = SEVERITIES[severity]
             mark = "(●)" if number == self.index else "( )"
             text = f"{mark} {number + 1} {look.glyph} {look.word}"
-            parts.append(Content.styled(text, "bold reverse") if number == self.index else Content(text))
+            parts.append(
+                Content.styled(text, "bold reverse") if number == self.index else Content(text)
+            )
         return Content("  ").join(parts)
 
     def action_move(self, step: int) -> None:
@@ -192,7 +194,9 @@ class DeclareDialog(Dialog[str]):
     @on(Input.Changed, "#title")
     def _title_changed(self, event: Input.Changed) -> None:
         if len(event.value.strip()) > MAX_TITLE:
-            self._field_error("title", f"{len(event.value.strip())}/{MAX_TITLE} characters: too long")
+            self._field_error(
+                "title", f"{len(event.value.strip())}/{MAX_TITLE} characters: too long"
+            )
         else:
             self._field_error("title", "")
 

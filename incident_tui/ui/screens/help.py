@@ -21,8 +21,18 @@ from textual.widgets import Static
 from incident_tui.ui.commands import Command
 from incident_tui.ui.screens.base import active_commands, command_keys
 
-GROUP_ORDER = ("Navigation", "Incidents", "Incident", "Overview", "Timeline", "Tasks", "Roles",
-               "Org roles", "Filter and sort", "Everywhere")
+GROUP_ORDER = (
+    "Navigation",
+    "Incidents",
+    "Incident",
+    "Overview",
+    "Timeline",
+    "Tasks",
+    "Roles",
+    "Org roles",
+    "Filter and sort",
+    "Everywhere",
+)
 
 
 def _group_rank(name: str) -> tuple[int, str]:
@@ -43,7 +53,9 @@ def help_text(app: object, screen: Screen) -> Table | Group:
             grid.add_row(Text(f"  {command_keys(app, command)}"), Text(command.help))
         grid.add_row("", "")
     if getattr(app, "readonly", False):
-        grid.add_row(Text("Read-only", style="italic"), Text("commands that change anything are hidden"))
+        grid.add_row(
+            Text("Read-only", style="italic"), Text("commands that change anything are hidden")
+        )
         grid.add_row("", "")
     if not getattr(screen, "FILTER_HELP", False):
         return grid
@@ -87,7 +99,9 @@ class HelpScreen(ModalScreen[None]):
         self.for_screen = for_screen
 
     def compose(self) -> ComposeResult:
-        title = getattr(self.for_screen, "HELP_TITLE", "") or type(self.for_screen).__name__.removesuffix("Screen")
+        title = getattr(self.for_screen, "HELP_TITLE", "") or type(
+            self.for_screen
+        ).__name__.removesuffix("Screen")
         with Vertical(id="help-box"):
             yield Static(Text(f"Keys: {title}"), id="help-title")
             with VerticalScroll(id="help-body", can_focus=False):

@@ -40,20 +40,128 @@ DRILL_MODES = ("shown", "hidden", "only")
 
 HOME_COMMANDS: tuple[Command, ...] = (
     replace(BACK, help="Leave the filter line / clear the filter", show=False),
-    Command("list.down", "j,down", "cursor_down", "Down", "Move the cursor down", "Navigation", show=False, palette=False),
-    Command("list.up", "k,up", "cursor_up", "Up", "Move the cursor up", "Navigation", show=False, palette=False),
-    Command("list.first", "g,home", "first", "First", "Go to the first incident", "Navigation", show=False, palette=False),
-    Command("list.last", "G,end", "last", "Last", "Go to the last loaded incident (more load as you go)", "Navigation", show=False, palette=False),
-    Command("list.page_down", "pagedown,ctrl+f", "page_down", "Page down", "Next page", "Navigation", show=False, palette=False),
-    Command("list.page_up", "pageup,ctrl+b", "page_up", "Page up", "Previous page", "Navigation", show=False, palette=False),
-    Command("list.open", "enter", "open", "Open", "Open the incident under the cursor", "Incidents"),
-    Command("list.declare", "n", "declare", "Declare", "Declare a new incident", "Incidents", mutates=True),
-    Command("list.filter", "slash", "filter", "Filter", "Filter with the incident query syntax (status:active label:db ...)", "Filter and sort"),
-    Command("list.active_only", "a", "toggle_active", "Active", "Show only active incidents / all", "Filter and sort"),
-    Command("list.drills", "d", "cycle_drills", "Drills", "Drills: shown, hidden, only", "Filter and sort"),
-    Command("list.sort", "s", "cycle_sort", "Sort", "Sort by: declared, updated, severity, title, status", "Filter and sort"),
-    Command("list.sort_direction", "S", "flip_sort", "Flip sort", "Reverse the sort direction", "Filter and sort", show=False),
-    Command("list.org_roles", "O", "org_roles", "Org roles", "Manage the organisation's roles", "Incidents", show=False),
+    Command(
+        "list.down",
+        "j,down",
+        "cursor_down",
+        "Down",
+        "Move the cursor down",
+        "Navigation",
+        show=False,
+        palette=False,
+    ),
+    Command(
+        "list.up",
+        "k,up",
+        "cursor_up",
+        "Up",
+        "Move the cursor up",
+        "Navigation",
+        show=False,
+        palette=False,
+    ),
+    Command(
+        "list.first",
+        "g,home",
+        "first",
+        "First",
+        "Go to the first incident",
+        "Navigation",
+        show=False,
+        palette=False,
+    ),
+    Command(
+        "list.last",
+        "G,end",
+        "last",
+        "Last",
+        "Go to the last loaded incident (more load as you go)",
+        "Navigation",
+        show=False,
+        palette=False,
+    ),
+    Command(
+        "list.page_down",
+        "pagedown,ctrl+f",
+        "page_down",
+        "Page down",
+        "Next page",
+        "Navigation",
+        show=False,
+        palette=False,
+    ),
+    Command(
+        "list.page_up",
+        "pageup,ctrl+b",
+        "page_up",
+        "Page up",
+        "Previous page",
+        "Navigation",
+        show=False,
+        palette=False,
+    ),
+    Command(
+        "list.open", "enter", "open", "Open", "Open the incident under the cursor", "Incidents"
+    ),
+    Command(
+        "list.declare",
+        "n",
+        "declare",
+        "Declare",
+        "Declare a new incident",
+        "Incidents",
+        mutates=True,
+    ),
+    Command(
+        "list.filter",
+        "slash",
+        "filter",
+        "Filter",
+        "Filter with the incident query syntax (status:active label:db ...)",
+        "Filter and sort",
+    ),
+    Command(
+        "list.active_only",
+        "a",
+        "toggle_active",
+        "Active",
+        "Show only active incidents / all",
+        "Filter and sort",
+    ),
+    Command(
+        "list.drills",
+        "d",
+        "cycle_drills",
+        "Drills",
+        "Drills: shown, hidden, only",
+        "Filter and sort",
+    ),
+    Command(
+        "list.sort",
+        "s",
+        "cycle_sort",
+        "Sort",
+        "Sort by: declared, updated, severity, title, status",
+        "Filter and sort",
+    ),
+    Command(
+        "list.sort_direction",
+        "S",
+        "flip_sort",
+        "Flip sort",
+        "Reverse the sort direction",
+        "Filter and sort",
+        show=False,
+    ),
+    Command(
+        "list.org_roles",
+        "O",
+        "org_roles",
+        "Org roles",
+        "Manage the organisation's roles",
+        "Incidents",
+        show=False,
+    ),
 )
 
 
@@ -191,7 +299,7 @@ class HomeScreen(ConsoleScreen):
         match = re.match(r"col (\d+):", message)
         if toggles and match and int(match.group(1)) > len(toggles) + 1:
             column = int(match.group(1)) - len(toggles) - 1
-            return f"col {column}:{message[match.end():]}"
+            return f"col {column}:{message[match.end() :]}"
         return message
 
     def _fetcher(self, query: m.IncidentsQuery):
@@ -219,7 +327,9 @@ class HomeScreen(ConsoleScreen):
         The header counts do not depend on the filter, so keystrokes leave them alone.
         """
         row = self.incident_list.highlighted if keep_cursor else None
-        self.incident_list.load(self._fetcher(self.build_query()), keep_id=row.incident_id if row else None)
+        self.incident_list.load(
+            self._fetcher(self.build_query()), keep_id=row.incident_id if row else None
+        )
         if counts:
             self._load_counts()
         self._render_bar()
@@ -260,7 +370,9 @@ class HomeScreen(ConsoleScreen):
             for severity in ("critical", "major", "minor", "pending"):
                 look = SEVERITIES[severity]
                 count = self._counts.get(severity, 0)
-                label = f"{look.glyph}{count}" if width < 100 else f"{look.glyph} {count} {look.word}"
+                label = (
+                    f"{look.glyph}{count}" if width < 100 else f"{look.glyph} {count} {look.word}"
+                )
                 color = app.theme_variables.get(look.style, "")
                 ground = app.theme_variables.get("background", "")
                 # A chip on the theme's background: readable on any header colour.
@@ -317,7 +429,10 @@ class HomeScreen(ConsoleScreen):
         try:
             return self.query_one("#filter-input", Input)
         except NoMatches:
-            field = Input(placeholder="filter: status:active severity:critical label:db words…", id="filter-input")
+            field = Input(
+                placeholder="filter: status:active severity:critical label:db words…",
+                id="filter-input",
+            )
             line = FilterLine(field, Static(id="filter-error", markup=False))
             await self.query_one("#filter-bar").mount(line)
             return field
@@ -357,7 +472,9 @@ class HomeScreen(ConsoleScreen):
 
     # --- actions -----------------------------------------------------------------
     async def action_back(self) -> None:
-        filter_input = await self._filter_input() if self.has_class("-filtering") or self.filter_text else None
+        filter_input = (
+            await self._filter_input() if self.has_class("-filtering") or self.filter_text else None
+        )
         if filter_input is None:
             self.notify("ctrl+q or :q quits", markup=False, timeout=3)
             return
@@ -406,7 +523,11 @@ class HomeScreen(ConsoleScreen):
 
     def action_cycle_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORT_FIELDS)
-        self.descending = SORT_FIELDS[self.sort_index][0] in ("createdTime", "modifiedTime", "severity")
+        self.descending = SORT_FIELDS[self.sort_index][0] in (
+            "createdTime",
+            "modifiedTime",
+            "severity",
+        )
         self.reload()
         self.notify(f"sorted by {SORT_FIELDS[self.sort_index][1]}", markup=False, timeout=2)
 
@@ -440,4 +561,3 @@ class HomeScreen(ConsoleScreen):
         else:
             self.reload()
         self._load_counts()
-

@@ -255,15 +255,27 @@ def column_header(columns: Columns, sort_field: str, descending: bool) -> str:
         text = f"{label}{arrow}" if field == sort_field else label
         return _right(text, width) if right else _fit(text, width)
 
-    parts = [" ", name("REF", "", columns.ref), " ", name("SEV", "severity", columns.severity), " ",
-             name("STATUS", "status", columns.status), " ", _fit("D" if columns.drill == 1 else "DRILL", columns.drill),
-             " ", name("TITLE", "title", columns.title)]
+    parts = [
+        " ",
+        name("REF", "", columns.ref),
+        " ",
+        name("SEV", "severity", columns.severity),
+        " ",
+        name("STATUS", "status", columns.status),
+        " ",
+        _fit("D" if columns.drill == 1 else "DRILL", columns.drill),
+        " ",
+        name("TITLE", "title", columns.title),
+    ]
     if columns.labels:
         parts += [" ", _fit("LABELS", columns.labels)]
     if columns.commander:
         parts += [" ", _fit("COMMANDER", columns.commander)]
-    clock_label = "AGE" if sort_field not in ("createdTime", "modifiedTime") else (
-        f"AGE{arrow}" if sort_field == "createdTime" else f"UPD{arrow}")
+    clock_label = (
+        "AGE"
+        if sort_field not in ("createdTime", "modifiedTime")
+        else (f"AGE{arrow}" if sort_field == "createdTime" else f"UPD{arrow}")
+    )
     parts += [" ", _right(clock_label, columns.clock)]
     if columns.tasks:
         parts += [" ", _right("TASKS", columns.tasks)]
@@ -444,11 +456,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
                     return
                 cache.put(page, rows, after)
                 page += 1
-                if (
-                    not cache.has_more
-                    or cache.loaded_count >= want_rows
-                    or page >= max_pages
-                ):
+                if not cache.has_more or cache.loaded_count >= want_rows or page >= max_pages:
                     break
         except BackendError as exc:
             if generation == self._generation:
@@ -483,7 +491,9 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self.post_message(self.Highlighted(self.highlighted))
 
     def _update_virtual_size(self) -> None:
-        rows = self.cache.loaded_count + (1 if self.cache.has_more or not self.cache.loaded_count else 0)
+        rows = self.cache.loaded_count + (
+            1 if self.cache.has_more or not self.cache.loaded_count else 0
+        )
         self.virtual_size = Size(self.scrollable_content_region.width, rows)
 
     def _ensure_loaded(self) -> None:
@@ -608,7 +618,9 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
     def _style_table(self) -> dict[str, Style]:
         if self._styles is None:
             self._styles = {
-                name.removeprefix("incident-list--"): self.get_component_rich_style(name, partial=True)
+                name.removeprefix("incident-list--"): self.get_component_rich_style(
+                    name, partial=True
+                )
                 for name in self.COMPONENT_CLASSES
             }
         return self._styles
@@ -659,12 +671,22 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         resolved = row.status == "resolved"
         plain = Style()
         quiet = styles["muted"] if resolved else plain
-        sev_text = f"{look.glyph} {look.sev} {look.word}" if cols.long_severity else f"{look.glyph} {look.short}"
+        sev_text = (
+            f"{look.glyph} {look.sev} {look.word}"
+            if cols.long_severity
+            else f"{look.glyph} {look.short}"
+        )
         drill = ("D" if cols.drill == 1 else "[drill]") if row.is_drill else ""
         runs: list[tuple[str, Style]] = [
-            (("▶" if selected else " ") + _fit(f"#{row.incident_id}", cols.ref) + " ", styles["ref"]),
+            (
+                ("▶" if selected else " ") + _fit(f"#{row.incident_id}", cols.ref) + " ",
+                styles["ref"],
+            ),
             (_fit(sev_text, cols.severity) + " ", styles.get(look.style, styles["sev-pending"])),
-            (_fit(status_word(row.status), cols.status) + " ", styles["resolved" if resolved else "active"]),
+            (
+                _fit(status_word(row.status), cols.status) + " ",
+                styles["resolved" if resolved else "active"],
+            ),
             (_fit(drill, cols.drill) + " ", styles["drill"] if drill else quiet),
             (_fit(clean(row.title), cols.title), quiet),
         ]
@@ -673,8 +695,12 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         if cols.commander:
             runs.append((" " + _fit(clean(row.commander) or "—", cols.commander), quiet))
         clock = incident_clock(
-            row.status, row.incident_start, row.incident_end, row.created_time,
-            row.duration_seconds, self._now_value,
+            row.status,
+            row.incident_start,
+            row.incident_end,
+            row.created_time,
+            row.duration_seconds,
+            self._now_value,
         )
         runs.append((" " + _right(clock, cols.clock), quiet))
         if cols.tasks:
