@@ -360,6 +360,8 @@ class IncidentApp(App[int]):
         try:
             save_setting("theme", name, path=self.config.path)
             self.config.theme = name
+        except ConfigError as exc:
+            self.show_error(f"could not remember the theme: {exc}")
         except OSError as exc:
             self.show_error(f"could not remember the theme: {exc.strerror or exc}")
 

@@ -24,6 +24,7 @@ from incident_tui import models as m
 from incident_tui.backends.base import BackendError, NotFound
 from incident_tui.config import ConfigError
 from incident_tui.text import clean
+from incident_tui.ui.dialogs import SafeInput
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ class CommandLine(ModalScreen[None]):
         with Vertical(id="cmdline-box"):
             yield Static(Content(""), id="cmdline-error")
             yield Static(Content(USAGE), id="cmdline-hint")
-            yield Input(placeholder=":", id="cmdline", suggester=LineSuggester(self.app))
+            yield SafeInput(placeholder=":", id="cmdline", suggester=LineSuggester(self.app))
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

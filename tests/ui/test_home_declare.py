@@ -138,3 +138,20 @@ async def test_escape_cancels_without_declaring(make_app, store):
         await press(pilot, "escape")
         assert isinstance(app.screen, HomeScreen)
     assert (await newest(store)).incident_id == "5"
+
+
+async def test_pasted_escape_sequences_in_the_title_are_cleaned_before_declaring(make_app, store):
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        field = app.screen.query_one("#title")
+        field.post_message(events.Paste("DB \x1b[31mdown\x1b]0;owned\x07 now"))
+        await settle(pilot)
+        await press(pilot, "ctrl+s")
+        incident = await newest(store)
+        assert "\x1b" not in incident.title and "\x07" not in incident.title
+        assert incident.title.startswith("DB ") and incident.title.endswith(" now")
+        assert "owned" not in incident.title

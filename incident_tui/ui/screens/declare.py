@@ -21,7 +21,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from incident_tui import models as m
 from incident_tui.backends.base import BackendError
 from incident_tui.text import clean, is_printable_label
-from incident_tui.ui.dialogs import Dialog
+from incident_tui.ui.dialogs import Dialog, SafeInput
 from incident_tui.ui.presentation import SEVERITIES
 
 log = logging.getLogger(__name__)
@@ -137,12 +137,12 @@ class DeclareDialog(Dialog[str]):
         with Vertical(id="dialog-box"):
             yield from self.compose_title()
             yield Label("Title", classes="field-label")
-            yield Input(placeholder="e.g. Checkout API returning 502s", id="title")
+            yield SafeInput(placeholder="e.g. Checkout API returning 502s", id="title")
             yield Static(Content(""), id="title-error", classes="field-error")
             yield Label("Severity (←/→ or 1-4)", classes="field-label")
             yield SeverityChoice(id="severity")
             yield Label("Labels (comma separated)", classes="field-label")
-            yield Input(placeholder="e.g. payments, api", id="labels")
+            yield SafeInput(placeholder="e.g. payments, api", id="labels")
             yield Static(Content(""), id="labels-error", classes="field-error")
             with Horizontal(id="flags"):
                 yield MarkedCheckbox("Drill", id="drill")

@@ -426,10 +426,12 @@ class HomeScreen(ConsoleScreen):
         """The filter line's input, mounted the first time it is needed."""
         from textual.widgets import Input
 
+        from incident_tui.ui.dialogs import SafeInput
+
         try:
             return self.query_one("#filter-input", Input)
         except NoMatches:
-            field = Input(
+            field = SafeInput(
                 placeholder="filter: status:active severity:critical label:db words…",
                 id="filter-input",
             )
