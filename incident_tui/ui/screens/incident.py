@@ -122,7 +122,7 @@ TIMELINE_COMMANDS: tuple[Command, ...] = (
 TASKS_COMMANDS: tuple[Command, ...] = (
     _cmd("tasks.toggle_done", "space", "toggle_task_done", "Done",
          "Mark the task done, or back to todo", "Tasks", mutates=True),
-    _cmd("tasks.progress", "p", "toggle_task_progress", "In progress",
+    _cmd("tasks.progress", "p", "toggle_task_progress", "Doing",
          "Mark the task in progress, or back to todo", "Tasks", mutates=True),
     _cmd("tasks.add", "a", "add_task", "Add",
          "Add a task", "Tasks", mutates=True),
