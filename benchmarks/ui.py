@@ -399,8 +399,8 @@ def top_rows(db: Path, words: list[str]) -> dict[str, str | None]:
     """The reference the list shows first for each typed prefix (same query as the UI);
     None where the prefix is not a valid query yet (the list does not change)."""
     from incident_tui import models as m
-    from incident_tui.backends.base import BackendError
     from incident_tui.backends.sqlite import SqliteBackend
+    from incident_tui.errors import BackendError
 
     async def run() -> dict[str, str | None]:
         backend = await SqliteBackend.open(db, readonly=True)

@@ -25,7 +25,9 @@ def _version() -> str:
 class _VersionAction(argparse.Action):
     """``--version``, looked up only when asked (keeps the console's start fast)."""
 
-    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+    def __init__(
+        self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object
+    ) -> None:
         super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
@@ -40,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_VersionAction)
     parser.add_argument("--context", metavar="NAME", help="use this context from the config file")
-    parser.add_argument("--db", metavar="PATH", type=Path, help="local store file (sqlite contexts)")
+    parser.add_argument(
+        "--db", metavar="PATH", type=Path, help="local store file (sqlite contexts)"
+    )
     parser.add_argument("--readonly", action="store_true", help="hide and refuse every change")
     parser.add_argument("--theme", metavar="NAME", help="colour theme for this run")
     parser.add_argument(

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from incident_tui import models as m
-from incident_tui.backends.base import Backend, BackendError
+from incident_tui.backends.base import Backend
+from incident_tui.errors import BackendError
 
 CAST: tuple[m.UserPreview, ...] = (
     m.UserPreview(user_id="amara", name="Amara Okafor"),
@@ -372,11 +373,12 @@ class _Builder:
 
     def as_(self, person: m.UserPreview) -> Backend:
         """The backend acting as ``person`` on the simulated clock (local store only)."""
-        with_user = getattr(self.backend, "with_user", None)
-        if with_user is None:
+        from incident_tui.backends.sqlite import SqliteBackend
+
+        if not isinstance(self.backend, SqliteBackend):
             return self.backend
         if person.user_id not in self._views:
-            self._views[person.user_id] = with_user(person, clock=self.clock)
+            self._views[person.user_id] = self.backend.as_user(person, clock=self.clock)
         return self._views[person.user_id]
 
     async def call(self, person: m.UserPreview, at: datetime, method: str, request: Any) -> Any:
@@ -656,9 +658,10 @@ async def fill_demo(
     else:
         backend = backend_or_path
     try:
-        register = getattr(backend, "bulk_insert", None)
-        if register is not None:
-            await register([], users=CAST)  # the cast's display names
+        from incident_tui.backends.sqlite import SqliteBackend
+
+        if isinstance(backend, SqliteBackend):
+            await backend.bulk_insert([], users=CAST)  # the cast's display names
         now = (now or datetime.now(UTC)).astimezone(UTC)
         rng = random.Random(seed)
         builder = _Builder(backend, rng, now)

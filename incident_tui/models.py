@@ -282,7 +282,9 @@ class Incident(WireModel):
     title: str = ""
     overview_url: str = ""
     roles: Annotated[list[IncidentRole], NULL_IS_DEFAULT] = Field(default_factory=list)
-    incident_membership: Annotated[IncidentMembership, NULL_IS_DEFAULT] = Field(default_factory=IncidentMembership)
+    incident_membership: Annotated[IncidentMembership, NULL_IS_DEFAULT] = Field(
+        default_factory=IncidentMembership
+    )
     task_list: Annotated[TaskList, NULL_IS_DEFAULT] = Field(default_factory=TaskList)
     summary: str = ""
     hero_image_path: str = ""
@@ -644,5 +646,3 @@ class UpdateTaskUserResponse(Response):
     incident_id: str = ""
     task: Annotated[Task, NULL_IS_DEFAULT] = Field(default_factory=Task)
     task_list: Annotated[TaskList, NULL_IS_DEFAULT] = Field(default_factory=TaskList)
-
-

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeAlias
 
-from incident_tui.backends.base import InvalidArgument
+from incident_tui.errors import InvalidArgument
 from incident_tui.models import IncidentStatus, Severity
 
 __all__ = [

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.base import Unauthenticated
 from incident_tui.backends.factory import open_backend
 from incident_tui.backends.tokens import (
     CommandToken,
@@ -28,6 +27,7 @@ from incident_tui.config import (
     load_config,
     save_setting,
 )
+from incident_tui.errors import Unauthenticated
 
 TOKEN = "glsa_abcdefghijklmnop_0123456789"
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from incident_tui import query as q
-from incident_tui.backends.base import InvalidArgument
 from incident_tui.backends.sqlite.schema import MIGRATIONS
 from incident_tui.backends.sqlite.search import (
     compile_query_string,
@@ -16,6 +15,7 @@ from incident_tui.backends.sqlite.search import (
     like_pattern,
 )
 from incident_tui.backends.sqlite.timeutil import fmt
+from incident_tui.errors import InvalidArgument
 
 NOW = datetime(2026, 2, 25, 12, 0, tzinfo=UTC)
 

@@ -10,10 +10,10 @@ import time
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.base import (
-    API_METHODS,
-    METHOD_LIST,
-    Backend,
+from incident_tui.backends.base import API_METHODS, METHOD_LIST, Backend
+from incident_tui.backends.rpc import RetryPolicy, RpcBackend, Timeouts, short_text
+from incident_tui.config import ConfigError
+from incident_tui.errors import (
     BackendError,
     InvalidArgument,
     NotFound,
@@ -21,8 +21,6 @@ from incident_tui.backends.base import (
     Unauthenticated,
     Unavailable,
 )
-from incident_tui.backends.rpc import RetryPolicy, RpcBackend, Timeouts, short_text
-from incident_tui.config import ConfigError
 from tests.support.raw_http import Seen, free_port_refusing, raw_server, reply
 
 TOKEN = "itui_s3cr3t-t0ken-value"

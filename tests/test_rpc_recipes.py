@@ -108,7 +108,7 @@ def test_recipe_share_one_store_on_a_jump_host(home: dict[str, str], tmp_path: P
             """
             import asyncio
             from incident_tui import models as m
-            from incident_tui.backends.base import PermissionDenied
+            from incident_tui.errors import PermissionDenied
             from incident_tui.backends.factory import open_backend
             from incident_tui.config import load_config
 

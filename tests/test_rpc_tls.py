@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.base import Unavailable
 from incident_tui.backends.rpc import RetryPolicy, RpcBackend, Timeouts
+from incident_tui.errors import Unavailable
 from tests.support.raw_http import Seen, raw_server, reply
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.base import API_METHODS, METHOD_LIST, NotFound, Unavailable
+from incident_tui.backends.base import API_METHODS, METHOD_LIST
+from incident_tui.errors import NotFound, Unavailable
 from incident_tui.server.tokens import TokenStore
 from tests.support.fake_backend import FakeBackend, FakeState
 from tests.support.rpc_server import ServerThread, rpc_server, serve_backend

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.base import PermissionDenied, Unavailable
 from incident_tui.backends.sqlite import SqliteBackend, StoreError
 from incident_tui.backends.sqlite.schema import SCHEMA_VERSION
 from incident_tui.backends.sqlite.store import THREAD_NAME
+from incident_tui.errors import PermissionDenied, Unavailable
 
 ALICE = m.UserPreview(user_id="alice", name="Alice")
 BOB = m.UserPreview(user_id="bob", name="Bob")
@@ -402,7 +402,7 @@ async def test_readonly_store_refuses_every_change(tmp_path: Path) -> None:
         with pytest.raises(PermissionDenied):
             await reader.create_role(m.CreateRoleRequest(role=m.Role(name="scribe")))
         with pytest.raises(PermissionDenied):
-            await reader.with_user(BOB).update_status(
+            await reader.as_user(BOB).update_status(
                 m.UpdateStatusRequest(incident_id=iid, status="resolved")
             )
         got = await reader.get_incident(m.GetIncidentRequest(incident_id=iid))
@@ -421,7 +421,7 @@ async def test_closed_backend_says_so(tmp_path: Path) -> None:
 
 async def test_a_view_shares_the_store_and_closing_it_keeps_the_store_open(tmp_path: Path) -> None:
     backend = await SqliteBackend.open(tmp_path / "s.db", ALICE)
-    bob = backend.with_user(BOB)
+    bob = backend.as_user(BOB)
     incident = await _declare(bob, "Bob's incident")
     await bob.close()
     got = await backend.get_incident(m.GetIncidentRequest(incident_id=incident.incident_id))
@@ -471,9 +471,9 @@ async def test_a_nameless_caller_keeps_the_name_already_known(tmp_path: Path) ->
     backend = await SqliteBackend.open(tmp_path / "s.db", ALICE)
     try:
         await _declare(backend)
-        await _declare(backend.with_user(m.UserPreview(user_id="alice")))
+        await _declare(backend.as_user(m.UserPreview(user_id="alice")))
         assert await backend.list_users() == [ALICE]
-        await _declare(backend.with_user(m.UserPreview(user_id="alice", name="Alice Smith")))
+        await _declare(backend.as_user(m.UserPreview(user_id="alice", name="Alice Smith")))
         assert [u.name for u in await backend.list_users()] == ["Alice Smith"]
     finally:
         await backend.close()

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.base import InvalidArgument
 from incident_tui.backends.sqlite import BulkIncident, BulkItem, BulkTask, SqliteBackend
 from incident_tui.backends.sqlite.queries import encode_cursor
 from incident_tui.backends.sqlite.timeutil import fmt
+from incident_tui.errors import InvalidArgument
 
 ALICE = m.UserPreview(user_id="alice", name="Alice")
 
@@ -262,7 +262,7 @@ async def test_label_filter_gives_the_same_pages_whichever_plan_it_picks(
 
 async def test_a_view_with_its_own_clock_writes_at_that_time(store):
     at = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
-    past = store.with_user(m.UserPreview(user_id="eve", name="Eve"), clock=lambda: at)
+    past = store.as_user(m.UserPreview(user_id="eve", name="Eve"), clock=lambda: at)
     incident = await _declare(past, "back then")
     assert incident.created_time == "2026-03-04T05:06:07.000000Z"
     assert incident.created_by_user.name == "Eve"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.base import InvalidArgument
 from incident_tui.backends.sqlite import SqliteBackend
+from incident_tui.errors import InvalidArgument
 
 ALICE = m.UserPreview(user_id="alice", name="Alice")
 LONE_SURROGATE = "cpu \ud800 spike"

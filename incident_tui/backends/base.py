@@ -6,54 +6,11 @@ table, so adding an RPC method is one row here plus one Backend implementation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from incident_tui import models as m
-
-# --- errors ------------------------------------------------------------------
-
-
-class BackendError(Exception):
-    """Base of every backend failure. ``str(err)`` is fit to show a person."""
-
-    status: int = 500
-    code: str = "internal"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotFound(BackendError):
-    status = 404
-    code = "not_found"
-
-
-class InvalidArgument(BackendError):
-    status = 400
-    code = "invalid_argument"
-
-
-class Unauthenticated(BackendError):
-    status = 401
-    code = "unauthenticated"
-
-
-class PermissionDenied(BackendError):
-    status = 403
-    code = "permission_denied"
-
-
-class Conflict(BackendError):
-    status = 409
-    code = "conflict"
-
-
-class Unavailable(BackendError):
-    status = 503
-    code = "unavailable"
-
+from incident_tui.errors import Unimplemented
 
 # --- the method table ---------------------------------------------------------
 
@@ -146,102 +103,271 @@ METHODS_BY_BACKEND_NAME: dict[str, Method] = {row.backend_method: row for row in
 API_METHODS: tuple[Method, ...] = tuple(row for row in METHOD_LIST if not row.extension)
 
 
-# --- capabilities and the protocol -------------------------------------------
+READ_METHODS: frozenset[str] = frozenset(r.backend_method for r in METHOD_LIST if r.read_only)
+ALL_METHODS: frozenset[str] = frozenset(METHODS_BY_BACKEND_NAME)
+
+
+# --- capabilities ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One value of a backend's own vocabulary (a severity or a status).
+
+    ``value`` is what the backend sends and accepts, ``label`` what a person reads,
+    ``grafana`` the nearest Grafana value: ``active``/``resolved`` for a status,
+    ``pending``/``minor``/``major``/``critical`` for a severity.
+    """
+
+    value: str
+    grafana: str
+    label: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.value
+
+
+GRAFANA_SEVERITIES: tuple[Term, ...] = tuple(
+    Term(s.value, s.value)
+    for s in (m.Severity.PENDING, m.Severity.MINOR, m.Severity.MAJOR, m.Severity.CRITICAL)
+)
+GRAFANA_STATUSES: tuple[Term, ...] = tuple(Term(s.value, s.value) for s in m.IncidentStatus)
 
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a backend can do, so the UI can adapt (hide edits, poll instead of versions)."""
+    """What a backend can do, so the UI and the command line adapt to it.
 
-    name: str
-    read_only: bool = False
-    versions: bool = True
-    text_search: bool = True
+    ``methods`` names the Backend methods (rows of the method table) it serves; any
+    other raises ``Unimplemented``. Read-only is the same mechanism: a read-only
+    context serves no write method (``restricted_to_reads``).
+    """
+
+    name: str  # the context's name, shown in the header
+    system: str = "Grafana Incident"  # the incident system, as a person calls it
+    methods: frozenset[str] = ALL_METHODS
+    versions: bool = True  # GetIncidentVersion / GetHomescreenVersion answer cheaply
+    text_search: bool = True  # bare words in a query search titles (and timelines)
+    severities: tuple[Term, ...] = GRAFANA_SEVERITIES  # least to most severe
+    statuses: tuple[Term, ...] = GRAFANA_STATUSES  # in the order an incident moves
+    labels: str = "free"  # "free" text, "fixed" (the backend's own list) or "none"
+    roles: str = "org"  # "org" (RolesService), "fixed" (a set the backend defines) or "none"
+    tasks: bool = True
+    drills: bool = True
+    internal_notes: bool = False  # a note can be marked internal
+    acts_as_users: bool = False  # ``as_user`` gives a view writing as another person
+    lists_users: bool = False  # ``list_users`` names the people roles and tasks can go to
+    #: Why the write methods are not served, when a context was made read-only.
+    read_only_reason: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def read_only(self) -> bool:
+        return not (self.methods - READ_METHODS)
 
-@runtime_checkable
-class Backend(Protocol):
-    """One async method per RPC method, taking the request model, returning the response.
+    def serves(self, *backend_methods: str) -> bool:
+        """True when every named Backend method is served."""
+        return all(name in self.methods for name in backend_methods)
 
-    Failures raise a ``BackendError`` subclass. Every implementation must pass the
-    contract suite in ``tests/contract``.
+    def restricted_to_reads(self, reason: str = "") -> Capabilities:
+        return replace(
+            self,
+            methods=self.methods & READ_METHODS,
+            read_only_reason=reason or f"context {self.name!r} is read-only",
+        )
+
+    def missing(self, backend_method: str) -> str:
+        """Why ``backend_method`` is not offered, in words for a person."""
+        row = METHODS_BY_BACKEND_NAME.get(backend_method)
+        if row is not None and not row.read_only and self.read_only_reason:
+            return self.read_only_reason
+        what = row.name if row is not None else backend_method
+        return f"{self.system} does not offer {what}"
+
+    def severity(self, value: str) -> Term | None:
+        return _find(self.severities, value)
+
+    def status(self, value: str) -> Term | None:
+        return _find(self.statuses, value)
+
+
+def _find(terms: tuple[Term, ...], value: str) -> Term | None:
+    """The term named ``value``: exact, then case-insensitive, then a unique leading word."""
+    for term in terms:
+        if term.value == value:
+            return term
+    folded = value.strip().casefold()
+    if not folded:
+        return None
+    for term in terms:
+        if folded in (term.value.casefold(), term.shown.casefold()):
+            return term
+    leading = [
+        t
+        for t in terms
+        if t.value.casefold().startswith(folded) or t.shown.casefold().startswith(folded)
+    ]
+    return leading[0] if len(leading) == 1 else None
+
+
+# --- the Backend base -------------------------------------------------------------
+
+
+class Backend:
+    """One async method per row of the method table, taking the request model and
+    returning the response model, plus ``capabilities``, ``open``, ``close`` and the
+    optional abilities the capabilities declare.
+
+    Every method goes through ``dispatch`` unless a backend defines it itself: a
+    backend that forwards (the RPC client, a wrapper) overrides ``dispatch`` once; a
+    backend that serves a method directly defines that method. Whatever is neither
+    raises ``Unimplemented``. Failures are ``BackendError`` subclasses. Every
+    implementation runs the contract suite in ``tests/contract`` for what it serves.
     """
 
     @property
-    def capabilities(self) -> Capabilities: ...
+    def capabilities(self) -> Capabilities:
+        raise NotImplementedError
 
-    async def close(self) -> None: ...
+    async def open(self) -> Backend:
+        """Wait until the backend can answer (a store file opened); raise why not."""
+        return self
 
-    # change detection
-    async def get_homescreen_version(
-        self, request: m.GetHomescreenVersionRequest | None = None
-    ) -> m.GetHomescreenVersionResponse: ...
+    async def close(self) -> None:
+        """Release connections, threads and files."""
+
+    def as_user(self, user: m.UserPreview) -> Backend:
+        """A view writing as ``user`` (the server gives each token its own author)."""
+        raise Unimplemented(f"{self.capabilities.system} cannot act as another person")
+
+    async def list_users(self) -> list[m.UserPreview]:
+        """The people roles and tasks can be given to."""
+        raise Unimplemented(f"{self.capabilities.system} cannot list people")
+
+    async def dispatch(self, method: Method, request: m.Request) -> m.Response:
+        """Serve ``method`` generically; the default serves nothing."""
+        raise Unimplemented(self.capabilities.missing(method.backend_method))
+
+    async def _via(self, backend_method: str, request: m.Request | None) -> Any:
+        row = METHODS_BY_BACKEND_NAME[backend_method]
+        return await self.dispatch(row, request if request is not None else row.request())
+
+    # ActivityService
+    async def add_activity(self, request: m.AddActivityRequest) -> m.AddActivityResponse:
+        return await self._via("add_activity", request)
+
+    async def query_activity(self, request: m.QueryActivityRequest) -> m.QueryActivityResponse:
+        return await self._via("query_activity", request)
+
+    async def remove_activity(self, request: m.RemoveActivityRequest) -> m.RemoveActivityResponse:
+        return await self._via("remove_activity", request)
+
+    async def update_activity_body(
+        self, request: m.UpdateActivityBodyRequest
+    ) -> m.UpdateActivityBodyResponse:
+        return await self._via("update_activity_body", request)
+
+    async def update_activity_event_time(
+        self, request: m.UpdateActivityEventTimeRequest
+    ) -> m.UpdateActivityEventTimeResponse:
+        return await self._via("update_activity_event_time", request)
+
+    # IncidentsService
+    async def add_label(self, request: m.AddLabelRequest) -> m.AddLabelResponse:
+        return await self._via("add_label", request)
+
+    async def assign_role(self, request: m.AssignRoleRequest) -> m.AssignRoleResponse:
+        return await self._via("assign_role", request)
+
+    async def create_incident(self, request: m.CreateIncidentRequest) -> m.CreateIncidentResponse:
+        return await self._via("create_incident", request)
+
+    async def get_incident(self, request: m.GetIncidentRequest) -> m.GetIncidentResponse:
+        return await self._via("get_incident", request)
+
+    async def get_incident_membership(
+        self, request: m.GetIncidentMembershipRequest
+    ) -> m.GetIncidentMembershipResponse:
+        return await self._via("get_incident_membership", request)
+
+    async def query_incidents(self, request: m.QueryIncidentsRequest) -> m.QueryIncidentsResponse:
+        return await self._via("query_incidents", request)
+
+    async def remove_label(self, request: m.RemoveLabelRequest) -> m.RemoveLabelResponse:
+        return await self._via("remove_label", request)
+
+    async def unassign_role(self, request: m.UnassignRoleRequest) -> m.UnassignRoleResponse:
+        return await self._via("unassign_role", request)
+
+    async def update_incident_event_time(
+        self, request: m.UpdateIncidentEventTimeRequest
+    ) -> m.UpdateIncidentEventTimeResponse:
+        return await self._via("update_incident_event_time", request)
+
+    async def update_incident_is_drill(
+        self, request: m.UpdateIncidentIsDrillRequest
+    ) -> m.UpdateIncidentIsDrillResponse:
+        return await self._via("update_incident_is_drill", request)
+
+    async def update_severity(self, request: m.UpdateSeverityRequest) -> m.UpdateSeverityResponse:
+        return await self._via("update_severity", request)
+
+    async def update_status(self, request: m.UpdateStatusRequest) -> m.UpdateStatusResponse:
+        return await self._via("update_status", request)
+
+    async def update_title(self, request: m.UpdateTitleRequest) -> m.UpdateTitleResponse:
+        return await self._via("update_title", request)
 
     async def get_incident_version(
         self, request: m.GetIncidentVersionRequest
-    ) -> m.GetIncidentVersionResponse: ...
+    ) -> m.GetIncidentVersionResponse:
+        return await self._via("get_incident_version", request)
 
-    # ActivityService
-    async def add_activity(self, request: m.AddActivityRequest) -> m.AddActivityResponse: ...
-    async def query_activity(self, request: m.QueryActivityRequest) -> m.QueryActivityResponse: ...
-    async def remove_activity(
-        self, request: m.RemoveActivityRequest
-    ) -> m.RemoveActivityResponse: ...
-    async def update_activity_body(
-        self, request: m.UpdateActivityBodyRequest
-    ) -> m.UpdateActivityBodyResponse: ...
-    async def update_activity_event_time(
-        self, request: m.UpdateActivityEventTimeRequest
-    ) -> m.UpdateActivityEventTimeResponse: ...
-
-    # IncidentsService
-    async def add_label(self, request: m.AddLabelRequest) -> m.AddLabelResponse: ...
-    async def assign_role(self, request: m.AssignRoleRequest) -> m.AssignRoleResponse: ...
-    async def create_incident(
-        self, request: m.CreateIncidentRequest
-    ) -> m.CreateIncidentResponse: ...
-    async def get_incident(self, request: m.GetIncidentRequest) -> m.GetIncidentResponse: ...
-    async def get_incident_membership(
-        self, request: m.GetIncidentMembershipRequest
-    ) -> m.GetIncidentMembershipResponse: ...
-    async def query_incidents(
-        self, request: m.QueryIncidentsRequest
-    ) -> m.QueryIncidentsResponse: ...
-    async def remove_label(self, request: m.RemoveLabelRequest) -> m.RemoveLabelResponse: ...
-    async def unassign_role(self, request: m.UnassignRoleRequest) -> m.UnassignRoleResponse: ...
-    async def update_incident_event_time(
-        self, request: m.UpdateIncidentEventTimeRequest
-    ) -> m.UpdateIncidentEventTimeResponse: ...
-    async def update_incident_is_drill(
-        self, request: m.UpdateIncidentIsDrillRequest
-    ) -> m.UpdateIncidentIsDrillResponse: ...
-    async def update_severity(self, request: m.UpdateSeverityRequest) -> m.UpdateSeverityResponse: ...
-    async def update_status(self, request: m.UpdateStatusRequest) -> m.UpdateStatusResponse: ...
-    async def update_title(self, request: m.UpdateTitleRequest) -> m.UpdateTitleResponse: ...
+    async def get_homescreen_version(
+        self, request: m.GetHomescreenVersionRequest | None = None
+    ) -> m.GetHomescreenVersionResponse:
+        return await self._via("get_homescreen_version", request)
 
     # RolesService
-    async def archive_role(self, request: m.ArchiveRoleRequest) -> m.ArchiveRoleResponse: ...
-    async def create_role(self, request: m.CreateRoleRequest) -> m.CreateRoleResponse: ...
-    async def delete_role(self, request: m.DeleteRoleRequest) -> m.DeleteRoleResponse: ...
-    async def get_roles(self, request: m.GetRolesRequest | None = None) -> m.GetRolesResponse: ...
-    async def unarchive_role(self, request: m.UnarchiveRoleRequest) -> m.UnarchiveRoleResponse: ...
-    async def update_role(self, request: m.UpdateRoleRequest) -> m.UpdateRoleResponse: ...
+    async def archive_role(self, request: m.ArchiveRoleRequest) -> m.ArchiveRoleResponse:
+        return await self._via("archive_role", request)
+
+    async def create_role(self, request: m.CreateRoleRequest) -> m.CreateRoleResponse:
+        return await self._via("create_role", request)
+
+    async def delete_role(self, request: m.DeleteRoleRequest) -> m.DeleteRoleResponse:
+        return await self._via("delete_role", request)
+
+    async def get_roles(self, request: m.GetRolesRequest | None = None) -> m.GetRolesResponse:
+        return await self._via("get_roles", request)
+
+    async def unarchive_role(self, request: m.UnarchiveRoleRequest) -> m.UnarchiveRoleResponse:
+        return await self._via("unarchive_role", request)
+
+    async def update_role(self, request: m.UpdateRoleRequest) -> m.UpdateRoleResponse:
+        return await self._via("update_role", request)
 
     # TasksService
-    async def add_task(self, request: m.AddTaskRequest) -> m.AddTaskResponse: ...
-    async def delete_task(self, request: m.DeleteTaskRequest) -> m.DeleteTaskResponse: ...
+    async def add_task(self, request: m.AddTaskRequest) -> m.AddTaskResponse:
+        return await self._via("add_task", request)
+
+    async def delete_task(self, request: m.DeleteTaskRequest) -> m.DeleteTaskResponse:
+        return await self._via("delete_task", request)
+
     async def update_task_status(
         self, request: m.UpdateTaskStatusRequest
-    ) -> m.UpdateTaskStatusResponse: ...
-    async def update_task_text(
-        self, request: m.UpdateTaskTextRequest
-    ) -> m.UpdateTaskTextResponse: ...
-    async def update_task_user(
-        self, request: m.UpdateTaskUserRequest
-    ) -> m.UpdateTaskUserResponse: ...
+    ) -> m.UpdateTaskStatusResponse:
+        return await self._via("update_task_status", request)
+
+    async def update_task_text(self, request: m.UpdateTaskTextRequest) -> m.UpdateTaskTextResponse:
+        return await self._via("update_task_text", request)
+
+    async def update_task_user(self, request: m.UpdateTaskUserRequest) -> m.UpdateTaskUserResponse:
+        return await self._via("update_task_user", request)
 
 
 async def call(backend: Backend, method: Method, request: m.Request) -> m.Response:
     """Dispatch one request to the backend method the table names (the server's path)."""
-    return await getattr(backend, method.backend_method)(request)
+    result: m.Response = await getattr(backend, method.backend_method)(request)
+    return result

@@ -1,6 +1,6 @@
 """RpcBackend: the Backend contract over Grafana Incident's JSON/HTTP RPC.
 
-Every method is generated from ``base.METHODS``: one POST to
+Every method of the table goes through ``dispatch``: one POST to
 ``{url}/api/plugins/{plugin}/resources/api/v1/{Service}.{Method}`` with the
 request model as JSON, the response parsed with the response model. Failures of
 any kind (HTTP status, ``error`` field, network, timeout, oversize, garbage) come
@@ -24,21 +24,18 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from incident_tui import models as m
-from incident_tui.backends.base import (
-    METHOD_LIST,
-    METHODS,
+from incident_tui.backends.base import METHODS, Backend, Capabilities, Method
+from incident_tui.backends.tokens import Secret, StaticToken, TokenSource
+from incident_tui.config import DEFAULT_PLUGIN, KNOWN_PLUGINS, ConfigError
+from incident_tui.errors import (
     BackendError,
-    Capabilities,
     Conflict,
     InvalidArgument,
-    Method,
     NotFound,
     PermissionDenied,
     Unauthenticated,
     Unavailable,
 )
-from incident_tui.backends.tokens import Secret, StaticToken, TokenSource
-from incident_tui.config import DEFAULT_PLUGIN, KNOWN_PLUGINS, ConfigError
 
 if TYPE_CHECKING:
     import httpx
@@ -117,7 +114,7 @@ class _Attempt(Exception):
         self.wait = wait
 
 
-class RpcBackend:
+class RpcBackend(Backend):
     """A Backend that talks to a Grafana Incident compatible endpoint over HTTPS.
 
     One long-lived ``httpx.AsyncClient``, created on first use. The token is read
@@ -179,13 +176,13 @@ class RpcBackend:
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(
+        capabilities = Capabilities(
             name=self.name,
-            read_only=self.readonly,
+            system="Grafana Incident",
             versions=self._versions,
-            text_search=True,
             extra={"url": self.url, "plugin": self.plugin},
         )
+        return capabilities.restricted_to_reads() if self.readonly else capabilities
 
     async def close(self) -> None:
         self._closed = True
@@ -225,11 +222,9 @@ class RpcBackend:
             self._client = self._make_client()
         return self._client
 
-    async def call(self, method: Method, request: m.Request | None = None) -> m.Response:
+    async def dispatch(self, method: Method, request: m.Request) -> m.Response:
         """Send one request through the table row ``method``; return its parsed response."""
-        if request is None:
-            request = method.request()
-        elif not isinstance(request, method.request):
+        if not isinstance(request, method.request):
             raise InvalidArgument(f"{method.path} takes a {method.request.__name__}")
         if self.readonly and not method.read_only:
             raise PermissionDenied("this context is read-only; changes are disabled")
@@ -464,19 +459,5 @@ def _retry_after(value: str | None) -> float | None:
         return None
     return max(0.0, seconds)
 
-
-def _make_method(row: Method):
-    async def rpc_method(self: RpcBackend, request: m.Request | None = None) -> m.Response:
-        return await self.call(row, request)
-
-    rpc_method.__name__ = row.backend_method
-    rpc_method.__qualname__ = f"RpcBackend.{row.backend_method}"
-    rpc_method.__doc__ = f"POST {row.path}: {row.request.__name__} -> {row.response.__name__}."
-    return rpc_method
-
-
-for _row in METHOD_LIST:
-    setattr(RpcBackend, _row.backend_method, _make_method(_row))
-del _row
 
 __all__ = ["RpcBackend", "RetryPolicy", "Timeouts", "METHODS", "short_text"]

@@ -17,8 +17,8 @@ import subprocess
 from pathlib import Path
 from typing import Protocol
 
-from incident_tui.backends.base import Unauthenticated
 from incident_tui.config import ConfigError, ContextConfig
+from incident_tui.errors import Unauthenticated
 
 #: Characters a bearer token may hold (RFC 6750 b64token plus a few common extras).
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9\-._~+/=:]+")

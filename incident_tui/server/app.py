@@ -14,7 +14,6 @@ import json
 import logging
 import signal
 import socket
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -29,15 +28,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from incident_tui import models as m
-from incident_tui.backends.base import (
-    METHODS,
-    Backend,
-    BackendError,
-    Method,
-    NotFound,
-    call,
-)
+from incident_tui.backends.base import METHODS, Backend, Method, call
 from incident_tui.config import KNOWN_PLUGINS
+from incident_tui.errors import BackendError, NotFound
 from incident_tui.server.cache import ReadCache
 from incident_tui.server.tokens import TokenEntry, TokenStore
 
@@ -73,7 +66,7 @@ def _bearer(request: Request) -> bytes:
 
 def _field_error(exc: ValidationError) -> str:
     errors = exc.errors(include_url=False, include_input=False, include_context=False)
-    first = errors[0] if errors else {}
+    first: dict[str, Any] = dict(errors[0]) if errors else {}
     loc = ".".join(str(p) for p in first.get("loc", ()) if p != "__root__")
     msg = str(first.get("msg", "invalid value"))
     if first.get("type") == "json_invalid":
@@ -101,16 +94,13 @@ class RpcApp:
         self._views: dict[tuple[str, str], Backend] = {}
 
     def backend_for(self, entry: TokenEntry) -> Backend:
-        """The backend acting as the token's user (``with_user`` when it has one)."""
-        with_user: Callable[[m.UserPreview], Backend] | None = getattr(
-            self.backend, "with_user", None
-        )
-        if with_user is None:
+        """The backend acting as the token's user (``as_user`` when it has one)."""
+        if not self.backend.capabilities.acts_as_users:
             return self.backend
         key = (entry.user_id, entry.user_name)
         view = self._views.get(key)
         if view is None:
-            view = self._views[key] = with_user(entry.user)
+            view = self._views[key] = self.backend.as_user(entry.user)
         return view
 
     async def _body(self, request: Request) -> bytes:
@@ -175,7 +165,7 @@ class RpcApp:
             response = error_response(exc.status, str(exc) or exc.code, exc.code)
         except ClientDisconnect:
             response = error_response(400, "client went away", "invalid_argument")
-        except (sqlite3.Error, OSError) as exc:
+        except OSError as exc:
             log.error("storage failure in %s: %s", name, type(exc).__name__)
             response = error_response(503, "the store is unavailable; try again", "unavailable")
         except Exception:

@@ -331,7 +331,7 @@ class IncidentApp(App[int]):
         people: dict[str, m.UserPreview] = {}
         lister = getattr(self.backend, "list_users", None)
         if callable(lister):
-            from incident_tui.backends.base import BackendError
+            from incident_tui.errors import BackendError
 
             try:
                 for user in await lister():
@@ -416,7 +416,7 @@ class IncidentApp(App[int]):
         if not self._versions_supported:
             self._notify_changed()
             return
-        from incident_tui.backends.base import BackendError, Unavailable
+        from incident_tui.errors import BackendError, Unavailable
 
         try:
             response = await self._backend.get_homescreen_version()
@@ -474,7 +474,7 @@ class _Opening:
 
     def __getattr__(self, name: str) -> Any:
         async def unavailable(*args: Any, **kwargs: Any) -> Any:
-            from incident_tui.backends.base import Unavailable
+            from incident_tui.errors import Unavailable
 
             raise Unavailable(f"still opening {self._context_name!r}…")
 

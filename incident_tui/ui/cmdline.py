@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -21,8 +21,8 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 from incident_tui import models as m
-from incident_tui.backends.base import BackendError, NotFound
 from incident_tui.config import ConfigError
+from incident_tui.errors import BackendError, NotFound
 from incident_tui.text import clean
 from incident_tui.ui.dialogs import SafeInput
 
@@ -156,7 +156,7 @@ class CommandLine(ModalScreen[None]):
     CommandLine #cmdline, CommandLine #cmdline:focus { border: none; height: 1; padding: 0 1; background: $panel; }
     """
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="cmdline.close"),
         Binding("up", "history(-1)", "Previous", show=False, id="cmdline.previous"),
         Binding("down", "history(1)", "Next", show=False, id="cmdline.next"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -30,16 +30,31 @@ class Command:
     @property
     def key_display(self) -> str:
         """The default keys as a person reads them: ``j/↓``."""
-        names = {"down": "↓", "up": "↑", "left": "←", "right": "→", "escape": "esc",
-                 "question_mark": "?", "slash": "/", "colon": ":", "enter": "enter",
-                 "left_square_bracket": "[", "right_square_bracket": "]",
-                 "pageup": "PgUp", "pagedown": "PgDn", "home": "Home", "end": "End",
-                 "space": "space", "greater_than_sign": ">", "less_than_sign": "<",
-                 "number_sign": "#"}
+        names = {
+            "down": "↓",
+            "up": "↑",
+            "left": "←",
+            "right": "→",
+            "escape": "esc",
+            "question_mark": "?",
+            "slash": "/",
+            "colon": ":",
+            "enter": "enter",
+            "left_square_bracket": "[",
+            "right_square_bracket": "]",
+            "pageup": "PgUp",
+            "pagedown": "PgDn",
+            "home": "Home",
+            "end": "End",
+            "space": "space",
+            "greater_than_sign": ">",
+            "less_than_sign": "<",
+            "number_sign": "#",
+        }
         return "/".join(names.get(k, k) for k in self.key.split(","))
 
 
-def bindings(commands: Iterable[Command]) -> list[Binding]:
+def bindings(commands: Iterable[Command]) -> list[BindingType]:
     """Textual bindings for ``commands`` (one per command, carrying its id)."""
     return [
         Binding(

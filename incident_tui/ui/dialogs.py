@@ -19,14 +19,14 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from incident_tui.backends.base import BackendError
+from incident_tui.errors import BackendError
 from incident_tui.text import clean
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class Dialog(ModalScreen[T | None], Generic[T]):
     }
     """
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
@@ -214,7 +214,7 @@ class ConfirmDialog(Dialog[bool]):
     }
     """
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "confirm", "Yes", id="dialog.yes"),
         Binding("n", "cancel", "No", id="dialog.no"),
         Binding("left,right,h,l", "switch", "Switch", show=False),
@@ -289,7 +289,7 @@ class TextPrompt(Dialog[Any]):
     }
     """
 
-    BINDINGS: ClassVar[list[Binding]] = []
+    BINDINGS: ClassVar[list[BindingType]] = []
 
     def __init__(
         self,
@@ -370,7 +370,7 @@ class NoteEditor(Dialog[str]):
     }
     """
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="dialog.save", priority=True),
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
@@ -440,7 +440,7 @@ FREE_TEXT_ID = "__free_text__"
 class PickerOptions(OptionList):
     """The picker's list; j/k move too (only when it has focus, so typing is never eaten)."""
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
     ]
@@ -463,7 +463,7 @@ class ChoicePicker(Dialog[str]):
     }
     """
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
         Binding("down", "move(1)", "Down", show=False),
         Binding("up", "move(-1)", "Up", show=False),

@@ -19,7 +19,7 @@ from textual.dom import DOMNode
 from textual.markup import escape
 
 from incident_tui import models as m
-from incident_tui.backends.base import BackendError
+from incident_tui.errors import BackendError
 from incident_tui.text import clean, one_line
 from incident_tui.ui.presentation import severity_look, status_word
 

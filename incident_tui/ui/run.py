@@ -28,9 +28,7 @@ def _fail(message: str, code: int = 1) -> int:
 
 async def _wait_ready(backend: Backend) -> None:
     """Local stores open in the background; wait so open errors surface here."""
-    opener = getattr(backend, "open", None)
-    if callable(opener):
-        await opener()
+    await backend.open()
 
 
 async def _fill_demo_if_empty(backend: Backend) -> int:

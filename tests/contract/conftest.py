@@ -59,9 +59,9 @@ async def backend(backend_kind: str, store_path: Path) -> AsyncIterator[Backend]
 @pytest.fixture
 async def other(backend: Backend, backend_kind: str, store_path: Path) -> AsyncIterator[Backend]:
     """The same data seen by a second user (Bob): timeline items carry his name."""
-    with_user = getattr(backend, "with_user", None)
-    if with_user is not None:
-        b = with_user(BOB)
+    as_user = getattr(backend, "as_user", None)
+    if as_user is not None:
+        b = as_user(BOB)
         try:
             yield b
         finally:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.base import Backend, InvalidArgument, NotFound, PermissionDenied
+from incident_tui.backends.base import Backend
+from incident_tui.errors import InvalidArgument, NotFound, PermissionDenied
 
 from .conftest import ALICE, BOB
 from .helpers import declare, kinds, timeline, when

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.base import Backend, InvalidArgument
+from incident_tui.backends.base import Backend
+from incident_tui.errors import InvalidArgument
 
 from .conftest import ALICE, BOB
 from .helpers import all_incidents, declare, ids, query_page, when

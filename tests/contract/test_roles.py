@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.base import Backend, Conflict, InvalidArgument, NotFound
+from incident_tui.backends.base import Backend
+from incident_tui.errors import Conflict, InvalidArgument, NotFound
 
 from .conftest import ALICE, BOB
 from .helpers import declare, get, kinds, last_item

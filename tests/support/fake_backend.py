@@ -10,13 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from incident_tui import models as m
-from incident_tui.backends.base import (
-    METHOD_LIST,
-    Capabilities,
-    InvalidArgument,
-    NotFound,
-    Unavailable,
-)
+from incident_tui.backends.base import Backend, Capabilities, Method
+from incident_tui.errors import InvalidArgument, NotFound, Unavailable
 
 
 @dataclass
@@ -28,8 +23,8 @@ class FakeState:
     fail_with: Exception | None = None
 
 
-class FakeBackend:
-    """Backend protocol in memory; ``with_user`` returns a view sharing the state."""
+class FakeBackend(Backend):
+    """Backend protocol in memory; ``as_user`` returns a view sharing the state."""
 
     def __init__(self, user: m.UserPreview | None = None, state: FakeState | None = None) -> None:
         self.user = user or m.UserPreview(user_id="owner", name="Owner")
@@ -38,9 +33,9 @@ class FakeBackend:
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(name="fake")
+        return Capabilities(name="fake", acts_as_users=True)
 
-    def with_user(self, user: m.UserPreview) -> FakeBackend:
+    def as_user(self, user: m.UserPreview) -> FakeBackend:
         return FakeBackend(user, self.state)
 
     async def close(self) -> None:
@@ -114,22 +109,13 @@ class FakeBackend:
             raise NotFound(f"incident {request.incident_id!r} not found")
         return m.GetIncidentVersionResponse(version=self.state.version)
 
+    async def dispatch(self, method: Method, request: m.Request) -> m.Response:
+        """Every other method: recorded, answered with an empty response."""
+        self._record(method.backend_method, request)
+        if getattr(request, "incident_id", "") == "storage-down":
+            raise Unavailable("the store is busy")
+        return method.response()
+
     async def get_roles(self, request: m.GetRolesRequest | None = None) -> m.GetRolesResponse:
         self._record("get_roles", request or m.GetRolesRequest())
         return m.GetRolesResponse(roles=[m.Role(role_id=1, name="commander")])
-
-
-def _generic(name: str, response: type[m.Response]):
-    async def method(self: FakeBackend, request: m.Request | None = None) -> m.Response:
-        self._record(name, request)
-        if getattr(request, "incident_id", "") == "storage-down":
-            raise Unavailable("the store is busy")
-        return response()
-
-    method.__name__ = name
-    return method
-
-
-for _row in METHOD_LIST:
-    if not hasattr(FakeBackend, _row.backend_method):
-        setattr(FakeBackend, _row.backend_method, _generic(_row.backend_method, _row.response))

@@ -175,19 +175,19 @@ async def rpc_server(db_path: Path | str) -> AsyncIterator[ServerThread]:
 async def rpc_backend(db_path: Path | str, user: m.UserPreview) -> AsyncIterator[RpcBackend]:
     """A connected RpcBackend acting as ``user`` -> our server -> SqliteBackend(db_path).
 
-    The yielded backend also has ``with_user(other)``: another RpcBackend on the same
+    The yielded backend also has ``as_user(other)``: another RpcBackend on the same
     server with its own token for ``other`` (closed when the context ends).
     """
     async with rpc_server(db_path) as server:
         backend = server.client(user)
         others: list[RpcBackend] = []
 
-        def with_user(other: m.UserPreview) -> RpcBackend:
+        def as_user(other: m.UserPreview) -> RpcBackend:
             client = server.client(other)
             others.append(client)
             return client
 
-        backend.with_user = with_user  # type: ignore[attr-defined]
+        backend.as_user = as_user  # type: ignore[attr-defined]
         backend.server = server  # type: ignore[attr-defined]
         try:
             yield backend

@@ -8,7 +8,7 @@ from typing import Any
 from textual.app import App
 from textual.widgets import Input, OptionList, TextArea
 
-from incident_tui.backends.base import InvalidArgument
+from incident_tui.errors import InvalidArgument
 from incident_tui.ui.dialogs import (
     Choice,
     ChoicePicker,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from incident_tui import models as m
-from incident_tui.backends.base import InvalidArgument
+from incident_tui.errors import InvalidArgument
 from incident_tui.ui.screens.declare import DeclareDialog, parse_labels
 from incident_tui.ui.screens.home import HomeScreen
 

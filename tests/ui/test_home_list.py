@@ -347,7 +347,7 @@ async def test_a_slow_backend_shows_a_spinner_and_loading_not_a_frozen_screen(ma
 
 
 async def test_a_failing_backend_shows_its_message_and_keeps_the_list(make_app, store):
-    from incident_tui.backends.base import Unavailable
+    from incident_tui.errors import Unavailable
 
     flaky = SlowBackend(store)
     flaky.release.set()

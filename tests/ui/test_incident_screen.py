@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from incident_tui import models as m
-from incident_tui.backends.base import Unavailable
+from incident_tui.errors import Unavailable
 from incident_tui.ui.dialogs import TextPrompt
 from incident_tui.ui.screens.base import BusyIndicator
 from incident_tui.ui.screens.incident import IncidentScreen

@@ -2,7 +2,7 @@
 
 Construction never blocks: the file is opened by the first task on the store
 thread, and the first call (or ``await SqliteBackend.open(...)``, which
-waits) raises the reason if it cannot be used. ``with_user`` makes a light
+waits) raises the reason if it cannot be used. ``as_user`` makes a light
 view acting as someone else over the same store and thread; only the backend
 that created the store closes it.
 """
@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from incident_tui import models as m
-from incident_tui.backends.base import Capabilities, PermissionDenied
+from incident_tui.backends.base import Backend, Capabilities
 from incident_tui.backends.sqlite import queries, reads, writes
 from incident_tui.backends.sqlite.bulk import BulkIncident, bulk_insert
 from incident_tui.backends.sqlite.store import DEFAULT_BUSY_TIMEOUT_MS, Store
 from incident_tui.backends.sqlite.timeutil import Clock, utc_now
 from incident_tui.config import UserConfig
+from incident_tui.errors import PermissionDenied
 
 T = TypeVar("T")
 
@@ -49,7 +50,7 @@ class _class_or_instance:  # noqa: N801 - used as a decorator
         return functools.partial(self.fn, owner if instance is None else instance)
 
 
-class SqliteBackend:
+class SqliteBackend(Backend):
     """The local store, behaving like Grafana Incident."""
 
     def __init__(
@@ -95,7 +96,7 @@ class SqliteBackend:
             raise
         return backend
 
-    def with_user(self, user: m.UserPreview, *, clock: Clock | None = None) -> SqliteBackend:
+    def as_user(self, user: m.UserPreview, *, clock: Clock | None = None) -> SqliteBackend:
         """A view acting as ``user`` over the same store and thread (closing it is a no-op)."""
         return SqliteBackend(user=user, clock=clock or self._clock, _store=self._store)
 
@@ -117,9 +118,10 @@ class SqliteBackend:
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(
-            name="local", read_only=self._store.readonly, versions=True, text_search=True
+        capabilities = Capabilities(
+            name="local", system="the local store", acts_as_users=True, lists_users=True
         )
+        return capabilities.restricted_to_reads() if self._store.readonly else capabilities
 
     async def close(self) -> None:
         if self._owns_store:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from incident_tui import models as m
-from incident_tui.backends.base import InvalidArgument
+from incident_tui.errors import InvalidArgument
 
 CHUNK = 2000
 

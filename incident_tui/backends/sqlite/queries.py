@@ -15,11 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from incident_tui import models as m
-from incident_tui.backends.base import InvalidArgument
 from incident_tui.backends.sqlite import reads
 from incident_tui.backends.sqlite.schema import SEVERITY_RANK_SQL
 from incident_tui.backends.sqlite.search import compile_query_string
 from incident_tui.backends.sqlite.timeutil import normalise_time
+from incident_tui.errors import InvalidArgument
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500

@@ -12,8 +12,8 @@ from collections import defaultdict
 from datetime import datetime
 
 from incident_tui import models as m
-from incident_tui.backends.base import InvalidArgument, NotFound
 from incident_tui.backends.sqlite.timeutil import duration_seconds, slugify
+from incident_tui.errors import InvalidArgument, NotFound
 
 PLUGIN_ID = "grafana-irm-app"
 COMMANDER = "commander"

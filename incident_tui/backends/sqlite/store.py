@@ -15,14 +15,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from incident_tui.backends.base import (
-    BackendError,
-    InvalidArgument,
-    PermissionDenied,
-    Unavailable,
-)
 from incident_tui.backends.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 from incident_tui.config import default_db_path, prepare_private_parent
+from incident_tui.errors import BackendError, InvalidArgument, PermissionDenied, Unavailable
 
 T = TypeVar("T")
 

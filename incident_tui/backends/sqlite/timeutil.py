@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from incident_tui.backends.base import InvalidArgument
+from incident_tui.errors import InvalidArgument
 
 Clock = Callable[[], datetime]
 

@@ -18,10 +18,10 @@ import sqlite3
 from datetime import datetime
 
 from incident_tui import models as m
-from incident_tui.backends.base import Conflict, InvalidArgument, NotFound
 from incident_tui.backends.sqlite import reads
 from incident_tui.backends.sqlite.queries import SEVERITIES, STATUSES
 from incident_tui.backends.sqlite.timeutil import fmt, human_time, normalise_time
+from incident_tui.errors import Conflict, InvalidArgument, NotFound
 
 TASK_STATUSES = tuple(s.value for s in m.TaskStatus)
 MAX_TITLE = 1000

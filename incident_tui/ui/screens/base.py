@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker
 
@@ -75,7 +76,7 @@ def active_commands(app: Any, screen: Screen) -> list[tuple[DOMNode, Command]]:
     nodes.append(app)
     readonly = bool(getattr(app, "readonly", False))
     for node in nodes:
-        for command in screen_commands(type(node)):  # type: ignore[arg-type]
+        for command in screen_commands(type(node)):
             if command.id in seen:
                 continue
             if command.mutates and readonly:
@@ -109,8 +110,8 @@ class BusyIndicator(Static):
         super().__init__("", markup=False, **kwargs)
         self.label = label
         self._frame = 0
-        self._timer = None
-        self._pending = None
+        self._timer: Timer | None = None
+        self._pending: Timer | None = None
         self.add_class("-idle")
 
     def set_busy(self, busy: bool) -> None:
@@ -166,7 +167,7 @@ class ConsoleScreen(Screen):
         return False
 
     # --- navigation -------------------------------------------------------
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
             self.dismiss()
 
@@ -220,7 +221,7 @@ class ConsoleScreen(Screen):
         """
 
         async def runner() -> T | None:
-            from incident_tui.backends.base import BackendError
+            from incident_tui.errors import BackendError
 
             self.busy += 1
             try:

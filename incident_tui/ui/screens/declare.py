@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
@@ -19,7 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from incident_tui import models as m
-from incident_tui.backends.base import BackendError
+from incident_tui.errors import BackendError
 from incident_tui.text import clean, is_printable_label
 from incident_tui.ui.dialogs import Dialog, SafeInput
 from incident_tui.ui.presentation import SEVERITIES
@@ -74,7 +74,7 @@ class SeverityChoice(Widget, can_focus=True):
     SeverityChoice { height: 1; width: 100%; background: $surface; padding: 0 1; }
     SeverityChoice:focus { background: $boost; }
     """
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left,h", "move(-1)", "Previous", show=False, id="declare.severity_left"),
         Binding("right,l", "move(1)", "Next", show=False, id="declare.severity_right"),
         Binding("1", "pick(0)", show=False, id="declare.severity_1"),
@@ -125,7 +125,7 @@ class DeclareDialog(Dialog[str]):
     DeclareDialog Button:focus { text-style: bold reverse; }
     """
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "declare", "Declare", id="declare.submit", priority=True),
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]

@@ -409,7 +409,7 @@ class HomeScreen(ConsoleScreen):
 
     @on(IncidentList.LoadFailed)
     def _on_load_failed(self, event: IncidentList.LoadFailed) -> None:
-        from incident_tui.backends.base import InvalidArgument
+        from incident_tui.errors import InvalidArgument
 
         if isinstance(event.error, InvalidArgument) and self.filter_text.strip():
             self._show_filter_error(self._filter_message(event.error.message))

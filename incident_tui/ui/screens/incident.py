@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from incident_tui import models as m
-from incident_tui.backends.base import BackendError, NotFound
+from incident_tui.errors import BackendError, NotFound
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen

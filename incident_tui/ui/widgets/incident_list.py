@@ -31,7 +31,7 @@ from incident_tui.ui.presentation import incident_clock, severity_look, status_w
 
 if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
     from incident_tui import models as m
-    from incident_tui.backends.base import BackendError
+    from incident_tui.errors import BackendError
 
 PAGE_SIZE = 50
 MAX_CACHED_PAGES = 80  # 4 000 rows in memory at most, whatever the store holds
@@ -447,7 +447,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         # Fetch from the top down to the rows in view (bounded), so indexes stay exact.
         max_pages = 10
         page = 0
-        from incident_tui.backends.base import BackendError
+        from incident_tui.errors import BackendError
 
         try:
             while True:
@@ -512,7 +512,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             )
 
     async def _fetch_page(self, fetcher: PageFetcher, generation: int, page: int) -> None:
-        from incident_tui.backends.base import BackendError
+        from incident_tui.errors import BackendError
 
         try:
             start = self.cache.starts[page]
