@@ -11,11 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# C0 (except tab/newline handled below), DEL, C1 controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Bidi embedding/override/isolate controls and other invisible format characters
-# that can reorder or hide what a person reads.
-_BIDI = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 # A whole escape sequence (CSI, OSC, DCS, ...), so its parameters vanish with it.
 _ESCAPE_SEQ = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
@@ -23,10 +18,19 @@ _ESCAPE_SEQ = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
     r"|\x1b[ -/]*[0-~]"  # two-character escapes
 )
+# Characters that print as nothing although Unicode files them as letters or marks
+# (Hangul fillers, Khmer inherent vowels, Mongolian separators, the grapheme joiner).
+_INVISIBLE = "\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\uffa0"
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+_LINE_BREAKS = ("\n", "\u2028", "\u2029")  # LF, and Unicode's line / paragraph separators
+#: Categories never drawn as they are: controls (Cc), format characters (Cf: bidi,
+#: zero-width, soft hyphen, tags), surrogates (Cs), private use (Co), unassigned (Cn).
+_DROPPED = frozenset({"Cf"})
+_REPLACED = frozenset({"Cs", "Co", "Cn"})
 
 
 def _visible(ch: str) -> str:
-    """A printable stand-in for a control character (U+2400 block), else '?'."""
+    """A printable stand-in for a control character (U+2400 block), else U+FFFD."""
     code = ord(ch)
     if code < 0x20:
         return chr(0x2400 + code)
@@ -36,32 +40,57 @@ def _visible(ch: str) -> str:
 
 
 def clean(text: str, *, multiline: bool = False) -> str:
-    """Neutralise escape sequences, control and bidi characters in ``text``.
+    """Neutralise escape sequences, control, format and invisible characters in ``text``.
 
-    Escape sequences become a single visible ``␛``; other controls become their
-    U+2400 picture; bidi controls are dropped. Newlines are kept when ``multiline``,
-    otherwise shown as ``⏎``; tabs become spaces.
+    The one sanitiser for everything drawn or printed, chosen by Unicode category:
+    escape sequences become one visible ``␛``; controls (Cc) their U+2400 picture;
+    format characters (Cf: bidi controls, zero-width characters, soft hyphen, tag
+    characters) and invisible fillers are dropped; surrogates, private-use and
+    unassigned code points become U+FFFD. Line breaks (LF, CR LF, U+2028, U+2029) are
+    kept as ``\n`` when ``multiline``, otherwise shown as ``⏎``; tabs become spaces.
     """
     if not text:
         return ""
+    if text.isprintable() and not _INVISIBLE_RE.search(text):
+        return text  # the common case: nothing to do
     text = _ESCAPE_SEQ.sub("\u241b", text)
     text = text.replace("\r\n", "\n").replace("\t", "    ")
-    if not multiline:
-        text = text.replace("\n", " \u23ce ")
-    else:
+    if multiline:
         text = text.replace("\r", "\n")
-    text = _BIDI.sub("", text)
-    return _CONTROL.sub(lambda m: _visible(m.group()), text)
+    out: list[str] = []
+    for ch in text:
+        if ch.isprintable():
+            if not _INVISIBLE_RE.match(ch):
+                out.append(ch)
+            continue
+        if ch in _LINE_BREAKS:
+            out.append("\n" if multiline else " \u23ce ")
+            continue
+        category = unicodedata.category(ch)
+        if category == "Zs":
+            out.append(ch)  # a space other than U+0020 (no-break, ideographic...)
+        elif category == "Cc":
+            out.append(_visible(ch))
+        elif category in _REPLACED:
+            out.append("\ufffd")
+        # Cf and anything else unprintable is dropped
+    return "".join(out)
 
 
 def one_line(text: str, limit: int = 0) -> str:
-    """``clean`` for a single line, optionally cut to ``limit`` cells with an ellipsis."""
+    """``clean`` for a single line, optionally cut to ``limit`` characters with an ellipsis."""
     text = clean(text)
     if limit and len(text) > limit:
         return text[: max(limit - 1, 0)] + "\u2026"
     return text
 
 
+def short_message(text: str, limit: int = 200) -> str:
+    """Someone else's words (a server's error, a command's stderr) fit for one line of a
+    message: cleaned, whitespace collapsed, at most ``limit`` characters."""
+    return one_line(" ".join(text.split()), limit)
+
+
 def is_printable_label(text: str) -> bool:
     """True when a label/name has no characters ``clean`` would change."""
-    return clean(text) == text and not any(unicodedata.category(c) == "Cn" for c in text)
+    return clean(text) == text

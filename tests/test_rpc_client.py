@@ -390,7 +390,7 @@ async def test_server_text_is_capped_and_sanitized() -> None:
 
 def test_short_text_cuts_at_200_characters() -> None:
     assert len(short_text("y" * 1000)) == 200
-    assert short_text("a\nb\tc\x00d") == "a b c d"
+    assert short_text("a\nb\tc\x00d\u2028e\x1b[2Jf") == "a b c\u2400d e\u241bf"
 
 
 # --- change detection --------------------------------------------------------------

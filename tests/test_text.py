@@ -34,3 +34,41 @@ def test_newlines_kept_only_when_multiline() -> None:
 def test_one_line_cuts_with_an_ellipsis() -> None:
     assert one_line("x" * 20, 10) == "x" * 9 + "\u2026"
     assert one_line("short", 10) == "short"
+
+
+def test_unicode_line_and_paragraph_separators_are_line_breaks() -> None:
+    assert clean("a\u2028b\u2029c") == "a \u23ce b \u23ce c"
+    assert clean("a\u2028b\u2029c", multiline=True) == "a\nb\nc"
+
+
+def test_format_characters_are_dropped_by_category() -> None:
+    # soft hyphen, Mongolian vowel separator, zero-width joiner, tag characters (Cf)
+    assert clean("soft\u00adhyphen") == "softhyphen"
+    assert clean("a\u180eb") == "ab"
+    assert clean("x\U000e0041\U000e007fy") == "xy"
+    assert clean("word\u2060joiner\ufeff") == "wordjoiner"
+
+
+def test_invisible_fillers_are_dropped() -> None:
+    assert clean("a\u3164b\u115fc\uffa0d") == "abcd"
+
+
+def test_surrogates_private_use_and_unassigned_become_replacement_characters() -> None:
+    assert clean("a\ud800b\ue000c\U0010fffed") == "a\ufffdb\ufffdc\ufffdd"
+
+
+def test_c1_controls_never_pass() -> None:
+    assert clean("a\x85b\x9cc") == "a\ufffdb\ufffdc"
+
+
+def test_printable_text_comes_back_unchanged() -> None:
+    for text in ("plain", "Ünïcödé — “quotes”", "日本語", "no\u00a0break", "emoji \U0001f525"):
+        assert clean(text) == text
+
+
+def test_every_sanitised_character_is_printable() -> None:
+    hostile = "".join(chr(c) for c in range(0, 0x3000)) + "\U000e0001\U000e007f\U0010ffff"
+    out = clean(hostile, multiline=True).replace("\n", "")
+    assert all(ch.isprintable() or ch == "\u00a0" or ch.isspace() for ch in out), [
+        hex(ord(ch)) for ch in out if not (ch.isprintable() or ch.isspace())
+    ][:5]

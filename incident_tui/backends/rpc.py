@@ -36,6 +36,7 @@ from incident_tui.errors import (
     Unauthenticated,
     Unavailable,
 )
+from incident_tui.text import short_message
 
 if TYPE_CHECKING:
     import httpx
@@ -44,8 +45,6 @@ MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 MESSAGE_LIMIT = 200
 USER_AGENT = "incident-tui"
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
@@ -72,13 +71,8 @@ class Timeouts:
 
 
 def short_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    """Server text made fit for a person: no escapes/controls, one line, at most ``limit``."""
-    text = _ESCAPES.sub("", text)
-    text = _CONTROL.sub(" ", text)
-    text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "\u2026"
-    return text
+    """Server text made fit for a person: cleaned, one line, at most ``limit`` characters."""
+    return short_message(text, limit)
 
 
 def _is_loopback(host: str) -> bool:

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from incident_tui.config import ConfigError, ContextConfig
 from incident_tui.errors import Unauthenticated
+from incident_tui.text import short_message
 
 #: Characters a bearer token may hold (RFC 6750 b64token plus a few common extras).
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9\-._~+/=:]+")
@@ -228,10 +229,8 @@ class CommandToken:
 
 
 def _first_line(data: bytes, limit: int = 200) -> str:
-    text = data.decode("utf-8", "replace").strip().splitlines()
-    line = text[0] if text else ""
-    line = re.sub(r"[\x00-\x1f\x7f-\x9f]", "", line)
-    return line[:limit]
+    lines = data.decode("utf-8", "replace").strip().splitlines()
+    return short_message(lines[0], limit) if lines else ""
 
 
 def token_source_for(ctx: ContextConfig) -> TokenSource:
