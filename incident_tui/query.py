@@ -50,7 +50,7 @@ from incident_tui.models import IncidentStatus, Severity
 __all__ = [
     "KEYS",
     "KNOWN_KEYS",
-    "Any",
+    "AnyOf",
     "CreatedBy",
     "DateRange",
     "Field",
@@ -64,9 +64,10 @@ __all__ = [
     "RoleHeld",
     "SeverityIs",
     "StatusIs",
-    "Text",
+    "Words",
     "TimePoint",
     "Title",
+    "QueryTerm",
     "describe_error",
     "complete",
     "parse",
@@ -165,7 +166,7 @@ class Node:
 
 
 @dataclass(frozen=True)
-class Text(Node):
+class Words(Node):
     """Full-text search over the title and the timeline text."""
 
     text: str
@@ -310,10 +311,10 @@ class DateRange(Node):
 
 
 @dataclass(frozen=True)
-class Any(Node):
+class AnyOf(Node):
     """Matches when at least one inner term matches."""
 
-    terms: tuple[Term, ...]
+    terms: tuple[QueryTerm, ...]
 
     def to_text(self) -> str:
         return "any(" + " ".join(t.to_text() for t in self.terms) + ")"
@@ -321,7 +322,7 @@ class Any(Node):
 
 @dataclass(frozen=True)
 class Not(Node):
-    term: Term
+    term: QueryTerm
 
     def to_text(self) -> str:
         return "-" + self.term.to_text()
@@ -330,14 +331,14 @@ class Not(Node):
 Field: TypeAlias = (
     StatusIs | SeverityIs | IsDrill | Label | Title | CreatedBy | RoleHeld | DateRange
 )
-Term: TypeAlias = Text | Field | Any | Not
+QueryTerm: TypeAlias = Words | Field | AnyOf | Not
 
 
 @dataclass(frozen=True)
 class Query:
     """A parsed query: its terms, all of which must match."""
 
-    terms: tuple[Term, ...] = ()
+    terms: tuple[QueryTerm, ...] = ()
     text: str = ""
 
     @property
@@ -348,13 +349,13 @@ class Query:
         """The canonical spelling; ``parse(q.to_text())`` gives an equal query."""
         return " ".join(t.to_text() for t in self.terms)
 
-    def walk(self) -> list[Term]:
+    def walk(self) -> list[QueryTerm]:
         """Every term, depth first (groups before their contents)."""
-        out: list[Term] = []
+        out: list[QueryTerm] = []
 
-        def visit(term: Term) -> None:
+        def visit(term: QueryTerm) -> None:
             out.append(term)
-            if isinstance(term, Any):
+            if isinstance(term, AnyOf):
                 for inner in term.terms:
                     visit(inner)
             elif isinstance(term, Not):
@@ -449,8 +450,8 @@ class _Parser:
         terms = self.terms(depth=0)
         return Query(terms=tuple(terms), text=self.text)
 
-    def terms(self, depth: int) -> list[Term]:
-        out: list[Term] = []
+    def terms(self, depth: int) -> list[QueryTerm]:
+        out: list[QueryTerm] = []
         while True:
             self.skip_space()
             if self.pos >= len(self.text):
@@ -463,7 +464,7 @@ class _Parser:
                 return out
             out.append(self.term(depth))
 
-    def term(self, depth: int) -> Term:
+    def term(self, depth: int) -> QueryTerm:
         start = self.pos
         if self.text[self.pos] == "-":
             self.pos += 1
@@ -488,9 +489,9 @@ class _Parser:
         piece = self.value(self.pos)
         if not piece.text and not piece.quoted:  # pragma: no cover - guarded above
             raise self.error(start, "empty term")
-        return Text(piece.text, phrase=piece.quoted, start=start, end=piece.end)
+        return Words(piece.text, phrase=piece.quoted, start=start, end=piece.end)
 
-    def any_group(self, depth: int) -> Any:
+    def any_group(self, depth: int) -> AnyOf:
         start = self.pos
         self.pos += 4
         inner = self.terms(depth + 1)
@@ -499,7 +500,7 @@ class _Parser:
         self.pos += 1  # the ')'
         if not inner:
             raise self.error(start, "any() needs at least one term inside")
-        return Any(tuple(inner), start=start, end=self.pos)
+        return AnyOf(tuple(inner), start=start, end=self.pos)
 
     def value(self, start: int) -> _Piece:
         """Read bare and quoted pieces up to whitespace or ')'."""
@@ -539,7 +540,7 @@ class _Parser:
         self.pos = pos
         return _Piece("".join(parts), start, pos, quoted, frozenset(literal))
 
-    def field(self, key_typed: str, start: int, value_at: int) -> Term:
+    def field(self, key_typed: str, start: int, value_at: int) -> QueryTerm:
         key = key_typed.lower()
         if key not in _KEYS_BY_NAME:
             close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.6)
@@ -644,8 +645,8 @@ def _mark_prefix(query: Query) -> Query:
     if not query.terms or not query.text or query.text[-1].isspace():
         return query
     last = query.terms[-1]
-    if isinstance(last, Text) and not last.phrase and last.end == len(query.text):
-        prefixed = Text(last.text, phrase=False, prefix=True, start=last.start, end=last.end)
+    if isinstance(last, Words) and not last.phrase and last.end == len(query.text):
+        prefixed = Words(last.text, phrase=False, prefix=True, start=last.start, end=last.end)
         return Query(query.terms[:-1] + (prefixed,), query.text)
     return query
 

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.factory import open_backend
-from incident_tui.backends.tokens import (
+from incident_tui.backends.credentials import (
     CommandToken,
     EnvToken,
     FileToken,
@@ -19,6 +18,7 @@ from incident_tui.backends.tokens import (
     StaticToken,
     token_source_for,
 )
+from incident_tui.backends.factory import open_backend
 from incident_tui.config import (
     DEFAULT_PLUGIN,
     Config,

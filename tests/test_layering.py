@@ -23,7 +23,7 @@ RULES = [
     (["incident_tui.cli"], ["textual", "httpx", "starlette", "sqlite3"]),
     # Imported by the console's first frame or by ``token``: their heavy parts stay lazy.
     (
-        ["incident_tui.backends.factory", "incident_tui.backends.tokens"],
+        ["incident_tui.backends.factory", "incident_tui.backends.credentials"],
         ["textual", "httpx", "sqlite3", "starlette"],
     ),
     (

@@ -20,7 +20,7 @@ from incident_tui.errors import InvalidArgument
 NOW = datetime(2026, 2, 25, 12, 0, tzinfo=UTC)
 
 
-def only(text: str) -> q.Term:
+def only(text: str) -> q.QueryTerm:
     parsed = q.parse(text)
     assert len(parsed.terms) == 1, parsed
     return parsed.terms[0]
@@ -38,7 +38,7 @@ def test_grafana_reference_example_parses():
     parsed = q.parse("isdrill:false any(label:security label:important)")
     assert parsed.terms == (
         q.IsDrill(False),
-        q.Any((q.Label("security"), q.Label("important"))),
+        q.AnyOf((q.Label("security"), q.Label("important"))),
     )
 
 
@@ -65,23 +65,23 @@ def test_grafana_reference_example_parses():
         ("role:commander:alice", q.RoleHeld("commander", "alice")),
         ("role:'incident lead':'Bob B'", q.RoleHeld("incident lead", "Bob B")),
         ("role:'a:b':c", q.RoleHeld("a:b", "c")),
-        ("cpu", q.Text("cpu", prefix=True)),
-        ("'disk full'", q.Text("disk full", phrase=True)),
-        ('"disk full"', q.Text("disk full", phrase=True)),
+        ("cpu", q.Words("cpu", prefix=True)),
+        ("'disk full'", q.Words("disk full", phrase=True)),
+        ('"disk full"', q.Words("disk full", phrase=True)),
         ("-label:db", q.Not(q.Label("db"))),
         ("-status:resolved", q.Not(q.StatusIs("resolved"))),
-        ("-noise", q.Not(q.Text("noise"))),
-        ("-any(label:a label:b)", q.Not(q.Any((q.Label("a"), q.Label("b"))))),
-        ("ANY(status:active)", q.Any((q.StatusIs("active"),))),
+        ("-noise", q.Not(q.Words("noise"))),
+        ("-any(label:a label:b)", q.Not(q.AnyOf((q.Label("a"), q.Label("b"))))),
+        ("ANY(status:active)", q.AnyOf((q.StatusIs("active"),))),
         (
             "any(-label:a any(label:b label:c))",
-            q.Any((q.Not(q.Label("a")), q.Any((q.Label("b"), q.Label("c"))))),
+            q.AnyOf((q.Not(q.Label("a")), q.AnyOf((q.Label("b"), q.Label("c"))))),
         ),
         ("title:'it\\'s'", q.Title("it's")),
         ('title:"say \\"hi\\""', q.Title('say "hi"')),
     ],
 )
-def test_every_form_parses(text: str, expected: q.Term):
+def test_every_form_parses(text: str, expected: q.QueryTerm):
     assert only(text) == expected
 
 
@@ -110,11 +110,11 @@ def test_positions_point_into_the_text():
 
 
 def test_only_the_last_bare_word_of_a_live_query_is_a_prefix():
-    assert q.parse("disk ful").terms == (q.Text("disk"), q.Text("ful", prefix=True))
+    assert q.parse("disk ful").terms == (q.Words("disk"), q.Words("ful", prefix=True))
     # A trailing space means the word is finished.
-    assert q.parse("disk ful ").terms == (q.Text("disk"), q.Text("ful"))
+    assert q.parse("disk ful ").terms == (q.Words("disk"), q.Words("ful"))
     # Quoted phrases and keyed values are never prefixes.
-    assert q.parse("'disk ful'").terms == (q.Text("disk ful", phrase=True),)
+    assert q.parse("'disk ful'").terms == (q.Words("disk ful", phrase=True),)
 
 
 @pytest.mark.parametrize(
@@ -194,7 +194,7 @@ def test_canonical_text_parses_back_to_the_same_terms(text: str):
 
 def test_walk_visits_nested_terms():
     kinds = [type(t).__name__ for t in q.parse("-any(label:a status:active) cpu").walk()]
-    assert kinds == ["Not", "Any", "Label", "StatusIs", "Text"]
+    assert kinds == ["Not", "AnyOf", "Label", "StatusIs", "Words"]
 
 
 def test_known_keys_cover_every_filter():
@@ -303,11 +303,11 @@ def test_like_pattern_escapes_wildcards():
 
 def test_fts_expression_turns_nul_into_a_separator():
     # FTS5 reads the expression as a C string: a NUL would end it mid-string.
-    assert fts_expression([q.Text("cpu\x00spike")]) == '"cpu spike"'
+    assert fts_expression([q.Words("cpu\x00spike")]) == '"cpu spike"'
 
 
 def test_fts_expression_quotes_every_term():
-    terms = [q.Text('say "hi"'), q.Text("OR"), q.Text("NEAR(x"), q.Text("ful", prefix=True)]
+    terms = [q.Words('say "hi"'), q.Words("OR"), q.Words("NEAR(x"), q.Words("ful", prefix=True)]
     assert fts_expression(terms) == '"say ""hi""" "OR" "NEAR(x" "ful"*'
 
 

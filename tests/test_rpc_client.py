@@ -508,7 +508,7 @@ async def test_401_forgets_a_cached_token() -> None:
             return "a test source"
 
         async def get(self):
-            from incident_tui.backends.tokens import Secret
+            from incident_tui.backends.credentials import Secret
 
             calls.append("get")
             return Secret(TOKEN)

@@ -39,8 +39,8 @@ def open_backend(
             raise ConfigError(
                 f"--db applies to local stores; context {ctx.name!r} is a remote ({ctx.url})"
             )
+        from incident_tui.backends.credentials import token_source_for
         from incident_tui.backends.rpc import RpcBackend
-        from incident_tui.backends.tokens import token_source_for
 
         return RpcBackend(
             ctx.url,

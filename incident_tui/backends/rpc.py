@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from incident_tui import models as m
 from incident_tui.backends.base import METHODS, Backend, Capabilities, Method
-from incident_tui.backends.tokens import Secret, StaticToken, TokenSource
+from incident_tui.backends.credentials import Secret, StaticToken, TokenSource
 from incident_tui.config import DEFAULT_PLUGIN, KNOWN_PLUGINS, ConfigError
 from incident_tui.errors import (
     BackendError,

@@ -48,7 +48,7 @@ def _searchable(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
-def fts_expression(terms: list[q.Text]) -> str:
+def fts_expression(terms: list[q.Words]) -> str:
     """One FTS5 MATCH expression requiring every term (each a quoted phrase)."""
     return " ".join(_fts_string(t.text, t.prefix) for t in terms)
 
@@ -58,14 +58,14 @@ class _Compiler:
         self.now = now
         self.params: list[object] = []
 
-    def all_of(self, terms: tuple[q.Term, ...]) -> str | None:
+    def all_of(self, terms: tuple[q.QueryTerm, ...]) -> str | None:
         """AND of terms; positive text terms share one MATCH. ``None`` = no condition."""
         parts: list[str] = []
-        texts = [t for t in terms if isinstance(t, q.Text) and _searchable(t.text)]
+        texts = [t for t in terms if isinstance(t, q.Words) and _searchable(t.text)]
         if texts:
             parts.append(self.fts(texts))
         for term in terms:
-            if isinstance(term, q.Text):
+            if isinstance(term, q.Words):
                 continue
             sql = self.term(term)
             if sql is not None:
@@ -74,18 +74,18 @@ class _Compiler:
             return None
         return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
 
-    def fts(self, texts: list[q.Text]) -> str:
+    def fts(self, texts: list[q.Words]) -> str:
         self.params.append(fts_expression(texts))
         return "i.seq IN (SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?)"
 
-    def term(self, term: q.Term) -> str | None:
+    def term(self, term: q.QueryTerm) -> str | None:
         """SQL for one term; ``None`` for a term that constrains nothing (no searchable text)."""
-        if isinstance(term, q.Text):
+        if isinstance(term, q.Words):
             return self.fts([term]) if _searchable(term.text) else None
         if isinstance(term, q.Not):
             inner = self.term(term.term)
             return None if inner is None else f"NOT ({inner})"
-        if isinstance(term, q.Any):
+        if isinstance(term, q.AnyOf):
             mark = len(self.params)
             parts = [self.term(t) for t in term.terms]
             if any(p is None for p in parts):

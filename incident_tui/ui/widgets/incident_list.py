@@ -20,6 +20,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -371,7 +372,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._fetcher: PageFetcher | None = None
         self._generation = 0
         self._inflight: set[int] = set()
-        self._strips: OrderedDict[tuple[int, int, bool], Strip] = OrderedDict()
+        self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(400)
         self._styles: dict[str, Style] | None = None
         self._columns: Columns | None = None
         self._columns_key: tuple[int, int] = (0, 0)
@@ -647,9 +648,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
                 self._ensure_loaded()
                 return self._note_line("…", width, base)
             strip = self._render_row(row, width, selected, base)
-            self._strips[key] = strip
-            if len(self._strips) > 400:
-                self._strips.popitem(last=False)
+            self._strips.set(key, strip)
         return strip
 
     def _note_line(self, text: str, width: int, base: Style) -> Strip:
