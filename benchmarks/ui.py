@@ -349,13 +349,6 @@ def make_app(db: Path, **kwargs: Any) -> Any:
     return app, backend
 
 
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def key_latency_pty(db: Path, config: Path, repeat: int) -> tuple[list[float], list[float]]:
     """Seconds from a key (cursor down / page down) to the end of the screen update, pty."""
     child = PtyChild(console_argv(db), env=child_env(config, poll=3600))
@@ -471,6 +464,8 @@ def filter_latency_pty(db: Path, config: Path, words: list[str]) -> list[float]:
 
 
 async def idle_requests(db: Path, seconds: float, poll: float) -> tuple[dict[str, int], float]:
+    from incident_tui.ui.headless import settle
+
     app, backend = make_app(db, poll_interval=poll)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -24,18 +24,12 @@ sys.path.insert(0, str(ROOT))
 
 from incident_tui import models as m  # noqa: E402
 from incident_tui.config import Config  # noqa: E402
+from incident_tui.ui.headless import settle  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 3, 30, tzinfo=UTC)
 ME = m.UserPreview(user_id="amara", name="Amara Okafor")
 
 Step = Callable[[Any], Awaitable[None]]
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def keys(*names: str) -> Step:

@@ -9,14 +9,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from incident_tui import models as m
-
-
-async def settle(pilot: Pilot, rounds: int = 3) -> None:
-    """Let messages, workers (backend calls) and the refreshes they trigger run out."""
-    for _ in range(rounds):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from incident_tui.ui.headless import settle
 
 
 def screen_text(pilot: Pilot) -> str:
