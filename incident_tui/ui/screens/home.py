@@ -17,12 +17,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.presentation import SEVERITIES
 from incident_tui.ui.screens.base import BACK, BusyIndicator, ConsoleScreen
+from incident_tui.ui.widgets.footer import ConsoleFooter
 from incident_tui.ui.widgets.incident_list import (
     SORT_FIELDS,
     IncidentList,
@@ -220,7 +221,7 @@ class HomeScreen(ConsoleScreen):
         yield Static(id="columns", markup=False)
         yield IncidentList(now=self.console_app.now, id="incidents")
         yield Vertical(id="filter-bar")  # its input is mounted on first use (faster start)
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     @property
     def incident_list(self) -> IncidentList:
