@@ -143,8 +143,14 @@ async def test_unknown_fields_and_go_zero_values_still_pass(http: httpx.AsyncCli
     resp = await http.post(
         path("IncidentsService.CreateIncident"),
         content=json.dumps(
-            {"title": "x", "status": "", "isDrill": False, "labels": None, "fieldValues": [1],
-             "initialStatusUpdate": {"deep": [None, 1.5]}}  # fmt: skip
+            {
+                "title": "x",
+                "status": "",
+                "isDrill": False,
+                "labels": None,
+                "fieldValues": [1],
+                "initialStatusUpdate": {"deep": [None, 1.5]},
+            }  # fmt: skip
         ),
         headers={"Content-Type": "application/json; charset=utf-8"},
     )
@@ -174,7 +180,8 @@ async def test_a_body_that_is_not_declared_json_is_415(http: httpx.AsyncClient, 
 
 
 @pytest.mark.parametrize(
-    "ctype", ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"]
+    "ctype",
+    ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"],
 )
 async def test_json_with_or_without_a_utf8_charset_is_accepted(
     http: httpx.AsyncClient, ctype: str
@@ -283,4 +290,3 @@ async def test_gzip_when_the_reply_comes_from_the_read_cache(
     again = await http.post(path("IncidentsService.QueryIncidents"), json={})
     assert first.headers["content-encoding"] == again.headers["content-encoding"] == "gzip"
     assert first.content == again.content
-

@@ -9,7 +9,8 @@ Grafana's clients cannot read. ``guarded_protocol`` is uvicorn's h11 protocol wi
   opening): past it the client gets a JSON 408 and the connection closes;
 - at most ``per_address`` open connections from one client address (a JSON 429 with
   ``Retry-After`` past it) and ``max_connections`` in all (a JSON 503);
-- a JSON 400 for bytes that are not HTTP (instead of uvicorn's text).
+- a JSON 400 for bytes that are not HTTP (instead of uvicorn's text), a JSON 431 for
+  a request line and headers over 16 KiB.
 
 Requests in flight are capped by the application (``RpcApp``), also with a JSON 503.
 This subclasses a uvicorn internal, so uvicorn is pinned to the releases tested.
@@ -28,6 +29,9 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger("incident_tui.server")
+
+#: The longest request line and headers accepted (h11's own bound for a partial head).
+MAX_HEAD = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -165,8 +169,26 @@ class _GuardedH11Protocol(H11Protocol):
             return
         if self._deadline is None:
             self._start_request()  # the first byte of a request on a kept-alive connection
+        if self.conn.their_state is h11.IDLE and self._head_too_big(data):
+            self.guard.note("oversized headers", self._address)
+            self.transport.write(
+                json_response(
+                    431,
+                    "Request Header Fields Too Large",
+                    f"the request's line and headers are over {MAX_HEAD // 1024} KiB",
+                    "invalid_argument",
+                )
+            )
+            self.transport.close()
+            return
         super().data_received(data)
         self._follow_request()
+
+    def _head_too_big(self, data: bytes) -> bool:
+        """h11 bounds only a head still arriving; one that comes whole can be any size."""
+        pending = self.conn.trailing_data[0] + data
+        end = pending.find(b"\r\n\r\n", 0, MAX_HEAD + 4)
+        return end > MAX_HEAD or (end < 0 and len(pending) > MAX_HEAD)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

@@ -137,7 +137,9 @@ async def test_previews_without_the_membership_flag_leave_it_empty(
         m.AssignRoleRequest(incident_id=incident.incident_id, user_id="bob", role="commander")
     )
     page = await backend.query_incident_previews(m.QueryIncidentPreviewsRequest())
-    assert all(not p.incident_membership_preview.important_assignments for p in page.incident_previews)
+    assert all(
+        not p.incident_membership_preview.important_assignments for p in page.incident_previews
+    )
 
 
 async def test_a_bad_preview_query_is_invalid_argument(backend: Backend):
@@ -157,9 +159,7 @@ async def test_get_labels_lists_an_incidents_labels(backend: Backend):
         labels=[m.IncidentLabel(label="db", color_hex="#ff0000"), m.IncidentLabel(label="eu")],
     )
     await declare(backend, "other", labels=[m.IncidentLabel(label="api")])
-    labels = (
-        await backend.get_labels(m.GetLabelsRequest(incident_id=incident.incident_id))
-    ).labels
+    labels = (await backend.get_labels(m.GetLabelsRequest(incident_id=incident.incident_id))).labels
     assert [(label.value, label.color_hex) for label in labels] == [("db", "#ff0000"), ("eu", "")]
 
 
@@ -192,9 +192,7 @@ async def test_an_incident_holds_at_most_100_labels(backend: Backend):
 # --- QueryUsers / GetUser -----------------------------------------------------------
 
 
-async def test_query_users_names_everyone_who_acted_page_by_page(
-    backend: Backend, other: Backend
-):
+async def test_query_users_names_everyone_who_acted_page_by_page(backend: Backend, other: Backend):
     await bob_acts(backend, other)
     seen: list[str] = []
     cursor = m.Cursor()
