@@ -1,9 +1,13 @@
 """RPC benchmark: what the remote path costs per call, and what the server sustains.
 
+0. Pages on the wire: the bytes of one page of 50 (QueryIncidents and
+   QueryIncidentPreviews), plain and gzipped, as the server sends them.
+   Goal: <= 25 KB gzipped.
 1. Per-call overhead: RpcBackend -> ``incident-tui serve`` (a subprocess, over
    loopback) -> SqliteBackend, versus calling SqliteBackend directly, for
    GetIncident and a first page of QueryIncidents. Medians, the difference and
-   the ratio. Target: <= 3 ms median added per call.
+   the ratio, for full incidents and for previews (the list's page). Times are
+   median (min-max). Target: <= 3 ms median added per page.
 2. Throughput: N concurrent clients (default 16, one connection each) on
    QueryIncidents (first page) and on AddActivity: requests/s, p50/p99 latency,
    errors. "raw" clients are a load generator (httpx posting bytes, checking the
@@ -36,8 +40,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from incident_tui import models as m  # noqa: E402
-from incident_tui.backends.base import Backend, BackendError  # noqa: E402
+from incident_tui.backends.base import Backend  # noqa: E402
 from incident_tui.backends.rpc import RpcBackend, Timeouts  # noqa: E402
+from incident_tui.errors import BackendError  # noqa: E402
 
 PAGE = 50
 
@@ -65,15 +70,61 @@ async def timed(calls: int, fn: Callable[[], Awaitable[object]]) -> list[float]:
     return samples
 
 
+def span(samples: list[float]) -> str:
+    """``median (min-max)`` in ms."""
+    return (
+        f"{statistics.median(samples) * 1000:6.2f} ({min(samples) * 1000:.2f}"
+        f"-{max(samples) * 1000:.2f}) ms"
+    )
+
+
+FIRST_PAGE = m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=PAGE))
+PREVIEW_PAGE = m.QueryIncidentPreviewsRequest(
+    query=m.IncidentPreviewsQuery(limit=PAGE), include_membership_preview=True
+)
+
+
 def workload(backend: Backend, ids: list[str]) -> dict[str, Callable[[], Awaitable[object]]]:
     rng = random.Random(1)
-    first_page = m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=PAGE))
     return {
         "GetIncident": lambda: backend.get_incident(
             m.GetIncidentRequest(incident_id=rng.choice(ids))
         ),
-        f"QueryIncidents (first page of {PAGE})": lambda: backend.query_incidents(first_page),
+        f"QueryIncidents (page of {PAGE})": lambda: backend.query_incidents(FIRST_PAGE),
+        f"QueryIncidentPreviews ({PAGE})": lambda: backend.query_incident_previews(PREVIEW_PAGE),
     }
+
+
+async def wire_sizes(url: str, token: str) -> None:
+    """Bytes of one page as sent: plain (Accept-Encoding: identity) and gzipped."""
+    import httpx
+
+    print(f"\n0. A page of {PAGE} on the wire (response body bytes, as sent)")
+    print(f"   {'method':<32} {'plain':>10} {'gzip':>10} {'ratio':>7}")
+    pages = {
+        "IncidentsService.QueryIncidents": FIRST_PAGE,
+        "IncidentsService.QueryIncidentPreviews": PREVIEW_PAGE,
+    }
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        for path, request in pages.items():
+            sizes = {}
+            for coding in ("identity", "gzip"):
+                resp = await http.post(
+                    f"/api/plugins/grafana-irm-app/resources/api/v1/{path}",
+                    content=request.to_json_bytes(),
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "application/json",
+                        "Accept-Encoding": coding,
+                    },
+                )
+                assert resp.status_code == 200, resp.text
+                sizes[coding] = resp.num_bytes_downloaded
+            name = path.split(".")[1]
+            print(
+                f"   {name:<32} {sizes['identity'] / 1024:7.1f} KB {sizes['gzip'] / 1024:7.1f} KB"
+                f" {sizes['identity'] / sizes['gzip']:6.1f}x"
+            )
 
 
 SERVER = """
@@ -113,15 +164,19 @@ async def overhead(db: Path, url: str, token: str, ids: list[str], calls: int, l
 
     direct = await SqliteBackend.open(db, m.UserPreview(user_id="bench", name="Bench"))
     remote = RpcBackend(url, token)
-    print(f"\n1. Per-call overhead ({label}; {calls} sequential calls each, medians)")
-    print(f"   {'method':<32} {'direct':>10} {'via RPC':>10} {'added':>10} {'ratio':>7}")
+    print(f"\n1. Per-call overhead ({label}; {calls} sequential calls each)")
+    print(
+        f"   {'method':<30} {'direct, median (min-max)':>26} {'via RPC (gzip)':>26}"
+        f" {'added':>10} {'ratio':>6}"
+    )
     try:
         direct_load = workload(direct, ids)
         remote_load = workload(remote, ids)
         for name in direct_load:
-            d = statistics.median(await timed(calls, direct_load[name]))
-            r = statistics.median(await timed(calls, remote_load[name]))
-            print(f"   {name:<32} {ms(d):>10} {ms(r):>10} {ms(r - d):>10} {r / d:6.1f}x")
+            ds = await timed(calls, direct_load[name])
+            rs = await timed(calls, remote_load[name])
+            d, r = statistics.median(ds), statistics.median(rs)
+            print(f"   {name:<30} {span(ds):>26} {span(rs):>26} {ms(r - d):>10} {r / d:5.1f}x")
     finally:
         await direct.close()
         await remote.close()
@@ -236,6 +291,7 @@ async def main() -> None:
             proc, url = start_server(db, Path(tmp) / "tokens.json", log, cache=cache)
             label = "with the server's read cache" if cache else "read cache off"
             try:
+                await wire_sizes(url, token)
                 await overhead(db, url, token, ids, args.calls, label)
                 print(f"\n2. Throughput ({label}): {args.clients} concurrent clients,"
                       f" {args.seconds:g} s each, server in its own process")  # fmt: skip
