@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import time
@@ -31,19 +30,10 @@ from incident_tui.server.app import build_app
 from incident_tui.server.guard import Guard, Limits
 from incident_tui.server.tokens import TokenStore
 from tests.support.rpc_server import serve_backend
+from tests.test_server_cli import env_for
 
-REPO = Path(__file__).resolve().parents[1]
 ALICE = m.UserPreview(user_id="alice", name="Alice")
 GET_ROLES = "/api/plugins/grafana-irm-app/resources/api/v1/RolesService.GetRoles"
-
-
-def env_for(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["INCIDENT_TUI_CONFIG"] = str(tmp_path / "config.toml")
-    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg-config")
-    env["XDG_DATA_HOME"] = str(tmp_path / "xdg-data")
-    env["PYTHONPATH"] = str(REPO)
-    return env
 
 
 @contextlib.contextmanager

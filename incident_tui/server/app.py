@@ -265,7 +265,7 @@ class RpcApp:
                 refusal.status, refusal.message, refusal.code, refusal.headers
             )
         except BackendError as exc:
-            headers = {"Retry-After": "2"} if exc.status == 503 else None
+            headers = {"Retry-After": "1"} if exc.status == 503 else None
             response = error_response(exc.status, public_message(exc, name), exc.code, headers)
         except ClientDisconnect:
             response = error_response(400, "client went away", "invalid_argument")

@@ -18,7 +18,7 @@ from incident_tui import models as m
 from incident_tui.backends.base import METHOD_LIST
 from incident_tui.config import KNOWN_PLUGINS
 from incident_tui.server.validation import (
-    MULTI_LINE,
+    FREE_TEXT,
     fields_of,
     int_range,
     max_items,
@@ -28,7 +28,6 @@ from incident_tui.server.validation import (
 OPENAPI_VERSION = "3.1.0"
 REQUEST_SUFFIX = "Input"  # request-side objects: the same names, with their bounds
 _SINGLE_LINE = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
-_MULTI_LINE = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
 
 
 def api_prefix(plugin: str) -> str:
@@ -81,7 +80,8 @@ def _bound(target: dict[str, Any], kind: str, key: str) -> None:
         for variant in target.get("anyOf", [target]):
             if variant.get("type") == "string" and "enum" not in variant:
                 variant["maxLength"] = max_string(key)
-                variant["pattern"] = _MULTI_LINE if key in MULTI_LINE else _SINGLE_LINE
+                if key not in FREE_TEXT:
+                    variant["pattern"] = _SINGLE_LINE
     elif kind == "int":
         low, high = int_range(key)
         target.pop("exclusiveMaximum", None)
@@ -112,17 +112,15 @@ def _drop_null(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
     out = {key: _drop_null(value) for key, value in schema.items()}
+    if "default" in out and out["default"] is None:
+        del out["default"]
     variants = out.get("anyOf")
     if variants is not None:
         kept = [v for v in variants if v.get("type") != "null"]
         if len(kept) == 1:
-            out.pop("anyOf")
-            out.pop("default", None) if out.get("default") is None else None
-            merged = {**kept[0], **out}
-            return merged
+            del out["anyOf"]
+            return {**kept[0], **out}
         out["anyOf"] = kept
-    if out.get("default", 0) is None:
-        out.pop("default")
     return out
 
 

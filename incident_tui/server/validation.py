@@ -2,7 +2,8 @@
 
 The models are lenient on purpose (they also read what remotes send); a server must
 not be: ``"isDrill": "yes"`` or ``"limit": "10"`` are refused, not coerced, every
-string and list has a bound, and single-line fields hold no control characters. The
+string and list has a bound, and single-line fields hold no control characters (free
+text, such as a note, is kept verbatim). The
 wire rules still hold: ``null`` (and a missing key) means "not set", Go's zero values
 pass, unknown keys are ignored. Every refusal names the field (``query.limit``).
 
@@ -43,8 +44,9 @@ MAX_STRING: dict[str, int] = {
 }
 DEFAULT_MAX_STRING = 200  # IDs, enum values, times, severities
 
-#: Keys whose text may span lines (tabs and line breaks allowed, other controls not).
-MULTI_LINE = frozenset({"body", "description"})
+#: Free text, kept (or searched) verbatim, any character allowed: the console neutralises
+#: control characters when it draws them. Every other string is one line of text.
+FREE_TEXT = frozenset({"body", "description", "queryString"})
 
 #: The most items a list may hold, by JSON key.
 MAX_ITEMS: dict[str, int] = {
@@ -61,8 +63,6 @@ INT_RANGE: dict[str, tuple[int, int]] = {
     "limit": (0, MAX_PAGE_SIZE),
     "roleID": (0, INT64_MAX),
 }
-
-_ALLOWED_IN_MULTI_LINE = frozenset("\t\n\r")
 
 
 class FieldRefused(ValueError):
@@ -86,10 +86,11 @@ def int_range(key: str) -> tuple[int, int]:
 
 
 def control_character(text: str, key: str) -> str | None:
-    """The first control character ``text`` may not hold under ``key``, or None."""
-    allowed = _ALLOWED_IN_MULTI_LINE if key in MULTI_LINE else frozenset()
+    """The first control character (C0, DEL, C1) of single-line ``text``, or None."""
+    if key in FREE_TEXT:
+        return None
     for ch in text:
-        if (ch < " " or "\x7f" <= ch <= "\x9f") and ch not in allowed:
+        if ch < " " or "\x7f" <= ch <= "\x9f":
             return ch
     return None
 
@@ -175,9 +176,10 @@ def _value(kind: Kind, value: Any, key: str, path: str) -> Any:
             raise FieldRefused(path, f"too long ({len(value)} characters, at most {limit})")
         bad = control_character(value, key)
         if bad is not None:
-            where = "" if key in MULTI_LINE else "; it must be one line of text"
-            name = unicodedata.name(bad, "") or "control character"
-            raise FieldRefused(path, f"holds U+{ord(bad):04X} ({name.lower()}){where}")
+            name = unicodedata.name(bad, "") or "a control character"
+            raise FieldRefused(
+                path, f"holds U+{ord(bad):04X} ({name.lower()}); it must be one line of text"
+            )
         return value
     if kind.name == "int":
         if type(value) is not int:
