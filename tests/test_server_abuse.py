@@ -156,17 +156,26 @@ async def test_a_flood_gets_json_429_or_503_never_plain_text(tmp_path: Path) -> 
 
 
 class Gate(Backend):
-    """GetRoles waits at a gate: requests pile up in flight."""
+    """GetRoles waits at a gate: requests pile up in flight. The server runs in its own
+    thread and loop: ``open_gate`` wakes that loop, not the test's."""
 
     def __init__(self) -> None:
         self.gate = asyncio.Event()
         self.waiting = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def open_gate(self) -> None:
+        if self.loop is None:
+            self.gate.set()
+        else:
+            self.loop.call_soon_threadsafe(self.gate.set)
 
     @property
     def capabilities(self) -> Capabilities:
         return Capabilities(name="gate", methods=frozenset({"get_roles"}), versions=False)
 
     async def get_roles(self, request: m.GetRolesRequest | None = None) -> m.GetRolesResponse:
+        self.loop = asyncio.get_running_loop()
         self.waiting += 1
         await self.gate.wait()
         return m.GetRolesResponse()
@@ -233,7 +242,7 @@ async def test_a_slow_body_gets_a_json_408_at_the_request_deadline() -> None:
 async def test_a_kept_alive_idle_connection_is_not_cut_by_the_head_deadline() -> None:
     async with small_server() as (url, token, gate):
         assert isinstance(gate, Gate)
-        gate.gate.set()
+        gate.open_gate()
         reader, writer = await connect(url)
         for _ in range(2):
             writer.write(request_bytes(token))
@@ -246,7 +255,7 @@ async def test_a_kept_alive_idle_connection_is_not_cut_by_the_head_deadline() ->
 async def test_past_the_per_address_cap_a_json_429() -> None:
     async with small_server() as (url, token, gate):
         assert isinstance(gate, Gate)
-        gate.gate.set()
+        gate.open_gate()
         held = [await connect(url, "127.0.0.3") for _ in range(4)]
         reader, writer = await connect(url, "127.0.0.3")
         writer.write(request_bytes(token))
@@ -285,7 +294,7 @@ async def test_past_the_in_flight_cap_a_json_503() -> None:
         writer.write(request_bytes(token))
         status, headers, body = await read_answer(reader)
         assert status == 503 and headers["retry-after"] == "1" and "busy" in body["error"]
-        gate.gate.set()
+        gate.open_gate()
         for r, _ in busy:
             assert (await read_answer(r))[0] == 200
         for _, w in [*busy, (reader, writer)]:
