@@ -348,3 +348,15 @@ def test_bad_serve_arguments_are_one_line_without_a_traceback(
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().count("\n") == 0, done.stderr
     assert needle in done.stderr
+
+
+def test_the_connection_cap_leaves_room_under_the_open_file_limit() -> None:
+    import resource
+
+    from incident_tui.server.app import connection_cap
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    cap = connection_cap()
+    assert cap <= Limits.max_connections
+    if soft != resource.RLIM_INFINITY:
+        assert cap <= max(16, soft - 64)

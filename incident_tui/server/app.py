@@ -468,7 +468,7 @@ async def serve_store(
         print(f"incident-tui: {exc}", file=sys.stderr)
         sock.close()
         return 2
-    guard = Guard()
+    guard = Guard(Limits(max_connections=connection_cap()))
     server = make_server(build_app(backend, tokens, cache=cache, guard=guard))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -496,6 +496,20 @@ async def serve_store(
         sock.close()
     print("stopped", file=sys.stderr)
     return 0
+
+
+def connection_cap(default: int = Limits.max_connections) -> int:
+    """Open connections allowed in all: the default, or fewer when the process may open
+    fewer files (``ulimit -n`` is often 1 024), keeping some for the store and the log."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        return default
+    if soft == resource.RLIM_INFINITY:
+        return default
+    return max(16, min(default, soft - 64))
 
 
 def _stop(server: Any) -> None:
