@@ -14,6 +14,9 @@
    status) and measure the server; "rpc" clients are RpcBackends that also parse
    every reply, so on 2 cores they compete with the server for CPU.
    Targets: >= 300 reads/s and p99 <= 100 ms, no errors.
+3. Abuse (once, cache on): GetRoles latency while 300 connections each hold half a
+   request line (from five other loopback addresses), then a flood of 600 requests, 300
+   at a time from one address: how many 200/429/503, and whether any answer was not JSON.
 Both parts run twice: with the server's read cache off, then on (the default). With
 the cache on, a repeated identical read skips the store on the server, so "added" then
 compares a cached remote call with a real direct query: read it as what a console
@@ -258,6 +261,62 @@ async def throughput(
         print(f"      first error: {errors[0]}")
 
 
+async def abuse(url: str, token: str) -> None:
+    import json
+
+    import httpx
+
+    host, port = url.removeprefix("http://").split(":")
+    path = "/api/plugins/grafana-irm-app/resources/api/v1/RolesService.GetRoles"
+    slow = []
+    for n in range(300):
+        reader, writer = await asyncio.open_connection(
+            host, int(port), local_addr=(f"127.0.0.{2 + n % 5}", 0)
+        )
+        writer.write(f"POST {path} HT".encode())
+        slow.append(writer)
+    samples = []
+    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+        for _ in range(50):
+            began = time.perf_counter()
+            resp = await http.post(path, json={}, headers={"Authorization": f"Bearer {token}"})
+            samples.append(time.perf_counter() - began)
+            assert resp.status_code == 200, resp.text
+    for writer in slow:
+        writer.close()
+    print("\n3. Abuse (read cache on)")
+    print(f"   GetRoles with 300 slow connections open: {span(samples)} (50 requests)")
+
+    request = (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    ).encode()
+
+    async def one() -> str:
+        reader, writer = await asyncio.open_connection(host, int(port), local_addr=("127.0.0.9", 0))
+        try:
+            writer.write(request)
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+            status = head.split(b" ", 2)[1].decode()
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            json.loads(await reader.readexactly(length))
+            return status
+        except (ValueError, IndexError, asyncio.IncompleteReadError):
+            return "not JSON"
+        finally:
+            writer.close()
+
+    began = time.perf_counter()
+    answers: list[str] = []
+    for _ in range(2):
+        answers += await asyncio.gather(*(one() for _ in range(300)))
+    counts = {status: answers.count(status) for status in sorted(set(answers))}
+    print(
+        f"   flood of 600 (300 at a time, one address) in {time.perf_counter() - began:.1f} s:"
+        f" {counts}"
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--incidents", type=int, default=300, help="demo incidents in the store")
@@ -298,6 +357,8 @@ async def main() -> None:
                 for name in ("QueryIncidents", "AddActivity"):
                     for via in ("raw", "rpc"):
                         await throughput(url, token, ids, args.clients, args.seconds, name, via)
+                if cache:
+                    await abuse(url, token)
             finally:
                 proc.terminate()
                 proc.wait(10)
