@@ -116,7 +116,7 @@ def go_zero(model: type[BaseModel]) -> dict[str, Any]:
     """What Go's encoding/json writes for a zero-valued request struct."""
     out: dict[str, Any] = {}
     for name, f in model.model_fields.items():
-        if name == "order_field":  # our extension: the Go client does not know it
+        if name in ("order_field", "field_values"):  # our extensions: unknown to Go clients
             continue
         key = f.alias or name
         annotation = f.annotation
