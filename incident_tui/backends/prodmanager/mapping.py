@@ -16,7 +16,15 @@ from typing import Any
 
 from incident_tui import models as m
 from incident_tui.backends.prodmanager.filters import Catalog
-from incident_tui.backends.prodmanager.wire import PmEvent, PmIncident, ServerClock, rfc3339
+from incident_tui.backends.prodmanager.wire import (
+    DATE_OF_STATUS,
+    PmEvent,
+    PmIncident,
+    ServerClock,
+    rfc3339,
+)
+
+STATUS_DATES = frozenset(DATE_OF_STATUS.values())
 
 #: Which Grafana kind an update item gets when it changed several things (first wins).
 _UPDATE_KINDS: tuple[tuple[str, m.ActivityKind], ...] = (
@@ -158,6 +166,9 @@ def _describe(changes: dict[str, Any], catalog: Catalog, clock: ServerClock) -> 
         return "updated the incident"
     parts = []
     for name, change in changes.items():
+        if "status" in changes and name in STATUS_DATES:
+            continue  # the dates that come with a status change
+
         word = _FIELD_WORDS.get(name, name.replace("_", " "))
         old, new = change if isinstance(change, list | tuple) and len(change) == 2 else (None, None)
         if name in ("status", "severity"):
