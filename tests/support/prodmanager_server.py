@@ -21,6 +21,7 @@ against the seed's table. A request that does not match is answered 400 and kept
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import re
@@ -102,6 +103,16 @@ class OpenApiCheck:
 
 
 _COMMENT = re.compile(r"/api/incident/\d+/comment")
+
+
+@functools.cache
+def _check_for(document: Path) -> OpenApiCheck:
+    return OpenApiCheck(document)
+
+
+def published_check() -> OpenApiCheck:
+    """The check of the published document (read once per test process), or a skip."""
+    return _check_for(spec_path("prodmanager-openapi.yaml"))
 
 
 def _comment_problems(seen: Seen) -> list[str]:
@@ -233,7 +244,7 @@ class ProdManagerServer(AsgiThread):
         super().__init__()
         self.zone = ZoneInfo(zone)
         self._now = now
-        self.check = check or OpenApiCheck(spec_path("prodmanager-openapi.yaml"))
+        self.check = check or published_check()
         self.lock = threading.Lock()
         self.scopes: dict[int, dict[str, Any]] = {}
         self.services: dict[int, dict[str, Any]] = {}
@@ -484,7 +495,7 @@ class ProdManagerServer(AsgiThread):
             before = datetime.strptime(filters["impact_before"][-1], DATE)
             chosen = [i for i in chosen if i.start_impact_date and i.start_impact_date < before]
         chosen.sort(key=lambda i: i.id, reverse=True)
-        chosen.sort(key=lambda i: (STATUSES.index(i.status), SEVERITIES.index(i.severity)))
+        chosen.sort(key=lambda i: (_rank(STATUSES, i.status), _rank(SEVERITIES, i.severity)))
         chosen.sort(key=lambda i: i.start_impact_date or datetime.min, reverse=True)
         items, headers = _paginate(chosen, seen)
         body = {"items": [self._serialize(i, token, host_url) for i in items]}
@@ -684,6 +695,10 @@ class ProdManagerServer(AsgiThread):
                 "service": f"{host_url}/api/service/{incident.service_id}",
             },
         }
+
+
+def _rank(order: tuple[str, ...], value: str) -> int:
+    return order.index(value) if value in order else len(order)
 
 
 def _strip_input(content: str | None) -> str | None:
