@@ -557,7 +557,7 @@ class ProdManagerServer(AsgiThread):
             raise _error(400, "Incident comment failed", {"comment": ["This field is required."]})
         internal_raw = form.get("internal", [""])[0] if "internal" in form else None
         internal = internal_raw is not None and internal_raw not in ("", "false")
-        self._event(incident, "comment", comment, internal=internal, rounded=False)
+        self._event(incident, "comment", comment, internal=internal)
 
     def _validated(
         self, form: dict[str, list[str]], *, update: bool
@@ -640,13 +640,13 @@ class ProdManagerServer(AsgiThread):
         content: str,
         *,
         internal: bool = True,
-        rounded: bool = True,
     ) -> None:
+        # Events keep the exact time (``current_date(rounded=False)``); the API shows minutes.
         now = self.now()
         self._event_order += 1
         incident.events.append(
             Event(
-                now.replace(second=0, microsecond=0) if rounded else now,
+                now,
                 kind,
                 content,
                 internal,

@@ -207,6 +207,9 @@ class ProdManagerBackend(Backend):
             tasks=False,
             drills=False,
             internal_notes=True,
+            authors=False,
+            sorts=ORDER_FIELDS,
+            ascending=False,
             extra={"url": self.root, "scope": self.default_scope, "service": self.default_service},
         )
         if self._token is None:
