@@ -29,6 +29,14 @@ Example::
     plugin = "grafana-irm-app"
     readonly = false
     theme = "incident-prod"
+
+    [contexts.pm]
+    backend = "prodmanager"
+    url = "https://status.example.com"
+    token_file = "~/.config/incident-tui/prodmanager.token"
+    scope = "Production"        # default scope when declaring (name or id)
+    service = "API"             # default service when declaring (name or id)
+    timezone = "Europe/Paris"   # the server's zone: its dates carry none
 """
 
 from __future__ import annotations
@@ -113,9 +121,9 @@ class ContextConfig:
     """One named place the console can talk to."""
 
     name: str = DEFAULT_CONTEXT
-    backend: str = "sqlite"  # "sqlite" | "grafana"
+    backend: str = "sqlite"  # "sqlite" | "grafana" | "prodmanager"
     path: str = ""  # sqlite: database file ("" = default path)
-    url: str = ""  # grafana: stack URL, e.g. https://mystack.grafana.net
+    url: str = ""  # grafana: stack URL (https://mystack.grafana.net); prodmanager: its root
     token_env: str = ""  # name of an environment variable holding the token
     token_file: str = ""  # a 0600 file holding the token
     token_command: str = ""  # a command printing the token, e.g. "pass show grafana/incident"
@@ -124,6 +132,9 @@ class ContextConfig:
     ca_bundle: str = ""
     readonly: bool = False
     theme: str = ""
+    scope: str = ""  # prodmanager: the scope (name or id) an incident is declared in
+    service: str = ""  # prodmanager: the service (name or id) an incident is declared for
+    timezone: str = ""  # prodmanager: the server's IANA zone ("" = this machine's)
 
     def db_path(self) -> Path:
         return Path(self.path).expanduser() if self.path else default_db_path()
@@ -233,7 +244,9 @@ def load_config(path: Path | None = None) -> Config:
 _CONTEXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 _PLUGIN_ID = re.compile(r"[a-z0-9][a-z0-9\-]{0,99}")
 TOKEN_SOURCES = ("token_env", "token_file", "token_command")
+BACKENDS = ("sqlite", "grafana", "prodmanager")
 _REMOTE_ONLY = ("url", *TOKEN_SOURCES, "proxy", "ca_bundle")
+_PRODMANAGER_ONLY = ("scope", "service", "timezone")
 
 
 def _check_context(ctx: ContextConfig) -> None:
@@ -241,8 +254,14 @@ def _check_context(ctx: ContextConfig) -> None:
     where = f"contexts.{ctx.name}"
     if not _CONTEXT_NAME.fullmatch(ctx.name):
         raise ConfigError(f"{where}: a context name is letters, digits, '-', '_' or '.'")
-    if ctx.backend not in ("sqlite", "grafana"):
-        raise ConfigError(f"{where}.backend must be 'sqlite' or 'grafana'")
+    if ctx.backend not in BACKENDS:
+        raise ConfigError(f"{where}.backend must be 'sqlite', 'grafana' or 'prodmanager'")
+    if ctx.backend != "prodmanager":
+        stray = [key for key in _PRODMANAGER_ONLY if getattr(ctx, key)]
+        if stray:
+            raise ConfigError(
+                f"{where}: {stray[0]} is for prodmanager contexts; this one is {ctx.backend}"
+            )
     if ctx.backend == "sqlite":
         stray = [key for key in _REMOTE_ONLY if getattr(ctx, key)]
         if stray:
@@ -252,12 +271,15 @@ def _check_context(ctx: ContextConfig) -> None:
             )
         return
     if ctx.path:
-        raise ConfigError(f"{where}: path is for sqlite contexts; a grafana context has a url")
+        raise ConfigError(
+            f"{where}: path is for sqlite contexts; a {ctx.backend} context has a url"
+        )
     if not ctx.url:
-        raise ConfigError(f"{where}: a grafana context needs a url")
+        raise ConfigError(f"{where}: a {ctx.backend} context needs a url")
     parts = urlsplit(ctx.url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{where}.url must look like https://mystack.grafana.net")
+        example = "https://mystack.grafana.net" if ctx.backend == "grafana" else "https://host"
+        raise ConfigError(f"{where}.url must look like {example}")
     if parts.username or parts.password:
         raise ConfigError(f"{where}.url must not hold credentials; use a token source")
     sources = [key for key in TOKEN_SOURCES if getattr(ctx, key).strip()]
@@ -269,6 +291,19 @@ def _check_context(ctx: ContextConfig) -> None:
         )
     if ctx.proxy and urlsplit(ctx.proxy).scheme not in ("http", "https"):
         raise ConfigError(f"{where}.proxy must be an http:// or https:// url")
+    if ctx.backend == "prodmanager" and ctx.timezone:
+        _check_timezone(ctx.timezone, where)
+
+
+def _check_timezone(name: str, where: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}.timezone {name[:60]!r} is not a time zone name such as Europe/Paris"
+        ) from None
 
 
 def save_setting(key: str, value: Any, path: Path | None = None) -> None:

@@ -459,6 +459,9 @@ class AddActivityRequest(Request):
     activity_kind: str = ""
     body: str = ""
     event_time: str = ""
+    # Extension (ignored by Grafana): facts about the new item, read back as the item's
+    # ``fieldValues``. ``{"internal": false}`` publishes a note where notes can be internal.
+    field_values: Annotated[dict[str, Any], NULL_IS_DEFAULT] = Field(default_factory=dict)
 
 
 class AddActivityResponse(Response):

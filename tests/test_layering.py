@@ -19,6 +19,7 @@ RULES = [
     (["incident_tui.backends.base"], ["textual", "httpx", "sqlite3", "starlette"]),
     (["incident_tui.backends.sqlite"], ["textual", "starlette", "httpx"]),
     (["incident_tui.backends.rpc"], ["textual", "starlette", "sqlite3"]),
+    (["incident_tui.backends.prodmanager"], ["textual", "starlette", "sqlite3"]),
     (["incident_tui.server.app"], ["textual"]),
     (["incident_tui.cli"], ["textual", "httpx", "starlette", "sqlite3"]),
     # Imported by the console's first frame or by ``token``: their heavy parts stay lazy.
@@ -173,6 +174,7 @@ LAYERS: list[tuple[str, tuple[str, ...], str]] = [
             "httpx",
             "incident_tui.backends.sqlite",
             "incident_tui.backends.rpc",
+            "incident_tui.backends.prodmanager",
             "incident_tui.server",
         ),
         "the UI talks to a Backend, never to a database or a socket",

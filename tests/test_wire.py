@@ -145,7 +145,10 @@ def go_zero(model: type[BaseModel]) -> dict[str, Any]:
     """What Go's encoding/json writes for a zero-valued request struct."""
     out: dict[str, Any] = {}
     for name, f in model.model_fields.items():
-        if model is m.IncidentsQuery and name == "order_field":  # our extension
+        # our extensions: unknown to Go clients
+        if (model is m.IncidentsQuery and name == "order_field") or (
+            model is m.AddActivityRequest and name == "field_values"
+        ):
             continue
         key = f.alias or name
         annotation = f.annotation

@@ -177,6 +177,18 @@ class Capabilities:
     tasks: bool = True
     drills: bool = True
     internal_notes: bool = False  # a note can be marked internal
+    authors: bool = True  # incidents and timeline items name who made them
+    #: The ``orderField`` values QueryIncidents sorts by ("" = createdTime), and whether
+    #: it sorts ascending too.
+    sorts: tuple[str, ...] = (
+        "createdTime",
+        "modifiedTime",
+        "incidentStart",
+        "title",
+        "status",
+        "severity",
+    )
+    ascending: bool = True
     acts_as_users: bool = False  # ``as_user`` gives a view writing as another person
     #: Why the write methods are not served, when a context was made read-only.
     read_only_reason: str = ""

@@ -240,7 +240,7 @@ def token_source_for(ctx: ContextConfig) -> TokenSource:
     ]
     if not chosen:
         raise ConfigError(
-            f"contexts.{ctx.name}: a grafana context needs a token source:"
+            f"contexts.{ctx.name}: a {ctx.backend} context needs a token source:"
             " token_env, token_file or token_command"
         )
     if len(chosen) > 1:

@@ -1,4 +1,4 @@
-"""Open the backend a context names: the local store or a remote RPC endpoint.
+"""Open the backend a context names: the local store, a Grafana RPC endpoint or Prod Manager.
 
 The UI calls ``open_backend`` once at start (and on ``:ctx NAME``); heavy modules
 (sqlite store, httpx) are imported only for the branch that needs them.
@@ -6,11 +6,12 @@ The UI calls ``open_backend`` once at start (and on ``:ctx NAME``); heavy module
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from pathlib import Path
 
 from incident_tui import models as m
 from incident_tui.backends.base import Backend
-from incident_tui.config import Config, ConfigError
+from incident_tui.config import TOKEN_SOURCES, Config, ConfigError
 
 
 def open_backend(
@@ -51,4 +52,36 @@ def open_backend(
             readonly=readonly,
             name=ctx.name,
         )
-    raise ConfigError(f"contexts.{ctx.name}.backend must be 'sqlite' or 'grafana'")
+    if ctx.backend == "prodmanager":
+        if db_override is not None:
+            raise ConfigError(
+                f"--db applies to local stores; context {ctx.name!r} is a remote ({ctx.url})"
+            )
+        from incident_tui.backends.credentials import token_source_for
+        from incident_tui.backends.prodmanager import ProdManagerBackend
+
+        has_token = any(getattr(ctx, key).strip() for key in TOKEN_SOURCES)
+        return ProdManagerBackend(
+            ctx.url,
+            token_source_for(ctx) if has_token else None,
+            scope=ctx.scope,
+            service=ctx.service,
+            timezone=_zone(ctx.timezone),
+            proxy=ctx.proxy or None,
+            ca_bundle=ctx.ca_bundle_path() or None,
+            readonly=readonly,
+            name=ctx.name,
+        )
+    raise ConfigError(f"contexts.{ctx.name}.backend must be 'sqlite', 'grafana' or 'prodmanager'")
+
+
+def _zone(name: str) -> tzinfo | None:
+    """The server's zone named in the context (None: this machine's)."""
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"timezone {name[:60]!r} is not a time zone name") from None

@@ -10,14 +10,7 @@ out as the Backend exceptions with a short, sanitized message.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import json
-import random
 import re
-import ssl
-import time
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -26,6 +19,24 @@ from pydantic import ValidationError
 from incident_tui import models as m
 from incident_tui.backends.base import ALL_METHODS, METHODS, Backend, Capabilities, Method
 from incident_tui.backends.credentials import Secret, StaticToken, TokenSource
+from incident_tui.backends.httpclient import (
+    MAX_RESPONSE_BYTES,
+    RetryPolicy,
+    Timeouts,
+    make_client,
+    normalise_url,
+    read_capped,
+    refuse_plain_http,
+    retryable_status,
+    short_text,
+    ssl_context_for,
+    transport_failure,
+    with_retries,
+)
+from incident_tui.backends.httpclient import Attempt as _Attempt
+from incident_tui.backends.httpclient import first_problem as _first_problem
+from incident_tui.backends.httpclient import retry_after as _retry_after
+from incident_tui.backends.httpclient import server_text as _server_text
 from incident_tui.config import DEFAULT_PLUGIN, KNOWN_PLUGINS, ConfigError
 from incident_tui.errors import (
     BackendError,
@@ -37,76 +48,11 @@ from incident_tui.errors import (
     Unavailable,
     Unimplemented,
 )
-from incident_tui.text import short_message
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
-
-MAX_RESPONSE_BYTES = 16 * 1024 * 1024
-MESSAGE_LIMIT = 200
-USER_AGENT = "incident-tui"
-
-_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard a call tries. Reads retry; writes retry only if nothing was sent."""
-
-    attempts: int = 4  # the first try plus at most 3 retries
-    base_delay: float = 0.2
-    max_delay: float = 4.0
-    #: A Retry-After longer than this is not waited for: the call fails at once.
-    max_retry_after: float = 10.0
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """httpx's timeouts measure inactivity; ``deadline`` bounds the whole call."""
-
-    connect: float = 5.0
-    read: float = 15.0
-    write: float = 10.0
-    pool: float = 5.0
-    deadline: float = 30.0
-
-
-def short_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    """Server text made fit for a person: cleaned, one line, at most ``limit`` characters."""
-    return short_message(text, limit)
-
-
-def _is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def normalise_url(url: str) -> tuple[str, bool]:
-    """``(base url without trailing slash, is_loopback)``; refuses anything not http(s)."""
-    raw = url.strip()
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"the url {short_text(raw, 80)!r} must look like https://host[:port]")
-    if parts.username or parts.password:
-        raise ConfigError("put the token in token_env/token_file/token_command, not in the url")
-    if parts.query or parts.fragment:
-        raise ConfigError("the url must not have a query or a fragment")
-    return raw.rstrip("/"), _is_loopback(parts.hostname)
-
-
-class _Attempt(Exception):
-    """One failed attempt: the error to raise, and whether it may be retried."""
-
-    def __init__(self, error: BackendError, *, retry: bool, wait: float | None = None) -> None:
-        super().__init__(error.message)
-        self.error = error
-        self.retry = retry
-        self.wait = wait
 
 
 class RpcBackend(Backend):
@@ -132,11 +78,7 @@ class RpcBackend(Backend):
         transport: Any = None,
     ) -> None:
         self.url, loopback = normalise_url(url)
-        if self.url.startswith("http://") and not loopback:
-            raise ConfigError(
-                f"refusing to send a token over plain http to {urlsplit(self.url).hostname};"
-                " use https (plain http is allowed only to localhost)"
-            )
+        refuse_plain_http(self.url, loopback)
         plugin = (plugin or DEFAULT_PLUGIN).strip().strip("/")
         if not re.fullmatch(r"[a-z0-9][a-z0-9\-]*", plugin):
             raise ConfigError(f"plugin must be a plugin id such as {' or '.join(KNOWN_PLUGINS)}")
@@ -148,13 +90,7 @@ class RpcBackend(Backend):
             token if not isinstance(token, str | Secret) else StaticToken(token, "the token")
         )
         self._proxy = proxy or None
-        self._ssl_context: ssl.SSLContext | None = None
-        if ca_bundle:
-            try:
-                self._ssl_context = ssl.create_default_context(cafile=ca_bundle)
-            except (OSError, ssl.SSLError) as exc:
-                reason = getattr(exc, "strerror", None) or "not a PEM certificate bundle"
-                raise ConfigError(f"cannot use ca_bundle {ca_bundle}: {reason}") from None
+        self._ssl_context: ssl.SSLContext | None = ssl_context_for(ca_bundle)
         self._timeouts = timeouts or Timeouts()
         self._retry = retry or RetryPolicy()
         self._max_bytes = max_response_bytes
@@ -194,28 +130,12 @@ class RpcBackend(Backend):
     # --- plumbing -----------------------------------------------------------------
 
     def _make_client(self) -> httpx.AsyncClient:
-        import httpx
-
-        verify: ssl.SSLContext | bool = self._ssl_context or True
-        t = self._timeouts
-        kwargs: dict[str, Any] = {
-            "timeout": httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
-            "verify": verify,
-            "trust_env": True,  # HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE
-            "follow_redirects": False,
-            # gzip only: a page of 50 incidents is ~140 KB of JSON and ~15 KB gzipped.
-            "headers": {
-                "User-Agent": USER_AGENT,
-                "Accept": "application/json",
-                "Accept-Encoding": "gzip",
-            },
-            "limits": httpx.Limits(max_connections=16, max_keepalive_connections=8),
-        }
-        if self._proxy:
-            kwargs["proxy"] = self._proxy
-        if self._transport is not None:
-            kwargs["transport"] = self._transport
-        return httpx.AsyncClient(**kwargs)
+        return make_client(
+            self._timeouts,
+            ssl_context=self._ssl_context,
+            proxy=self._proxy,
+            transport=self._transport,
+        )
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -260,28 +180,9 @@ class RpcBackend(Backend):
         return urlsplit(self.url).netloc
 
     async def _send_with_retries(self, method: Method, body: bytes) -> m.Response:
-        policy = self._retry
-        loop = asyncio.get_running_loop()
-        give_up_at = loop.time() + self._timeouts.deadline
-        for attempt in range(policy.attempts):
-            try:
-                return await self._send_once(method, body)
-            except _Attempt as exc:
-                failed = exc
-            # Decided outside the handler, so the error raised carries no __context__ that
-            # leads back to httpx's exception, its request and the Authorization header.
-            error, retry, delay = failed.error, failed.retry, failed.wait
-            del failed
-            last = attempt == policy.attempts - 1
-            if not retry or last or (delay is not None and delay > policy.max_retry_after):
-                raise error
-            if delay is None:
-                cap = min(policy.max_delay, policy.base_delay * (2**attempt))
-                delay = random.uniform(cap / 2, cap)
-            if loop.time() + delay >= give_up_at:
-                raise error
-            await asyncio.sleep(delay)
-        raise Unavailable(f"{method.name}: gave up")  # pragma: no cover - loop always returns
+        return await with_retries(
+            lambda: self._send_once(method, body), self._retry, self._timeouts.deadline
+        )
 
     async def _send_once(self, method: Method, body: bytes) -> m.Response:
         import httpx
@@ -304,34 +205,9 @@ class RpcBackend(Backend):
                 headers = response.headers
         except _Attempt:
             raise
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            reason = _network_reason(exc)
-            raise _Attempt(
-                Unavailable(f"cannot reach {self._host()}: {reason}"),
-                retry="certificate" not in reason,  # nothing sent; but a bad cert stays bad
-            ) from None
-        except httpx.TimeoutException:
-            raise _Attempt(
-                Unavailable(f"{method.name}: {self._host()} stopped answering (timeout)"),
-                retry=resend_ok,
-            ) from None
-        except httpx.UnsupportedProtocol:
-            raise _Attempt(Unavailable("unsupported url scheme"), retry=False) from None
-        except httpx.ProxyError as exc:
-            raise _Attempt(
-                Unavailable(f"the proxy refused the connection: {short_text(str(exc), 120)}"),
-                retry=False,
-            ) from None
-        except (httpx.TransportError, httpx.DecodingError) as exc:
-            raise _Attempt(
-                Unavailable(
-                    f"{method.name}: connection to {self._host()} failed: {_network_reason(exc)}"
-                ),
-                retry=resend_ok,
-            ) from None
-        except httpx.HTTPError as exc:  # anything else httpx raises: never let its frames out
-            raise _Attempt(
-                Unavailable(f"{method.name}: request failed ({type(exc).__name__})"), retry=False
+        except httpx.HTTPError as exc:
+            raise transport_failure(
+                exc, what=method.name, host=self._host(), resend_ok=resend_ok
             ) from None
 
         if 200 <= status < 300:
@@ -339,26 +215,12 @@ class RpcBackend(Backend):
         error = self._error_for(method, status, data, headers.get("content-type", ""))
         if status == 401:
             self._token.forget()
-        retryable = resend_ok and (status == 429 or status in (500, 502, 503, 504))
+        retryable = resend_ok and retryable_status(status)
         wait = _retry_after(headers.get("retry-after")) if status in (429, 503) else None
         raise _Attempt(error, retry=retryable, wait=wait)
 
     async def _read_capped(self, response: httpx.Response, method: Method) -> bytes:
-        declared = response.headers.get("content-length")
-        too_big = Unavailable(
-            f"{method.name}: the answer is larger than {self._max_bytes // (1024 * 1024)} MiB;"
-            " refused"
-        )
-        if declared and declared.isdigit() and int(declared) > self._max_bytes:
-            raise _Attempt(too_big, retry=False)
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise _Attempt(too_big, retry=False)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return await read_capped(response, self._max_bytes, method.name)
 
     def _parse_success(self, method: Method, data: bytes) -> m.Response:
         try:
@@ -438,62 +300,6 @@ def error_from_text(text: str) -> BackendError:
         if pattern.search(text):
             return cls(text)
     return BackendError(text)
-
-
-def _network_reason(exc: Exception) -> str:
-    text = str(exc)
-    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-        return "the TLS certificate is not trusted (set ca_bundle or SSL_CERT_FILE)"
-    return short_text(text, 120) or type(exc).__name__
-
-
-def _first_problem(exc: ValidationError) -> str:
-    errors = exc.errors(include_url=False, include_input=False)
-    if not errors:
-        return "invalid"
-    first = errors[0]
-    where = ".".join(str(part) for part in first.get("loc", ()))
-    return short_text(f"{where}: {first.get('msg', '')}" if where else first.get("msg", ""), 120)
-
-
-def _server_text(data: bytes, ctype: str) -> tuple[str, str, bool]:
-    """(the server's words, its error code, whether they came as a JSON error), sanitized."""
-    raw = data[:65536].decode("utf-8", "replace")
-    stripped = raw.lstrip()
-    if stripped.startswith("{"):
-        try:
-            obj = json.loads(data)
-        except (ValueError, RecursionError):
-            obj = None
-        if isinstance(obj, dict):
-            for key in ("error", "message", "msg"):
-                value = obj.get(key)
-                if isinstance(value, str) and value.strip():
-                    code = obj.get("code")
-                    return short_text(value), code if isinstance(code, str) else "", True
-            return "", "", False
-    if "html" in ctype.lower() or stripped[:1] == "<":
-        title = _HTML_TITLE.search(raw)
-        label = short_text(re.sub(r"<[^>]*>", "", title.group(1)), 80) if title else ""
-        return (f"an HTML page ({label})" if label else "an HTML page"), "", False
-    return short_text(raw), "", False
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        seconds = when.timestamp() - time.time()
-    if seconds != seconds:  # NaN
-        return None
-    return max(0.0, seconds)
 
 
 __all__ = ["RpcBackend", "RetryPolicy", "Timeouts", "METHODS", "short_text"]

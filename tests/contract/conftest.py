@@ -2,7 +2,15 @@
 
 ``backend`` acts as Alice, ``other`` as Bob on the same data. "sqlite" is the local
 store; "rpc" is the RPC client talking to our server on 127.0.0.1, which serves a
-SqliteBackend (``tests.support.rpc_server``).
+SqliteBackend (``tests.support.rpc_server``); "prodmanager" is ProdManagerBackend
+talking to the Prod Manager test server on 127.0.0.1 (``tests.support.prodmanager_server``).
+
+A test says what it needs with ``@pytest.mark.needs(*methods, **facts)``: the Backend
+methods it calls, and the ``Capabilities`` facts it relies on (``labels="free"``,
+``drills=True``, ``authors=True``, ``vocabulary="grafana"`` for Grafana's severities and
+statuses, ``sort="title"`` for an ``orderField``, ...). On a backend that lacks one, the test is skipped with the reason.
+``test_contract_meta`` checks that every method a backend does not serve raises
+``Unimplemented``.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from incident_tui import models as m
-from incident_tui.backends.base import Backend
+from incident_tui.backends.base import GRAFANA_SEVERITIES, GRAFANA_STATUSES, Backend, Capabilities
 
 ALICE = m.UserPreview(user_id="alice", name="Alice")
 BOB = m.UserPreview(user_id="bob", name="Bob")
@@ -31,15 +39,75 @@ async def _sqlite(path: Path, user: m.UserPreview) -> AsyncIterator[Backend]:
         await backend.close()
 
 
+@contextlib.asynccontextmanager
+async def _prodmanager(path: Path, user: m.UserPreview) -> AsyncIterator[Backend]:
+    """ProdManagerBackend -> the Prod Manager test server; ``as_user`` is a second token
+    on the same server (Prod Manager records no authors, so it is only a second client)."""
+    from tests.support.prodmanager_server import client, prodmanager_backend
+
+    async with prodmanager_backend() as backend:
+        others: list[Backend] = []
+
+        def as_user(other: m.UserPreview) -> Backend:
+            second = client(backend.server, scope="Production", service="API")
+            others.append(second)
+            return second
+
+        backend.as_user = as_user  # type: ignore[method-assign]
+        try:
+            yield backend
+        finally:
+            for second in others:
+                await second.close()
+
+
 def _opener(kind: str):
     if kind == "sqlite":
         return _sqlite
+    if kind == "prodmanager":
+        return _prodmanager
     from tests.support.rpc_server import rpc_backend
 
     return rpc_backend
 
 
-@pytest.fixture(params=["sqlite", "rpc"])
+KINDS = ["sqlite", "rpc", "prodmanager"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "needs(*methods, **facts): the Backend methods and Capabilities facts a contract"
+        " test relies on; skipped, saying why, on a backend without them",
+    )
+
+
+def unmet_need(node: pytest.Item, capabilities: Capabilities) -> str | None:
+    """Why ``node`` cannot run on a backend with ``capabilities`` (None: it can)."""
+    for marker in node.iter_markers("needs"):
+        for method in marker.args:
+            if not capabilities.serves(method):
+                return capabilities.missing(method)
+        for fact, wanted in marker.kwargs.items():
+            if fact == "sort":
+                if wanted not in capabilities.sorts:
+                    return f"{capabilities.system} cannot sort incidents by {wanted}"
+                continue
+            if fact == "vocabulary":
+                grafana = (capabilities.severities, capabilities.statuses) == (
+                    GRAFANA_SEVERITIES,
+                    GRAFANA_STATUSES,
+                )
+                if wanted == "grafana" and not grafana:
+                    return f"{capabilities.system} has its own severities and statuses"
+                continue
+            have = getattr(capabilities, fact)
+            if have != wanted:
+                return f"{capabilities.system} has {fact}={have!r}; the test needs {wanted!r}"
+    return None
+
+
+@pytest.fixture(params=KINDS)
 def backend_kind(request: pytest.FixtureRequest) -> str:
     return request.param
 
@@ -50,9 +118,15 @@ def store_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def backend(backend_kind: str, store_path: Path) -> AsyncIterator[Backend]:
-    """The backend under test, acting as Alice on a fresh store."""
+async def backend(
+    backend_kind: str, store_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Backend]:
+    """The backend under test, acting as Alice on a fresh store (skipped, saying why,
+    when it lacks what the test ``needs``)."""
     async with _opener(backend_kind)(store_path, ALICE) as b:
+        reason = unmet_need(request.node, b.capabilities)
+        if reason is not None:
+            pytest.skip(reason)
         yield b
 
 

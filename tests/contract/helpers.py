@@ -17,6 +17,11 @@ def when(text: str) -> datetime:
 
 
 async def declare(backend: Backend, title: str = "Disk full on db-1", **fields) -> m.Incident:
+    """Declare ``title``; a backend with a severity vocabulary of its own and no "pending"
+    (Prod Manager) gets its least severe severity unless the test names one."""
+    caps = backend.capabilities
+    if "severity" not in fields and caps.severity("pending") is None:
+        fields["severity"] = caps.severities[0].value
     response = await backend.create_incident(m.CreateIncidentRequest(title=title, **fields))
     return response.incident
 

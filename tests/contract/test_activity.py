@@ -38,6 +38,7 @@ async def page(
 # --- AddActivity ----------------------------------------------------------------
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_activity", authors=True)
 async def test_adding_a_note_returns_the_item(backend: Backend):
     incident = await declare(backend)
     item = await note(backend, incident.incident_id, "DB failover started")
@@ -55,6 +56,7 @@ async def test_adding_a_note_returns_the_item(backend: Backend):
     assert items[-1].body == "DB failover started"
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_activity", authors=True)
 async def test_note_author_is_the_caller(backend: Backend, other: Backend):
     incident = await declare(backend)
     item = await note(other, incident.incident_id, "Bob here")
@@ -63,6 +65,7 @@ async def test_note_author_is_the_caller(backend: Backend, other: Backend):
     assert (stored.user.user_id, stored.user.name) == (BOB.user_id, BOB.name)
 
 
+@pytest.mark.needs("add_activity", "create_incident", "update_activity_event_time")
 async def test_note_with_an_event_time_keeps_it(backend: Backend):
     incident = await declare(backend)
     item = await note(backend, incident.incident_id, event_time="2026-01-05T09:30:00+02:00")
@@ -72,6 +75,7 @@ async def test_note_with_an_event_time_keeps_it(backend: Backend):
 MARKUP = "[red]alert[/red] $(rm -rf /) \x1b]52;c;SGVsbG8=\x07 \x1b[31m \u202egnp.exe \u0000nul\n2nd line\r\n\ttab"
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_activity")
 async def test_note_text_round_trips_byte_for_byte(backend: Backend):
     incident = await declare(backend)
     item = await note(backend, incident.incident_id, MARKUP)
@@ -82,6 +86,7 @@ async def test_note_text_round_trips_byte_for_byte(backend: Backend):
     assert stored[0].body == MARKUP
 
 
+@pytest.mark.needs("add_activity", "create_incident")
 @pytest.mark.parametrize("kind", ["incidentCreated", "bogus", "USERNOTE"])
 async def test_only_user_notes_can_be_added(backend: Backend, kind: str):
     incident = await declare(backend)
@@ -91,6 +96,7 @@ async def test_only_user_notes_can_be_added(backend: Backend, kind: str):
         )
 
 
+@pytest.mark.needs("add_activity", "create_incident")
 @pytest.mark.parametrize("body", ["", "   ", "n" * 200_000])
 async def test_blank_or_overlong_note_is_refused(backend: Backend, body: str):
     incident = await declare(backend)
@@ -98,12 +104,14 @@ async def test_blank_or_overlong_note_is_refused(backend: Backend, body: str):
         await note(backend, incident.incident_id, body)
 
 
+@pytest.mark.needs("add_activity", "create_incident")
 async def test_bad_note_event_time_is_refused(backend: Backend):
     incident = await declare(backend)
     with pytest.raises(InvalidArgument):
         await note(backend, incident.incident_id, event_time="last tuesday")
 
 
+@pytest.mark.needs("add_activity")
 async def test_note_on_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await note(backend, "nope")
@@ -112,6 +120,7 @@ async def test_note_on_unknown_incident_is_not_found(backend: Backend):
 # --- QueryActivity ----------------------------------------------------------------
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_activity")
 async def test_timeline_is_oldest_first_by_default(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -127,6 +136,9 @@ async def test_timeline_is_oldest_first_by_default(backend: Backend):
     ]
 
 
+@pytest.mark.needs(
+    "add_activity", "create_incident", "query_activity", "update_activity_event_time"
+)
 async def test_timeline_orders_by_event_time(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -139,6 +151,9 @@ async def test_timeline_orders_by_event_time(backend: Backend):
     assert [i.activity_item_id for i in desc] == [i.activity_item_id for i in reversed(items)]
 
 
+@pytest.mark.needs(
+    "add_activity", "create_incident", "query_activity", "update_activity_event_time"
+)
 async def test_event_times_before_year_1000_sort_first(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -147,6 +162,7 @@ async def test_event_times_before_year_1000_sort_first(backend: Backend):
     assert (await timeline(backend, iid))[0].activity_item_id == ancient.activity_item_id
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_activity", "update_severity")
 async def test_activity_kind_filter(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -159,18 +175,21 @@ async def test_activity_kind_filter(backend: Backend):
     assert [i.activity_kind for i in both] == ["userNote", "incidentSeverityChanged", "userNote"]
 
 
+@pytest.mark.needs("create_incident", "query_activity")
 async def test_bad_activity_kind_filter_is_refused(backend: Backend):
     incident = await declare(backend)
     with pytest.raises(InvalidArgument):
         await page(backend, incident.incident_id, activity_kind=["nonsense"])
 
 
+@pytest.mark.needs("create_incident", "query_activity")
 async def test_bad_activity_order_direction_is_refused(backend: Backend):
     incident = await declare(backend)
     with pytest.raises(InvalidArgument):
         await page(backend, incident.incident_id, order_direction="SIDEWAYS")
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_activity")
 async def test_tag_filter_returns_only_tagged_items(backend: Backend):
     incident = await declare(backend)
     await note(backend, incident.incident_id)
@@ -178,23 +197,27 @@ async def test_tag_filter_returns_only_tagged_items(backend: Backend):
     assert await timeline(backend, incident.incident_id, tag="important") == []
 
 
+@pytest.mark.needs("create_incident", "query_activity")
 async def test_bad_tag_filter_is_refused(backend: Backend):
     incident = await declare(backend)
     with pytest.raises(InvalidArgument):
         await page(backend, incident.incident_id, tag="urgent")
 
 
+@pytest.mark.needs("create_incident", "query_activity")
 async def test_negative_activity_limit_is_refused(backend: Backend):
     incident = await declare(backend)
     with pytest.raises(InvalidArgument):
         await page(backend, incident.incident_id, limit=-1)
 
 
+@pytest.mark.needs("query_activity")
 async def test_activity_of_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await page(backend, "nope")
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_activity")
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
 async def test_activity_pages_have_no_gaps_or_repeats(backend: Backend, direction: str):
     incident = await declare(backend)
@@ -207,6 +230,7 @@ async def test_activity_pages_have_no_gaps_or_repeats(backend: Backend, directio
     assert [i.activity_item_id for i in paged] == [i.activity_item_id for i in whole]
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_activity")
 async def test_activity_page_size_and_has_more(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -222,6 +246,7 @@ async def test_activity_page_size_and_has_more(backend: Backend):
     assert first.query.order_direction in ("ASC", "")
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_activity")
 async def test_exact_last_page_says_no_more(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -233,6 +258,7 @@ async def test_exact_last_page_says_no_more(backend: Backend):
     assert second.cursor.has_more is False
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_activity")
 async def test_activity_limit_zero_means_fifty(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -245,6 +271,7 @@ async def test_activity_limit_zero_means_fifty(backend: Backend):
     assert len(rest.activity_items) == 1
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_activity")
 async def test_items_added_between_pages_appear_once(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -269,6 +296,7 @@ async def test_items_added_between_pages_appear_once(backend: Backend):
     ]
 
 
+@pytest.mark.needs("create_incident", "query_activity")
 @pytest.mark.parametrize("value", ["garbage", "eyJub3QiOiAiYSBjdXJzb3IifQ==", "%%%"])
 async def test_bad_activity_cursor_is_refused(backend: Backend, value: str):
     incident = await declare(backend)
@@ -279,6 +307,7 @@ async def test_bad_activity_cursor_is_refused(backend: Backend, value: str):
 # --- UpdateActivityBody -----------------------------------------------------------
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_activity", "update_activity_body")
 async def test_editing_a_note_changes_its_body(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -296,6 +325,7 @@ async def test_editing_a_note_changes_its_body(backend: Backend):
     assert stored[0].body == MARKUP
 
 
+@pytest.mark.needs("create_incident", "query_activity", "update_activity_body")
 async def test_immutable_item_body_cannot_be_edited(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -310,6 +340,7 @@ async def test_immutable_item_body_cannot_be_edited(backend: Backend):
     assert (await timeline(backend, iid))[0].body == created.body
 
 
+@pytest.mark.needs("create_incident", "update_activity_body")
 async def test_editing_unknown_item_is_not_found(backend: Backend):
     incident = await declare(backend)
     with pytest.raises(NotFound):
@@ -320,6 +351,7 @@ async def test_editing_unknown_item_is_not_found(backend: Backend):
         )
 
 
+@pytest.mark.needs("add_activity", "create_incident", "update_activity_body")
 async def test_editing_an_item_through_another_incident_is_not_found(backend: Backend):
     owner = await declare(backend, "owner")
     stranger = await declare(backend, "stranger")
@@ -335,6 +367,9 @@ async def test_editing_an_item_through_another_incident_is_not_found(backend: Ba
 # --- UpdateActivityEventTime ---------------------------------------------------------
 
 
+@pytest.mark.needs(
+    "add_activity", "create_incident", "query_activity", "update_activity_event_time"
+)
 async def test_moving_a_note_in_time(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -351,6 +386,7 @@ async def test_moving_a_note_in_time(backend: Backend):
     assert (await timeline(backend, iid))[0].activity_item_id == item.activity_item_id
 
 
+@pytest.mark.needs("add_activity", "create_incident", "update_activity_event_time")
 async def test_empty_event_time_resets_to_created_time(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -363,6 +399,7 @@ async def test_empty_event_time_resets_to_created_time(backend: Backend):
     assert when(response.activity_item.event_time) == when(item.created_time)
 
 
+@pytest.mark.needs("add_activity", "create_incident", "update_activity_event_time")
 async def test_bad_item_event_time_is_refused(backend: Backend):
     incident = await declare(backend)
     item = await note(backend, incident.incident_id)
@@ -376,6 +413,7 @@ async def test_bad_item_event_time_is_refused(backend: Backend):
         )
 
 
+@pytest.mark.needs("create_incident", "query_activity", "update_activity_event_time")
 async def test_immutable_item_cannot_be_retimed(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -391,6 +429,7 @@ async def test_immutable_item_cannot_be_retimed(backend: Backend):
     assert (await timeline(backend, iid))[0].event_time == created.event_time
 
 
+@pytest.mark.needs("create_incident", "update_activity_event_time")
 async def test_moving_unknown_item_is_not_found(backend: Backend):
     incident = await declare(backend)
     with pytest.raises(NotFound):
@@ -406,6 +445,7 @@ async def test_moving_unknown_item_is_not_found(backend: Backend):
 # --- RemoveActivity -------------------------------------------------------------------
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_activity", "remove_activity")
 async def test_removed_note_disappears_from_the_timeline(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -420,6 +460,7 @@ async def test_removed_note_disappears_from_the_timeline(backend: Backend):
     assert drop.activity_item_id not in ids
 
 
+@pytest.mark.needs("add_activity", "create_incident", "remove_activity", "update_activity_body")
 async def test_removed_note_cannot_be_removed_or_edited_again(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -436,6 +477,7 @@ async def test_removed_note_cannot_be_removed_or_edited_again(backend: Backend):
         )
 
 
+@pytest.mark.needs("create_incident", "query_activity", "remove_activity")
 async def test_immutable_item_cannot_be_removed(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -447,6 +489,7 @@ async def test_immutable_item_cannot_be_removed(backend: Backend):
     assert (await kinds(backend, iid))[0] == "incidentCreated"
 
 
+@pytest.mark.needs("create_incident", "remove_activity")
 async def test_removing_unknown_item_is_not_found(backend: Backend):
     incident = await declare(backend)
     with pytest.raises(NotFound):
@@ -455,6 +498,7 @@ async def test_removing_unknown_item_is_not_found(backend: Backend):
         )
 
 
+@pytest.mark.needs("remove_activity")
 async def test_removing_item_from_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await backend.remove_activity(
@@ -462,6 +506,22 @@ async def test_removing_item_from_unknown_incident_is_not_found(backend: Backend
         )
 
 
+@pytest.mark.needs(
+    "add_activity",
+    "add_label",
+    "add_task",
+    "assign_role",
+    "create_incident",
+    "delete_task",
+    "query_activity",
+    "remove_label",
+    "unassign_role",
+    "update_incident_is_drill",
+    "update_severity",
+    "update_status",
+    "update_task_text",
+    "update_title",
+)
 async def test_every_mutation_writes_exactly_its_item(backend: Backend):
     """The whole life of an incident, and the timeline it leaves, kind by kind."""
     incident = await declare(backend, "Lifecycle")

@@ -46,6 +46,9 @@ async def bob_acts(backend: Backend, other: Backend) -> str:
 # --- roleID ---------------------------------------------------------------------
 
 
+@pytest.mark.needs(
+    "create_incident", "add_activity", "assign_role", "get_incident", "get_incident_membership"
+)
 async def test_every_assignment_carries_its_role_id(backend: Backend, other: Backend):
     await bob_acts(backend, other)
     incident = await declare(backend, "db down")
@@ -70,6 +73,7 @@ async def test_every_assignment_carries_its_role_id(backend: Backend, other: Bac
 # --- QueryIncidentPreviews --------------------------------------------------------
 
 
+@pytest.mark.needs("create_incident", "query_incidents", "query_incident_previews")
 async def test_previews_list_what_query_incidents_lists_in_the_same_order(backend: Backend):
     for n in range(7):
         await declare(backend, f"incident {n}", severity="major" if n % 2 else "minor")
@@ -85,6 +89,7 @@ async def test_previews_list_what_query_incidents_lists_in_the_same_order(backen
         assert preview.created_by_user.user_id == incident.created_by_user.user_id
 
 
+@pytest.mark.needs("create_incident", "query_incident_previews")
 async def test_previews_follow_the_order_asked(backend: Backend):
     for title in ("bravo", "alpha", "charlie"):
         await declare(backend, title)
@@ -97,6 +102,14 @@ async def test_previews_follow_the_order_asked(backend: Backend):
     assert page.cursor.has_more
 
 
+@pytest.mark.needs(
+    "create_incident",
+    "add_activity",
+    "assign_role",
+    "add_task",
+    "update_task_status",
+    "query_incident_previews",
+)
 async def test_a_preview_carries_labels_drill_times_and_the_commander(
     backend: Backend, other: Backend
 ):
@@ -128,6 +141,7 @@ async def test_a_preview_carries_labels_drill_times_and_the_commander(
     assert (preview.todo_count, preview.done_count) in ((1, 1), (None, None))
 
 
+@pytest.mark.needs("create_incident", "add_activity", "assign_role", "query_incident_previews")
 async def test_previews_without_the_membership_flag_leave_it_empty(
     backend: Backend, other: Backend
 ):
@@ -142,6 +156,7 @@ async def test_previews_without_the_membership_flag_leave_it_empty(
     )
 
 
+@pytest.mark.needs("create_incident", "query_incident_previews")
 async def test_a_bad_preview_query_is_invalid_argument(backend: Backend):
     await declare(backend)
     with pytest.raises(InvalidArgument):
@@ -153,6 +168,7 @@ async def test_a_bad_preview_query_is_invalid_argument(backend: Backend):
 # --- GetLabels --------------------------------------------------------------------
 
 
+@pytest.mark.needs("create_incident", "get_labels")
 async def test_get_labels_lists_an_incidents_labels(backend: Backend):
     incident = await declare(
         backend,
@@ -163,6 +179,7 @@ async def test_get_labels_lists_an_incidents_labels(backend: Backend):
     assert [(label.value, label.color_hex) for label in labels] == [("db", "#ff0000"), ("eu", "")]
 
 
+@pytest.mark.needs("create_incident", "get_labels")
 async def test_get_labels_without_an_incident_lists_the_labels_in_use(backend: Backend):
     await declare(backend, labels=[m.IncidentLabel(label="db"), m.IncidentLabel(label="eu")])
     await declare(backend, "other", labels=[m.IncidentLabel(label="db")])
@@ -170,11 +187,13 @@ async def test_get_labels_without_an_incident_lists_the_labels_in_use(backend: B
     assert [label.value for label in labels] == ["db", "eu"]
 
 
+@pytest.mark.needs("get_labels")
 async def test_get_labels_of_an_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await backend.get_labels(m.GetLabelsRequest(incident_id="9999"))
 
 
+@pytest.mark.needs("create_incident", "add_label", labels="free")
 async def test_an_incident_holds_at_most_100_labels(backend: Backend):
     incident = await declare(backend, labels=[m.IncidentLabel(label=f"l{n}") for n in range(100)])
     with pytest.raises(InvalidArgument):
@@ -192,6 +211,7 @@ async def test_an_incident_holds_at_most_100_labels(backend: Backend):
 # --- QueryUsers / GetUser -----------------------------------------------------------
 
 
+@pytest.mark.needs("create_incident", "add_activity", "query_users")
 async def test_query_users_names_everyone_who_acted_page_by_page(backend: Backend, other: Backend):
     await bob_acts(backend, other)
     seen: list[str] = []
@@ -210,6 +230,7 @@ async def test_query_users_names_everyone_who_acted_page_by_page(backend: Backen
     assert [(u.user_id, u.name) for u in everyone.users] == [("alice", "Alice"), ("bob", "Bob")]
 
 
+@pytest.mark.needs("create_incident", "add_activity", "get_user")
 async def test_get_user_returns_the_person(backend: Backend, other: Backend):
     await bob_acts(backend, other)
     user = (await backend.get_user(m.GetUserRequest(user_id="bob"))).user
@@ -223,6 +244,8 @@ async def test_get_user_returns_the_person(backend: Backend, other: Backend):
 # --- times as Grafana writes them ----------------------------------------------------
 
 
+# A backend that can re-time a note takes an event time on a new one too.
+@pytest.mark.needs("create_incident", "add_activity", "update_activity_event_time")
 async def test_the_references_own_time_format_is_accepted_as_utc(backend: Backend):
     incident = await declare(backend)
     note = await backend.add_activity(
@@ -236,6 +259,7 @@ async def test_the_references_own_time_format_is_accepted_as_utc(backend: Backen
     assert when(note.activity_item.event_time).isoformat() == "2022-02-11T00:50:20.574137+00:00"
 
 
+@pytest.mark.needs("create_incident", "add_activity")
 async def test_gos_zero_time_means_not_set(backend: Backend):
     incident = await declare(backend)
     note = await backend.add_activity(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from incident_tui.backends.base import API_METHODS, METHOD_LIST, Backend, Capabilities
+from incident_tui.errors import Unimplemented
 
 HERE = Path(__file__).parent
 
@@ -36,3 +37,14 @@ def test_there_are_29_api_methods():
 def test_every_method_is_exercised_by_the_suite(method: str):
     sources = "\n".join(p.read_text() for p in HERE.glob("*.py") if p.name != Path(__file__).name)
     assert re.search(rf"\.{method}\(|\"{method}\"", sources), f"no contract test calls {method}"
+
+
+async def test_every_method_the_backend_does_not_serve_raises_unimplemented(backend: Backend):
+    caps = backend.capabilities
+    unserved = [row for row in METHOD_LIST if not caps.serves(row.backend_method)]
+    for row in unserved:
+        with pytest.raises(Unimplemented) as caught:
+            await getattr(backend, row.backend_method)(row.request())
+        assert caps.system in str(caught.value), row.path
+    for name in caps.methods:
+        assert name in {row.backend_method for row in METHOD_LIST}, name

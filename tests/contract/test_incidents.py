@@ -16,6 +16,7 @@ pytestmark = pytest.mark.asyncio
 # --- CreateIncident -----------------------------------------------------------
 
 
+@pytest.mark.needs("create_incident", vocabulary="grafana", authors=True)
 async def test_declaring_returns_the_new_incident_with_defaults(backend: Backend):
     incident = await declare(backend, "API latency above SLO")
     assert isinstance(incident.incident_id, str) and incident.incident_id
@@ -34,6 +35,7 @@ async def test_declaring_returns_the_new_incident_with_defaults(backend: Backend
     assert type(incident.duration_seconds) is int and incident.duration_seconds >= 0
 
 
+@pytest.mark.needs("create_incident", labels="free", drills=True)
 async def test_declaring_with_every_field_keeps_them(backend: Backend):
     incident = await declare(
         backend,
@@ -49,6 +51,7 @@ async def test_declaring_with_every_field_keeps_them(backend: Backend):
     assert incident.labels[0].color_hex == "#ff0000"
 
 
+@pytest.mark.needs("create_incident", "get_incident", vocabulary="grafana")
 async def test_declared_incident_is_readable_by_id(backend: Backend):
     incident = await declare(backend, "Queue backlog", severity="major")
     fetched = await get(backend, incident.incident_id)
@@ -58,6 +61,7 @@ async def test_declared_incident_is_readable_by_id(backend: Backend):
     assert fetched.created_time == incident.created_time
 
 
+@pytest.mark.needs("create_incident", "query_activity", authors=True)
 async def test_declaring_writes_incident_created_item(backend: Backend):
     incident = await declare(backend)
     items = await timeline(backend, incident.incident_id)
@@ -69,12 +73,14 @@ async def test_declaring_writes_incident_created_item(backend: Backend):
     assert items[0].activity_kind == "incidentCreated"
 
 
+@pytest.mark.needs("create_incident")
 async def test_incident_ids_are_distinct(backend: Backend):
-    first = await declare(backend, "one")
-    second = await declare(backend, "two")
+    first = await declare(backend, "first one")
+    second = await declare(backend, "second one")
     assert first.incident_id != second.incident_id
 
 
+@pytest.mark.needs("create_incident", labels="free")
 async def test_repeated_labels_on_create_are_kept_once(backend: Backend):
     incident = await declare(
         backend,
@@ -87,6 +93,7 @@ async def test_repeated_labels_on_create_are_kept_once(backend: Backend):
     assert sorted(label.label for label in incident.labels) == ["db", "eu"]
 
 
+@pytest.mark.needs("create_incident", "get_incident")
 async def test_status_resolved_on_create_declares_a_retrospective(backend: Backend):
     incident = await declare(backend, "Last night's outage", status="resolved")
     assert incident.status == "resolved"
@@ -96,27 +103,32 @@ async def test_status_resolved_on_create_declares_a_retrospective(backend: Backe
     assert fetched.closed_time
 
 
+@pytest.mark.needs("create_incident")
 @pytest.mark.parametrize("title", ["", "   ", "\t\n"])
 async def test_blank_title_is_refused(backend: Backend, title: str):
     with pytest.raises(InvalidArgument):
         await declare(backend, title)
 
 
+@pytest.mark.needs("create_incident")
 async def test_overlong_title_is_refused(backend: Backend):
     with pytest.raises(InvalidArgument):
         await declare(backend, "x" * 10_000)
 
 
+@pytest.mark.needs("create_incident")
 async def test_bad_severity_on_create_is_refused(backend: Backend):
     with pytest.raises(InvalidArgument):
         await declare(backend, severity="apocalyptic")
 
 
+@pytest.mark.needs("create_incident")
 async def test_bad_status_on_create_is_refused(backend: Backend):
     with pytest.raises(InvalidArgument):
         await declare(backend, status="closed")
 
 
+@pytest.mark.needs("create_incident", "get_homescreen_version", "query_incidents")
 async def test_refused_create_leaves_nothing_behind(backend: Backend):
     before = (await backend.get_homescreen_version()).version
     with pytest.raises(InvalidArgument):
@@ -126,10 +138,13 @@ async def test_refused_create_leaves_nothing_behind(backend: Backend):
     assert (await backend.get_homescreen_version()).version == before
 
 
+@pytest.mark.needs("create_incident", "query_incidents")
 async def test_concurrent_declarations_all_land(backend: Backend, other: Backend):
     import asyncio
 
-    made = await asyncio.gather(*(declare(b, f"c{n}") for n in range(12) for b in (backend, other)))
+    made = await asyncio.gather(
+        *(declare(b, f"concurrent {n}") for n in range(12) for b in (backend, other))
+    )
     made_ids = {i.incident_id for i in made}
     assert len(made_ids) == 24
     listed = await backend.query_incidents(
@@ -141,6 +156,7 @@ async def test_concurrent_declarations_all_land(backend: Backend, other: Backend
 MARKUP_TITLE = "[bold red]boom[/] \x1b[31mred\x1b[0m \u202eevil\u202c <b>x</b> 'q' \"dq\" \\ ✓ 🔥"
 
 
+@pytest.mark.needs("create_incident", "get_incident")
 async def test_markup_and_escapes_in_title_are_stored_verbatim_or_refused(backend: Backend):
     """Markup, bidi controls and quotes are kept as typed. Control characters (an escape
     sequence) in a one-line title are kept verbatim too, or refused naming the title (our
@@ -160,11 +176,13 @@ async def test_markup_and_escapes_in_title_are_stored_verbatim_or_refused(backen
 # --- GetIncident --------------------------------------------------------------
 
 
+@pytest.mark.needs("get_incident")
 async def test_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await get(backend, "does-not-exist")
 
 
+@pytest.mark.needs("get_incident")
 async def test_empty_incident_id_is_refused(backend: Backend):
     with pytest.raises((NotFound, InvalidArgument)):
         await get(backend, "")
@@ -173,6 +191,7 @@ async def test_empty_incident_id_is_refused(backend: Backend):
 # --- UpdateTitle --------------------------------------------------------------
 
 
+@pytest.mark.needs("create_incident", "get_incident", "update_title")
 async def test_renaming_changes_the_title(backend: Backend):
     incident = await declare(backend, "Old title")
     response = await backend.update_title(
@@ -182,14 +201,18 @@ async def test_renaming_changes_the_title(backend: Backend):
     assert (await get(backend, incident.incident_id)).title == "New title"
 
 
+@pytest.mark.needs("create_incident", "query_activity", "update_title", authors=True)
 async def test_renaming_writes_title_changed_item(backend: Backend, other: Backend):
     incident = await declare(backend, "Old title")
-    await other.update_title(m.UpdateTitleRequest(incident_id=incident.incident_id, title="New"))
+    await other.update_title(
+        m.UpdateTitleRequest(incident_id=incident.incident_id, title="New title")
+    )
     item = await last_item(backend, incident.incident_id, "incidentTitleChanged")
     assert item.user.user_id == BOB.user_id
     assert item.immutable is True
 
 
+@pytest.mark.needs("create_incident", "get_incident", "update_title")
 @pytest.mark.parametrize("title", ["", "  ", "y" * 10_000])
 async def test_blank_or_overlong_new_title_is_refused(backend: Backend, title: str):
     incident = await declare(backend, "Keep me")
@@ -200,14 +223,16 @@ async def test_blank_or_overlong_new_title_is_refused(backend: Backend, title: s
     assert (await get(backend, incident.incident_id)).title == "Keep me"
 
 
+@pytest.mark.needs("update_title")
 async def test_renaming_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
-        await backend.update_title(m.UpdateTitleRequest(incident_id="nope", title="x"))
+        await backend.update_title(m.UpdateTitleRequest(incident_id="nope", title="Nowhere"))
 
 
 # --- UpdateStatus -------------------------------------------------------------
 
 
+@pytest.mark.needs("create_incident", "get_incident", "update_status")
 async def test_resolving_sets_closed_time_and_incident_end(backend: Backend):
     incident = await declare(backend)
     response = await backend.update_status(
@@ -222,6 +247,7 @@ async def test_resolving_sets_closed_time_and_incident_end(backend: Backend):
     assert type(fetched.duration_seconds) is int and fetched.duration_seconds >= 0
 
 
+@pytest.mark.needs("create_incident", "query_activity", "update_status", authors=True)
 async def test_resolving_writes_status_changed_item(backend: Backend, other: Backend):
     incident = await declare(backend)
     await other.update_status(
@@ -232,6 +258,7 @@ async def test_resolving_writes_status_changed_item(backend: Backend, other: Bac
     assert item.immutable is True
 
 
+@pytest.mark.needs("create_incident", "get_incident", "query_activity", "update_status")
 async def test_reopening_clears_closed_time_and_incident_end(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -245,6 +272,7 @@ async def test_reopening_clears_closed_time_and_incident_end(backend: Backend):
     assert (await kinds(backend, iid)).count("incidentStatusChanged") == 2
 
 
+@pytest.mark.needs("create_incident", "get_incident", "update_status")
 async def test_bad_status_is_refused(backend: Backend):
     incident = await declare(backend)
     with pytest.raises(InvalidArgument):
@@ -254,6 +282,7 @@ async def test_bad_status_is_refused(backend: Backend):
     assert (await get(backend, incident.incident_id)).status == "active"
 
 
+@pytest.mark.needs("update_status")
 async def test_status_of_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await backend.update_status(m.UpdateStatusRequest(incident_id="nope", status="resolved"))
@@ -262,6 +291,14 @@ async def test_status_of_unknown_incident_is_not_found(backend: Backend):
 # --- UpdateSeverity -----------------------------------------------------------
 
 
+@pytest.mark.needs(
+    "create_incident",
+    "get_incident",
+    "query_activity",
+    "update_severity",
+    vocabulary="grafana",
+    authors=True,
+)
 async def test_changing_severity_writes_severity_changed_item(backend: Backend):
     incident = await declare(backend)
     response = await backend.update_severity(
@@ -274,6 +311,7 @@ async def test_changing_severity_writes_severity_changed_item(backend: Backend):
     assert item.immutable is True
 
 
+@pytest.mark.needs("create_incident", "get_incident", "update_severity")
 @pytest.mark.parametrize("severity", ["", "sev1", "catastrophic"])
 async def test_bad_severity_is_refused(backend: Backend, severity: str):
     incident = await declare(backend, severity="minor")
@@ -284,6 +322,7 @@ async def test_bad_severity_is_refused(backend: Backend, severity: str):
     assert (await get(backend, incident.incident_id)).severity == "minor"
 
 
+@pytest.mark.needs("update_severity")
 async def test_severity_of_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await backend.update_severity(m.UpdateSeverityRequest(incident_id="nope", severity="major"))
@@ -292,6 +331,7 @@ async def test_severity_of_unknown_incident_is_not_found(backend: Backend):
 # --- UpdateIncidentIsDrill ------------------------------------------------------
 
 
+@pytest.mark.needs("create_incident", "get_incident", "query_activity", "update_incident_is_drill")
 async def test_marking_as_drill_writes_is_drill_changed_item(backend: Backend):
     incident = await declare(backend)
     response = await backend.update_incident_is_drill(
@@ -307,6 +347,7 @@ async def test_marking_as_drill_writes_is_drill_changed_item(backend: Backend):
     assert response.incident.is_drill is False
 
 
+@pytest.mark.needs("update_incident_is_drill")
 async def test_drill_flag_of_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await backend.update_incident_is_drill(
@@ -317,6 +358,7 @@ async def test_drill_flag_of_unknown_incident_is_not_found(backend: Backend):
 # --- UpdateIncidentEventTime -----------------------------------------------------
 
 
+@pytest.mark.needs("create_incident", "get_incident", "update_incident_event_time")
 async def test_setting_incident_start_and_end_times(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -337,6 +379,7 @@ async def test_setting_incident_start_and_end_times(backend: Backend):
     assert when(fetched.incident_end) == when("2026-01-05T10:00:00Z")
 
 
+@pytest.mark.needs("create_incident", "get_incident", "update_incident_event_time")
 async def test_event_name_is_accepted_for_the_event_kind(backend: Backend):
     incident = await declare(backend)
     await backend.update_incident_event_time(
@@ -351,6 +394,7 @@ async def test_event_name_is_accepted_for_the_event_kind(backend: Backend):
     )
 
 
+@pytest.mark.needs("create_incident", "update_incident_event_time")
 @pytest.mark.parametrize(
     ("event_time", "kind"),
     [
@@ -369,6 +413,7 @@ async def test_bad_incident_event_time_is_refused(backend: Backend, event_time: 
         )
 
 
+@pytest.mark.needs("update_incident_event_time")
 async def test_event_time_of_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await backend.update_incident_event_time(
@@ -383,6 +428,7 @@ async def test_event_time_of_unknown_incident_is_not_found(backend: Backend):
 # --- AddLabel / RemoveLabel -----------------------------------------------------
 
 
+@pytest.mark.needs("add_label", "create_incident", "get_incident", "query_activity")
 async def test_adding_a_label_writes_label_added_item(backend: Backend):
     incident = await declare(backend)
     response = await backend.add_label(
@@ -394,6 +440,7 @@ async def test_adding_a_label_writes_label_added_item(backend: Backend):
     assert item.user.user_id == ALICE.user_id
 
 
+@pytest.mark.needs("add_label", "create_incident", "query_activity")
 async def test_adding_an_existing_label_changes_nothing(backend: Backend):
     incident = await declare(backend, labels=[m.IncidentLabel(label="db")])
     iid = incident.incident_id
@@ -405,6 +452,7 @@ async def test_adding_an_existing_label_changes_nothing(backend: Backend):
     assert await kinds(backend, iid) == before
 
 
+@pytest.mark.needs("add_label", "create_incident")
 async def test_label_key_value_text_is_kept_whole(backend: Backend):
     incident = await declare(backend)
     response = await backend.add_label(
@@ -413,12 +461,14 @@ async def test_label_key_value_text_is_kept_whole(backend: Backend):
     assert [label.label for label in response.incident.labels] == ["env:prod"]
 
 
+@pytest.mark.needs("create_incident")
 @pytest.mark.parametrize("label", ["", "  ", "l" * 10_000])
 async def test_blank_or_overlong_label_on_create_is_refused(backend: Backend, label: str):
     with pytest.raises(InvalidArgument):
         await declare(backend, labels=[m.IncidentLabel(label=label)])
 
 
+@pytest.mark.needs("add_label", "create_incident")
 async def test_overlong_label_is_refused(backend: Backend):
     incident = await declare(backend)
     with pytest.raises(InvalidArgument):
@@ -429,6 +479,7 @@ async def test_overlong_label_is_refused(backend: Backend):
         )
 
 
+@pytest.mark.needs("add_label", "create_incident")
 async def test_blank_label_is_refused(backend: Backend):
     incident = await declare(backend)
     with pytest.raises(InvalidArgument):
@@ -437,6 +488,7 @@ async def test_blank_label_is_refused(backend: Backend):
         )
 
 
+@pytest.mark.needs("add_label")
 async def test_label_on_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await backend.add_label(
@@ -444,6 +496,7 @@ async def test_label_on_unknown_incident_is_not_found(backend: Backend):
         )
 
 
+@pytest.mark.needs("create_incident", "get_incident", "query_activity", "remove_label")
 async def test_removing_a_label_writes_label_removed_item(backend: Backend, other: Backend):
     incident = await declare(
         backend, labels=[m.IncidentLabel(label="db"), m.IncidentLabel(label="eu")]
@@ -457,6 +510,7 @@ async def test_removing_a_label_writes_label_removed_item(backend: Backend, othe
     assert item.user.user_id == BOB.user_id
 
 
+@pytest.mark.needs("create_incident", "remove_label")
 async def test_removing_a_missing_label_is_not_found(backend: Backend):
     incident = await declare(backend, labels=[m.IncidentLabel(label="db")])
     with pytest.raises(NotFound):
@@ -465,11 +519,13 @@ async def test_removing_a_missing_label_is_not_found(backend: Backend):
         )
 
 
+@pytest.mark.needs("remove_label")
 async def test_removing_label_from_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await backend.remove_label(m.RemoveLabelRequest(incident_id="nope", label="db"))
 
 
+@pytest.mark.needs("add_label", "create_incident", "remove_label")
 async def test_label_removed_then_added_again_appears_once(backend: Backend):
     incident = await declare(backend, labels=[m.IncidentLabel(label="db")])
     iid = incident.incident_id
@@ -483,6 +539,15 @@ async def test_label_removed_then_added_again_appears_once(backend: Backend):
 # --- no-op changes ---------------------------------------------------------------
 
 
+@pytest.mark.needs(
+    "create_incident",
+    "get_incident_version",
+    "query_activity",
+    "update_incident_is_drill",
+    "update_severity",
+    "update_status",
+    "update_title",
+)
 @pytest.mark.parametrize(
     "change",
     [
@@ -514,17 +579,21 @@ async def test_setting_the_value_already_held_writes_nothing(backend: Backend, c
 # --- versions ------------------------------------------------------------------
 
 
+@pytest.mark.needs("create_incident", "get_homescreen_version", "update_title")
 async def test_homescreen_version_increases_on_every_change(backend: Backend):
     v0 = (await backend.get_homescreen_version()).version
     incident = await declare(backend)
     v1 = (await backend.get_homescreen_version()).version
     assert v1 > v0
-    await backend.update_title(m.UpdateTitleRequest(incident_id=incident.incident_id, title="t2"))
+    await backend.update_title(
+        m.UpdateTitleRequest(incident_id=incident.incident_id, title="second title")
+    )
     v2 = (await backend.get_homescreen_version()).version
     assert v2 > v1
     assert (await backend.get_homescreen_version()).version == v2  # reads change nothing
 
 
+@pytest.mark.needs("add_activity", "create_incident", "get_incident_version", "update_severity")
 async def test_incident_version_increases_on_changes_to_that_incident(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -543,6 +612,7 @@ async def test_incident_version_increases_on_changes_to_that_incident(backend: B
     assert (await backend.get_incident_version(request)).version == v3
 
 
+@pytest.mark.needs("get_incident_version")
 async def test_version_of_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await backend.get_incident_version(m.GetIncidentVersionRequest(incident_id="nope"))

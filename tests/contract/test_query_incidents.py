@@ -20,29 +20,40 @@ pytestmark = pytest.mark.asyncio
 # --- order and paging -------------------------------------------------------------
 
 
+@pytest.mark.needs("create_incident", "query_incidents")
 async def test_newest_first_by_default(backend: Backend):
     made = [(await declare(backend, f"incident {n}")).incident_id for n in range(4)]
     assert await ids(backend) == list(reversed(made))
     assert await ids(backend, order_direction="DESC") == list(reversed(made))
+
+
+@pytest.mark.needs("create_incident", "query_incidents", ascending=True)
+async def test_oldest_first_when_asked(backend: Backend):
+    made = [(await declare(backend, f"incident {n}")).incident_id for n in range(4)]
     assert await ids(backend, order_direction="ASC") == made
 
 
+@pytest.mark.needs("query_incidents")
 async def test_bad_order_direction_is_refused(backend: Backend):
     with pytest.raises(InvalidArgument):
         await query_page(backend, order_direction="UP")
 
 
-@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+@pytest.mark.needs("create_incident", "query_incidents")
+@pytest.mark.parametrize(
+    "direction", [pytest.param("ASC", marks=pytest.mark.needs(ascending=True)), "DESC"]
+)
 async def test_incident_pages_have_no_gaps_or_repeats(backend: Backend, direction: str):
-    made = [(await declare(backend, f"i{n}")).incident_id for n in range(13)]
+    made = [(await declare(backend, f"incident {n}")).incident_id for n in range(13)]
     paged = await ids(backend, limit=4, order_direction=direction)
     expected = made if direction == "ASC" else list(reversed(made))
     assert paged == expected
 
 
+@pytest.mark.needs("create_incident", "query_incidents", ascending=True)
 async def test_page_size_cursor_and_echoed_query(backend: Backend):
     for n in range(5):
-        await declare(backend, f"i{n}")
+        await declare(backend, f"incident {n}")
     first = await query_page(backend, limit=3, order_direction="ASC")
     assert len(first.incidents) == 3
     assert first.cursor.has_more is True and first.cursor.next_value
@@ -53,24 +64,27 @@ async def test_page_size_cursor_and_echoed_query(backend: Backend):
     assert second.cursor.has_more is False
 
 
+@pytest.mark.needs("create_incident", "query_incidents")
 async def test_exact_last_page_says_no_more(backend: Backend):
     for n in range(4):
-        await declare(backend, f"i{n}")
+        await declare(backend, f"incident {n}")
     first = await query_page(backend, limit=2)
     second = await query_page(backend, first.cursor, limit=2)
     assert len(second.incidents) == 2
     assert second.cursor.has_more is False
 
 
+@pytest.mark.needs("query_incidents")
 async def test_empty_store_gives_an_empty_last_page(backend: Backend):
     response = await query_page(backend)
     assert response.incidents == []
     assert response.cursor.has_more is False
 
 
+@pytest.mark.needs("create_incident", "query_incidents")
 async def test_limit_zero_means_fifty(backend: Backend):
     for n in range(51):
-        await declare(backend, f"i{n}")
+        await declare(backend, f"incident {n}")
     first = await query_page(backend)
     assert len(first.incidents) == 50
     assert first.cursor.has_more is True
@@ -79,13 +93,15 @@ async def test_limit_zero_means_fifty(backend: Backend):
     assert len(second.incidents) == 1
 
 
+@pytest.mark.needs("query_incidents")
 async def test_negative_limit_is_refused(backend: Backend):
     with pytest.raises(InvalidArgument):
         await query_page(backend, limit=-5)
 
 
+@pytest.mark.needs("create_incident", "query_incidents")
 async def test_incidents_declared_between_pages_cause_no_gaps_or_repeats(backend: Backend):
-    made = [(await declare(backend, f"i{n}")).incident_id for n in range(6)]
+    made = [(await declare(backend, f"incident {n}")).incident_id for n in range(6)]
     first = await query_page(backend, limit=2)
     newcomer = (await declare(backend, "newcomer")).incident_id
     seen = [i.incident_id for i in first.incidents]
@@ -100,8 +116,9 @@ async def test_incidents_declared_between_pages_cause_no_gaps_or_repeats(backend
     assert newcomer not in seen
 
 
+@pytest.mark.needs("create_incident", "query_incidents", "update_title")
 async def test_incident_changed_between_pages_is_not_repeated(backend: Backend):
-    made = [(await declare(backend, f"i{n}")).incident_id for n in range(6)]
+    made = [(await declare(backend, f"incident {n}")).incident_id for n in range(6)]
     first = await query_page(backend, limit=3)
     await backend.update_title(m.UpdateTitleRequest(incident_id=made[5], title="edited"))
     second = await query_page(backend, first.cursor, limit=3)
@@ -109,6 +126,7 @@ async def test_incident_changed_between_pages_is_not_repeated(backend: Backend):
     assert seen == list(reversed(made))
 
 
+@pytest.mark.needs("create_incident", "query_incidents")
 @pytest.mark.parametrize(
     "value", ["garbage", "eyJub3QiOiAiYSBjdXJzb3IifQ==", "%%%", "1;DROP TABLE incidents"]
 )
@@ -118,6 +136,7 @@ async def test_bad_incident_cursor_is_refused(backend: Backend, value: str):
         await query_page(backend, m.Cursor(next_value=value, has_more=True))
 
 
+@pytest.mark.needs("add_task", "create_incident", "query_incidents")
 async def test_listed_incidents_are_complete(backend: Backend):
     incident = await declare(
         backend, "Full", severity="major", labels=[m.IncidentLabel(label="db")]
@@ -207,6 +226,9 @@ ALL = {
 }
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "query_incidents", "update_status"
+)
 async def test_include_statuses(backend: Backend, world: dict[str, str]):
     assert await names(backend, world, include_statuses=["resolved"]) == {
         "checkout outage",
@@ -215,6 +237,9 @@ async def test_include_statuses(backend: Backend, world: dict[str, str]):
     assert await names(backend, world, include_statuses=["active", "resolved"]) == ALL
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "query_incidents", "update_status"
+)
 async def test_exclude_statuses(backend: Backend, world: dict[str, str]):
     assert await names(backend, world, exclude_statuses=["resolved"]) == {
         "cpu spike on db-1",
@@ -223,22 +248,30 @@ async def test_exclude_statuses(backend: Backend, world: dict[str, str]):
     }
 
 
+@pytest.mark.needs("query_incidents")
 @pytest.mark.parametrize("field", ["include_statuses", "exclude_statuses"])
 async def test_bad_status_filter_is_refused(backend: Backend, field: str):
     with pytest.raises(InvalidArgument):
         await query_page(backend, **{field: ["open"]})
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "query_incidents", "update_status"
+)
 async def test_severity_filter(backend: Backend, world: dict[str, str]):
     assert await names(backend, world, severity="critical") == {"cpu spike on db-1", "login errors"}
     assert await names(backend, world, severity="pending") == {"failover rehearsal"}
 
 
+@pytest.mark.needs("query_incidents")
 async def test_bad_severity_filter_is_refused(backend: Backend):
     with pytest.raises(InvalidArgument):
         await query_page(backend, severity="sev0")
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "query_incidents", "update_status"
+)
 async def test_incident_labels_filter(backend: Backend, world: dict[str, str]):
     assert await names(backend, world, incident_labels=["db"]) == {
         "cpu spike on db-1",
@@ -250,11 +283,17 @@ async def test_incident_labels_filter(backend: Backend, world: dict[str, str]):
     assert "cpu spike on db-1" in both and "login errors" not in both
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "query_incidents", "update_status"
+)
 async def test_only_drills(backend: Backend, world: dict[str, str]):
     assert await names(backend, world, only_drills=True) == {"failover rehearsal"}
     assert await names(backend, world, only_drills=False) == ALL
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "query_incidents", "update_status"
+)
 async def test_date_from_and_date_to_filter_on_created_time(
     backend: Backend, world: dict[str, str]
 ):
@@ -278,24 +317,34 @@ async def test_date_from_and_date_to_filter_on_created_time(
     )
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "query_incidents", "update_status"
+)
 async def test_dates_before_year_1000_compare_as_times(backend: Backend, world: dict[str, str]):
     # Stored times must stay fixed-width (0999-..., not 999-...) or text order breaks.
     assert await names(backend, world, date_from="0999-01-01T00:00:00Z") == ALL
     assert await names(backend, world, date_to="0999-01-01T00:00:00Z") == set()
 
 
+@pytest.mark.needs("query_incidents")
 @pytest.mark.parametrize("field", ["date_from", "date_to"])
 async def test_bad_date_filter_is_refused(backend: Backend, field: str):
     with pytest.raises(InvalidArgument):
         await query_page(backend, **{field: "next week"})
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "query_incidents", "update_status"
+)
 async def test_filters_combine(backend: Backend, world: dict[str, str]):
     assert await names(
         backend, world, include_statuses=["active"], severity="critical", incident_labels=["db"]
     ) == {"cpu spike on db-1"}
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "query_incidents", "update_status"
+)
 async def test_filters_apply_on_every_page(backend: Backend, world: dict[str, str]):
     paged = await ids(backend, limit=1, exclude_statuses=["resolved"], order_direction="ASC")
     assert [i for i in paged] == [
@@ -308,6 +357,9 @@ async def test_filters_apply_on_every_page(backend: Backend, world: dict[str, st
 # --- queryString ---------------------------------------------------------------------
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "query_incidents", "update_status"
+)
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -367,6 +419,9 @@ async def test_query_string_forms(
     assert await names(backend, world, query_string=text) == expected
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "query_incidents", "update_status"
+)
 async def test_query_string_overrides_the_other_filters(backend: Backend, world: dict[str, str]):
     # The reference: "If provided, the query will be filtered by the query string and
     # the other query parameters will be ignored."
@@ -380,12 +435,16 @@ async def test_query_string_overrides_the_other_filters(backend: Backend, world:
     assert got == {"cpu spike on db-1", "failover rehearsal", "login errors"}
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "query_incidents", "update_status"
+)
 async def test_query_string_results_page_without_gaps(backend: Backend, world: dict[str, str]):
     whole = await ids(backend, query_string="-label:payments")
     paged = await ids(backend, query_string="-label:payments", limit=1)
     assert paged == whole and len(whole) == 4
 
 
+@pytest.mark.needs("add_activity", "create_incident", "query_incidents", "remove_activity")
 async def test_removed_note_no_longer_matches_text_search(backend: Backend):
     incident = await declare(backend, "quiet")
     iid = incident.incident_id
@@ -401,6 +460,9 @@ async def test_removed_note_no_longer_matches_text_search(backend: Backend):
     assert await ids(backend, query_string="zebra") == []
 
 
+@pytest.mark.needs(
+    "add_activity", "create_incident", "query_incidents", "update_activity_body", "update_title"
+)
 async def test_edited_note_and_title_are_searched_by_their_new_text(backend: Backend):
     incident = await declare(backend, "aardvark")
     iid = incident.incident_id
@@ -420,6 +482,7 @@ async def test_edited_note_and_title_are_searched_by_their_new_text(backend: Bac
     assert await ids(backend, query_string="giraffe okapi") == [iid]
 
 
+@pytest.mark.needs("query_incidents")
 @pytest.mark.parametrize(
     ("text", "column"),
     [
@@ -444,13 +507,14 @@ async def test_malformed_query_string_names_the_column(backend: Backend, text: s
 # --- orderField (our extension; Grafana ignores it) -------------------------------------
 
 
+@pytest.mark.needs("create_incident", "query_incidents", sort="severity")
 async def test_order_by_severity_pages_through_ties(backend: Backend):
     made: dict[str, list[str]] = {}
     for n, severity in enumerate(
         ["minor", "critical", "pending", "major", "critical", "minor", "major"]
     ):
         made.setdefault(severity, []).append(
-            (await declare(backend, f"i{n}", severity=severity)).incident_id
+            (await declare(backend, f"incident {n}", severity=severity)).incident_id
         )
     listed = await all_incidents(backend, order_field="severity", order_direction="DESC", limit=2)
     assert [i.severity for i in listed] == [
@@ -467,6 +531,7 @@ async def test_order_by_severity_pages_through_ties(backend: Backend):
     assert [i.incident_id for i in ascending] == [i.incident_id for i in reversed(listed)]
 
 
+@pytest.mark.needs("create_incident", "query_incidents", sort="title", ascending=True)
 async def test_order_by_title_ignores_case(backend: Backend):
     for title in ["bravo", "Alpha", "charlie", "alpha two"]:
         await declare(backend, title)
@@ -474,21 +539,24 @@ async def test_order_by_title_ignores_case(backend: Backend):
     assert [i.title for i in listed] == ["Alpha", "alpha two", "bravo", "charlie"]
 
 
+@pytest.mark.needs("create_incident", "query_incidents", "update_severity", sort="modifiedTime")
 async def test_order_by_modified_time_puts_the_latest_change_first(backend: Backend):
-    made = [(await declare(backend, f"i{n}")).incident_id for n in range(3)]
+    made = [(await declare(backend, f"incident {n}")).incident_id for n in range(3)]
     await backend.update_severity(m.UpdateSeverityRequest(incident_id=made[0], severity="major"))
     listed = await ids(backend, order_field="modifiedTime", order_direction="DESC", limit=2)
     assert listed == [made[0], made[2], made[1]]
 
 
+@pytest.mark.needs("query_incidents")
 async def test_bad_order_field_is_refused(backend: Backend):
     with pytest.raises(InvalidArgument):
         await query_page(backend, order_field="colour")
 
 
+@pytest.mark.needs("create_incident", "query_incidents", ascending=True)
 async def test_cursor_from_another_ordering_is_refused(backend: Backend):
     for n in range(3):
-        await declare(backend, f"i{n}")
+        await declare(backend, f"incident {n}")
     first = await query_page(backend, limit=1, order_direction="DESC")
     with pytest.raises(InvalidArgument):
         await query_page(backend, first.cursor, limit=1, order_direction="ASC")

@@ -33,6 +33,7 @@ def holders(incident: m.Incident) -> set[tuple[str, str]]:
 # --- GetRoles / CreateRole / UpdateRole / Archive / Unarchive / Delete -----------
 
 
+@pytest.mark.needs("get_roles")
 async def test_default_roles_exist_with_ids_1_2_3(backend: Backend):
     roles = await roles_by_name(backend)
     assert roles["commander"].role_id == 1
@@ -41,10 +42,12 @@ async def test_default_roles_exist_with_ids_1_2_3(backend: Backend):
     assert not any(role.archived for role in roles.values())
 
 
+@pytest.mark.needs("get_roles")
 async def test_get_roles_accepts_an_empty_request(backend: Backend):
     assert (await backend.get_roles(m.GetRolesRequest())).roles
 
 
+@pytest.mark.needs("create_role", "get_roles")
 async def test_creating_a_role_assigns_a_new_id(backend: Backend):
     response = await backend.create_role(
         m.CreateRoleRequest(role=m.Role(name="scribe", description="takes notes", important=True))
@@ -57,16 +60,19 @@ async def test_creating_a_role_assigns_a_new_id(backend: Backend):
     assert (await roles_by_name(backend))["scribe"].role_id == role.role_id
 
 
+@pytest.mark.needs("create_role")
 async def test_creating_a_role_with_a_taken_name_is_refused(backend: Backend):
     with pytest.raises((Conflict, InvalidArgument)):
         await backend.create_role(m.CreateRoleRequest(role=m.Role(name="commander")))
 
 
+@pytest.mark.needs("create_role")
 async def test_creating_a_role_without_a_name_is_refused(backend: Backend):
     with pytest.raises(InvalidArgument):
         await backend.create_role(m.CreateRoleRequest(role=m.Role(name="  ")))
 
 
+@pytest.mark.needs("create_role", "get_roles", "update_role")
 async def test_updating_a_role_changes_its_fields(backend: Backend):
     created = (await backend.create_role(m.CreateRoleRequest(role=m.Role(name="scribe")))).role
     response = await backend.update_role(
@@ -86,11 +92,13 @@ async def test_updating_a_role_changes_its_fields(backend: Backend):
     assert fetched.mandatory is True
 
 
+@pytest.mark.needs("update_role")
 async def test_updating_an_unknown_role_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await backend.update_role(m.UpdateRoleRequest(role=m.Role(role_id=999, name="ghost")))
 
 
+@pytest.mark.needs("archive_role", "get_roles", "unarchive_role")
 async def test_archiving_and_unarchiving_a_role(backend: Backend):
     await backend.archive_role(m.ArchiveRoleRequest(role_id=3))
     assert (await roles_by_name(backend))["observer"].archived is True
@@ -98,6 +106,7 @@ async def test_archiving_and_unarchiving_a_role(backend: Backend):
     assert (await roles_by_name(backend))["observer"].archived is False
 
 
+@pytest.mark.needs("archive_role", "delete_role", "unarchive_role")
 @pytest.mark.parametrize("method", ["archive_role", "unarchive_role", "delete_role"])
 async def test_unknown_role_id_is_not_found(backend: Backend, method: str):
     request = {
@@ -109,12 +118,14 @@ async def test_unknown_role_id_is_not_found(backend: Backend, method: str):
         await getattr(backend, method)(request)
 
 
+@pytest.mark.needs("create_role", "delete_role", "get_roles")
 async def test_deleting_a_role_removes_it(backend: Backend):
     created = (await backend.create_role(m.CreateRoleRequest(role=m.Role(name="scribe")))).role
     await backend.delete_role(m.DeleteRoleRequest(role_id=created.role_id))
     assert "scribe" not in await roles_by_name(backend)
 
 
+@pytest.mark.needs("create_role", "get_roles")
 async def test_role_text_is_stored_verbatim(backend: Backend):
     text = "[b]lead[/b] \x1b[2J \u202etxet"
     created = (
@@ -127,6 +138,7 @@ async def test_role_text_is_stored_verbatim(backend: Backend):
 # --- AssignRole / UnassignRole / GetIncidentMembership ------------------------
 
 
+@pytest.mark.needs("add_activity", "assign_role", "create_incident", "query_activity")
 async def test_assigning_a_role_writes_role_assigned_item_naming_the_subject(
     backend: Backend, other: Backend
 ):
@@ -145,6 +157,7 @@ async def test_assigning_a_role_writes_role_assigned_item_naming_the_subject(
     assert item.immutable is True
 
 
+@pytest.mark.needs("assign_role", "create_incident", "query_activity")
 async def test_assigning_a_role_twice_does_not_change_anything(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -159,6 +172,7 @@ async def test_assigning_a_role_twice_does_not_change_anything(backend: Backend)
     ) == 1
 
 
+@pytest.mark.needs("add_activity", "assign_role", "create_incident", "query_activity")
 async def test_a_new_commander_replaces_the_old_one(backend: Backend, other: Backend):
     await bob_is_known(backend, other)
     incident = await declare(backend)
@@ -176,6 +190,7 @@ async def test_a_new_commander_replaces_the_old_one(backend: Backend, other: Bac
     assert (await kinds(backend, iid))[-2:] == ["roleUnassigned", "roleAssigned"]
 
 
+@pytest.mark.needs("assign_role", "create_incident", "create_role", "delete_role", "get_roles")
 async def test_deleting_a_role_someone_holds_is_refused(backend: Backend):
     created = (await backend.create_role(m.CreateRoleRequest(role=m.Role(name="scribe")))).role
     incident = await declare(backend)
@@ -187,6 +202,9 @@ async def test_deleting_a_role_someone_holds_is_refused(backend: Backend):
     assert "scribe" in await roles_by_name(backend)
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "get_incident", "get_incident_membership"
+)
 async def test_membership_lists_every_assignment(backend: Backend, other: Backend):
     await bob_is_known(backend, other)
     incident = await declare(backend)
@@ -209,11 +227,15 @@ async def test_membership_lists_every_assignment(backend: Backend, other: Backen
     assert fetched.incident_membership.total_assignments == 2
 
 
+@pytest.mark.needs("get_incident_membership")
 async def test_membership_of_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await backend.get_incident_membership(m.GetIncidentMembershipRequest(incident_id="nope"))
 
 
+@pytest.mark.needs(
+    "add_activity", "assign_role", "create_incident", "query_activity", "unassign_role"
+)
 async def test_unassigning_writes_role_unassigned_item(backend: Backend, other: Backend):
     await bob_is_known(backend, other)
     incident = await declare(backend)
@@ -231,6 +253,7 @@ async def test_unassigning_writes_role_unassigned_item(backend: Backend, other: 
     assert item.subject_user.user_id == BOB.user_id
 
 
+@pytest.mark.needs("create_incident", "query_activity", "unassign_role")
 async def test_unassigning_a_role_nobody_holds_changes_nothing(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -242,6 +265,7 @@ async def test_unassigning_a_role_nobody_holds_changes_nothing(backend: Backend)
     assert await kinds(backend, iid) == before
 
 
+@pytest.mark.needs("archive_role", "assign_role", "create_incident", "unarchive_role")
 async def test_archived_role_cannot_be_assigned(backend: Backend):
     incident = await declare(backend)
     await backend.archive_role(m.ArchiveRoleRequest(role_id=3))
@@ -260,6 +284,7 @@ async def test_archived_role_cannot_be_assigned(backend: Backend):
     assert response.did_change is True
 
 
+@pytest.mark.needs("assign_role", "create_incident", "create_role")
 async def test_a_created_role_can_be_assigned_by_name(backend: Backend):
     await backend.create_role(m.CreateRoleRequest(role=m.Role(name="scribe")))
     incident = await declare(backend)
@@ -269,6 +294,7 @@ async def test_a_created_role_can_be_assigned_by_name(backend: Backend):
     assert ("scribe", ALICE.user_id) in holders(response.incident)
 
 
+@pytest.mark.needs("assign_role", "create_incident")
 async def test_unknown_role_name_is_refused(backend: Backend):
     incident = await declare(backend)
     with pytest.raises((InvalidArgument, NotFound)):
@@ -279,6 +305,7 @@ async def test_unknown_role_name_is_refused(backend: Backend):
         )
 
 
+@pytest.mark.needs("assign_role", "create_incident")
 async def test_assigning_without_a_user_is_refused(backend: Backend):
     incident = await declare(backend)
     with pytest.raises((InvalidArgument, NotFound)):
@@ -287,6 +314,7 @@ async def test_assigning_without_a_user_is_refused(backend: Backend):
         )
 
 
+@pytest.mark.needs("assign_role")
 async def test_assigning_in_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await backend.assign_role(
@@ -294,6 +322,7 @@ async def test_assigning_in_unknown_incident_is_not_found(backend: Backend):
         )
 
 
+@pytest.mark.needs("unassign_role")
 async def test_unassigning_in_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await backend.unassign_role(

@@ -25,6 +25,7 @@ def counts(task_list: m.TaskList) -> tuple[int, int]:
     return task_list.todo_count, task_list.done_count
 
 
+@pytest.mark.needs("add_task", "create_incident", "query_activity")
 async def test_adding_a_task_writes_task_added_item(backend: Backend):
     incident = await declare(backend)
     response = await add(backend, incident.incident_id, "Page the DBA")
@@ -39,6 +40,7 @@ async def test_adding_a_task_writes_task_added_item(backend: Backend):
     assert item.user.user_id == ALICE.user_id
 
 
+@pytest.mark.needs("add_task", "create_incident", "get_incident")
 async def test_task_list_appears_on_the_incident(backend: Backend):
     incident = await declare(backend)
     await add(backend, incident.incident_id, "one")
@@ -48,6 +50,7 @@ async def test_task_list_appears_on_the_incident(backend: Backend):
     assert counts(fetched.task_list) == (2, 0)
 
 
+@pytest.mark.needs("add_task", "create_incident")
 async def test_adding_a_task_assigned_to_someone(backend: Backend):
     incident = await declare(backend)
     response = await add(backend, incident.incident_id, "Mine", assign_to_user_id=ALICE.user_id)
@@ -55,6 +58,7 @@ async def test_adding_a_task_assigned_to_someone(backend: Backend):
     assert response.task.assigned_user.user_id == ALICE.user_id
 
 
+@pytest.mark.needs("add_task", "create_incident", "get_incident")
 @pytest.mark.parametrize("text", ["", "   ", "z" * 10_000])
 async def test_blank_or_overlong_task_text_is_refused(backend: Backend, text: str):
     incident = await declare(backend)
@@ -63,11 +67,13 @@ async def test_blank_or_overlong_task_text_is_refused(backend: Backend, text: st
     assert (await get(backend, incident.incident_id)).task_list.tasks == []
 
 
+@pytest.mark.needs("add_task")
 async def test_task_on_unknown_incident_is_not_found(backend: Backend):
     with pytest.raises(NotFound):
         await add(backend, "nope")
 
 
+@pytest.mark.needs("add_task", "create_incident", "get_incident", "update_task_status")
 async def test_counts_follow_status_changes(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -91,6 +97,7 @@ async def test_counts_follow_status_changes(backend: Backend):
     assert counts(response.task_list) == (3, 0)
 
 
+@pytest.mark.needs("add_task", "create_incident", "query_activity", "update_task_status")
 async def test_completing_a_task_writes_an_item(backend: Backend, other: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -106,6 +113,7 @@ async def test_completing_a_task_writes_an_item(backend: Backend, other: Backend
     assert item.user.user_id == BOB.user_id
 
 
+@pytest.mark.needs("add_task", "create_incident", "update_task_status")
 @pytest.mark.parametrize("status", ["", "finished", "DONE!"])
 async def test_bad_task_status_is_refused(backend: Backend, status: str):
     incident = await declare(backend)
@@ -118,6 +126,9 @@ async def test_bad_task_status_is_refused(backend: Backend, status: str):
         )
 
 
+@pytest.mark.needs(
+    "add_task", "create_incident", "get_incident", "query_activity", "update_task_text"
+)
 async def test_editing_task_text_writes_task_updated_item(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -130,6 +141,7 @@ async def test_editing_task_text_writes_task_updated_item(backend: Backend):
     assert (await kinds(backend, iid))[-1] == "taskUpdated"
 
 
+@pytest.mark.needs("add_task", "create_incident", "update_task_text")
 @pytest.mark.parametrize("text", ["", "  ", "q" * 10_000])
 async def test_blank_or_overlong_new_task_text_is_refused(backend: Backend, text: str):
     incident = await declare(backend)
@@ -142,6 +154,9 @@ async def test_blank_or_overlong_new_task_text_is_refused(backend: Backend, text
         )
 
 
+@pytest.mark.needs(
+    "add_activity", "add_task", "create_incident", "get_incident", "update_task_user"
+)
 async def test_assigning_and_clearing_a_task_user(backend: Backend, other: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -164,6 +179,14 @@ async def test_assigning_and_clearing_a_task_user(backend: Backend, other: Backe
     assert fetched.assigned_user is None or fetched.assigned_user.user_id == ""
 
 
+@pytest.mark.needs(
+    "add_task",
+    "create_incident",
+    "delete_task",
+    "get_incident",
+    "query_activity",
+    "update_task_status",
+)
 async def test_deleting_a_task_writes_task_deleted_item(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -180,6 +203,9 @@ async def test_deleting_a_task_writes_task_deleted_item(backend: Backend):
     assert (await kinds(backend, iid))[-1] == "taskDeleted"
 
 
+@pytest.mark.needs(
+    "create_incident", "delete_task", "update_task_status", "update_task_text", "update_task_user"
+)
 @pytest.mark.parametrize(
     "method", ["update_task_status", "update_task_text", "update_task_user", "delete_task"]
 )
@@ -190,6 +216,15 @@ async def test_unknown_task_is_not_found(backend: Backend, method: str):
         await getattr(backend, method)(request)
 
 
+@pytest.mark.needs(
+    "add_task",
+    "create_incident",
+    "delete_task",
+    "get_incident",
+    "update_task_status",
+    "update_task_text",
+    "update_task_user",
+)
 @pytest.mark.parametrize(
     "method", ["update_task_status", "update_task_text", "update_task_user", "delete_task"]
 )
@@ -203,6 +238,7 @@ async def test_task_of_another_incident_is_not_found(backend: Backend, method: s
     assert len((await get(backend, owner.incident_id)).task_list.tasks) == 1
 
 
+@pytest.mark.needs("delete_task", "update_task_status", "update_task_text", "update_task_user")
 @pytest.mark.parametrize(
     "method", ["update_task_status", "update_task_text", "update_task_user", "delete_task"]
 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -18,15 +17,17 @@ from typing import Any
 from incident_tui import models as m
 from incident_tui.backends.base import Backend
 from incident_tui.backends.rpc import RetryPolicy, RpcBackend, Timeouts
-from incident_tui.server.app import bind_socket, build_app, make_server, url_of
+from incident_tui.server.app import build_app
 from incident_tui.server.tokens import TokenStore
+from tests.support.asgi_thread import AsgiThread
 
 BackendFactory = Callable[[], Awaitable[Backend]]
-STARTUP_TIMEOUT = 15.0
 
 
-class ServerThread:
+class ServerThread(AsgiThread):
     """uvicorn serving ``build_app(backend, tokens)`` on 127.0.0.1 in its own thread."""
+
+    thread_name = "rpc-test-server"
 
     def __init__(
         self,
@@ -36,82 +37,24 @@ class ServerThread:
         max_body: int | None = None,
         app_factory: Callable[[Backend, TokenStore], Any] | None = None,
     ) -> None:
+        super().__init__()
         self.make_backend = make_backend
         self.tokens = tokens or TokenStore()
         self.max_body = max_body
         self.app_factory = app_factory
-        self.sock = bind_socket("127.0.0.1", 0)
-        self.url = url_of(self.sock)
         self.backend: Backend | None = None
-        self._server: Any = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="rpc-test-server", daemon=True)
 
-    # --- lifecycle ---------------------------------------------------------------
-
-    def start(self) -> None:
-        self._thread.start()
-        if not self._ready.wait(STARTUP_TIMEOUT):
-            raise RuntimeError("test server did not start")
-        if self._error is not None:
-            raise RuntimeError(f"test server failed to start: {self._error!r}") from self._error
-
-    def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
-            with contextlib.suppress(RuntimeError):  # loop already gone
-                self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(STARTUP_TIMEOUT)
-        self.sock.close()
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as exc:  # reported to the starting thread
-            self._error = exc
-            self._ready.set()
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
+    async def setup(self) -> Any:
         self.backend = await self.make_backend()
-        try:
-            if self.app_factory is not None:
-                app = self.app_factory(self.backend, self.tokens)
-            elif self.max_body is not None:
-                app = build_app(self.backend, self.tokens, max_body=self.max_body)
-            else:
-                app = build_app(self.backend, self.tokens)
-            server = self._server = make_server(app)
-            # uvicorn's serve() polls for exit every 0.1 s and sleeps 0.1 s on shutdown;
-            # hundreds of contract tests start a server each, so drive it directly.
-            server.config.load()
-            server.lifespan = server.config.lifespan_class(server.config)
-            await server.startup(sockets=[self.sock])
-            self._ready.set()
-            await self._stop.wait()
-            await self._shutdown(server)
-        finally:
-            await self.backend.close()
+        if self.app_factory is not None:
+            return self.app_factory(self.backend, self.tokens)
+        if self.max_body is not None:
+            return build_app(self.backend, self.tokens, max_body=self.max_body)
+        return build_app(self.backend, self.tokens)
 
-    @staticmethod
-    async def _shutdown(server: Any) -> None:
-        for listener in server.servers:
-            listener.close()
-        for connection in list(server.server_state.connections):
-            connection.shutdown()
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + 5.0
-        while (server.server_state.connections or server.server_state.tasks) and (
-            loop.time() < give_up
-        ):
-            await asyncio.sleep(0.005)
-        for task in list(server.server_state.tasks):
-            task.cancel()
-        for listener in server.servers:
-            await listener.wait_closed()
+    async def teardown(self) -> None:
+        if self.backend is not None:
+            await self.backend.close()
 
     # --- clients -------------------------------------------------------------------
 

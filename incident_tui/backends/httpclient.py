@@ -1,0 +1,307 @@
+"""What every HTTP backend shares: url checks, timeouts, one retry loop, capped reads and
+short sanitized error text.
+
+The Grafana RPC client and the Prod Manager client both build on it, so a timeout, a
+refused connection, an HTML error page or a flood of bytes reads the same to a person
+whichever system is behind the context, and the token is guarded the same way: never
+over plain http except to this machine, never in a message, never chained into a
+traceback (every error is raised outside the handler that caught httpx's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import random
+import re
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+
+from incident_tui.config import ConfigError
+from incident_tui.errors import BackendError, Indeterminate, Unavailable, Unreachable
+from incident_tui.text import short_message
+
+if TYPE_CHECKING:
+    import httpx
+
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+MESSAGE_LIMIT = 200
+USER_AGENT = "incident-tui"
+
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard a call tries. Reads retry; writes retry only if nothing was sent."""
+
+    attempts: int = 4  # the first try plus at most 3 retries
+    base_delay: float = 0.2
+    max_delay: float = 4.0
+    #: A Retry-After longer than this is not waited for: the call fails at once.
+    max_retry_after: float = 10.0
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """httpx's timeouts measure inactivity; ``deadline`` bounds the whole call."""
+
+    connect: float = 5.0
+    read: float = 15.0
+    write: float = 10.0
+    pool: float = 5.0
+    deadline: float = 30.0
+
+
+def short_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """Server text made fit for a person: cleaned, one line, at most ``limit`` characters."""
+    return short_message(text, limit)
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def normalise_url(url: str) -> tuple[str, bool]:
+    """``(base url without trailing slash, is_loopback)``; refuses anything not http(s)."""
+    raw = url.strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"the url {short_text(raw, 80)!r} must look like https://host[:port]")
+    if parts.username or parts.password:
+        raise ConfigError("put the token in token_env/token_file/token_command, not in the url")
+    if parts.query or parts.fragment:
+        raise ConfigError("the url must not have a query or a fragment")
+    return raw.rstrip("/"), is_loopback(parts.hostname)
+
+
+def refuse_plain_http(url: str, loopback: bool) -> None:
+    """A token never crosses the network in clear: plain http only to this machine."""
+    if url.startswith("http://") and not loopback:
+        raise ConfigError(
+            f"refusing to send a token over plain http to {urlsplit(url).hostname};"
+            " use https (plain http is allowed only to localhost)"
+        )
+
+
+def ssl_context_for(ca_bundle: str | None) -> ssl.SSLContext | None:
+    """A verifying context trusting ``ca_bundle`` (None: the system's and SSL_CERT_FILE)."""
+    if not ca_bundle:
+        return None
+    try:
+        return ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or "not a PEM certificate bundle"
+        raise ConfigError(f"cannot use ca_bundle {ca_bundle}: {reason}") from None
+
+
+def make_client(
+    timeouts: Timeouts,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    proxy: str | None = None,
+    transport: Any = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.AsyncClient:
+    """The one long-lived client of a backend: TLS verified, no redirects followed."""
+    import httpx
+
+    t = timeouts
+    kwargs: dict[str, Any] = {
+        "timeout": httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
+        "verify": ssl_context or True,
+        "trust_env": True,  # HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE
+        "follow_redirects": False,
+        # gzip only: a page of 50 incidents is ~140 KB of JSON and ~15 KB gzipped.
+        "headers": {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip",
+            **(headers or {}),
+        },
+        "limits": httpx.Limits(max_connections=16, max_keepalive_connections=8),
+    }
+    if proxy:
+        kwargs["proxy"] = proxy
+    if transport is not None:
+        kwargs["transport"] = transport
+    return httpx.AsyncClient(**kwargs)
+
+
+class Attempt(Exception):
+    """One failed attempt: the error to raise, and whether it may be retried."""
+
+    def __init__(self, error: BackendError, *, retry: bool, wait: float | None = None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.retry = retry
+        self.wait = wait
+
+
+async def with_retries(
+    send_once: Callable[[], Awaitable[T]], policy: RetryPolicy, deadline: float
+) -> T:
+    """``send_once()`` until it succeeds, an ``Attempt`` says not to retry, or time runs out.
+
+    Delays are jittered exponential backoff, or the server's Retry-After when it sent one.
+    """
+    loop = asyncio.get_running_loop()
+    give_up_at = loop.time() + deadline
+    for attempt in range(policy.attempts):
+        try:
+            return await send_once()
+        except Attempt as exc:
+            failed = exc
+        # Decided outside the handler, so the error raised carries no __context__ that
+        # leads back to httpx's exception, its request and the Authorization header.
+        error, retry, delay = failed.error, failed.retry, failed.wait
+        del failed
+        last = attempt == policy.attempts - 1
+        if not retry or last or (delay is not None and delay > policy.max_retry_after):
+            raise error
+        if delay is None:
+            cap = min(policy.max_delay, policy.base_delay * (2**attempt))
+            delay = random.uniform(cap / 2, cap)
+        if loop.time() + delay >= give_up_at:
+            raise error
+        await asyncio.sleep(delay)
+    raise Unavailable("gave up")  # pragma: no cover - the loop always returns or raises
+
+
+def transport_failure(exc: Exception, *, what: str, host: str, resend_ok: bool) -> Attempt:
+    """The ``Attempt`` an httpx exception means (call it inside ``except``, raise it ``from
+    None``). Nothing sent: ``Unreachable``, retried unless the certificate is bad. Maybe
+    sent: ``Indeterminate``, retried only when ``resend_ok`` (a read)."""
+    import httpx
+
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        reason = network_reason(exc)
+        return Attempt(
+            Unreachable(f"cannot reach {host}: {reason}"),
+            retry="certificate" not in reason,
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return Attempt(
+            Indeterminate(f"{what}: {host} stopped answering (timeout)"), retry=resend_ok
+        )
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return Attempt(Unreachable("unsupported url scheme"), retry=False)
+    if isinstance(exc, httpx.ProxyError):
+        return Attempt(
+            Unreachable(f"the proxy refused the connection: {short_text(str(exc), 120)}"),
+            retry=False,
+        )
+    if isinstance(exc, httpx.TransportError | httpx.DecodingError):
+        return Attempt(
+            Indeterminate(f"{what}: connection to {host} failed: {network_reason(exc)}"),
+            retry=resend_ok,
+        )
+    # Anything else httpx raises: never let its frames out.
+    return Attempt(Unavailable(f"{what}: request failed ({type(exc).__name__})"), retry=False)
+
+
+async def read_capped(response: httpx.Response, limit: int, what: str) -> bytes:
+    """The body, refused (not retried) past ``limit`` bytes, declared or streamed."""
+    declared = response.headers.get("content-length")
+    too_big = Unavailable(
+        f"{what}: the answer is larger than {limit // (1024 * 1024)} MiB; refused"
+    )
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Attempt(too_big, retry=False)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise Attempt(too_big, retry=False)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def retryable_status(status: int) -> bool:
+    """Statuses worth asking again for a read: rate limited or a server-side failure."""
+    return status == 429 or status in (500, 502, 503, 504)
+
+
+def network_reason(exc: Exception) -> str:
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        return "the TLS certificate is not trusted (set ca_bundle or SSL_CERT_FILE)"
+    return short_text(text, 120) or type(exc).__name__
+
+
+def first_problem(exc: ValidationError) -> str:
+    """The first thing pydantic found wrong, as ``where: what`` (never the input value)."""
+    errors = exc.errors(include_url=False, include_input=False)
+    if not errors:
+        return "invalid"
+    first = errors[0]
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    return short_text(f"{where}: {first.get('msg', '')}" if where else first.get("msg", ""), 120)
+
+
+def looks_like_html(data: bytes, ctype: str) -> bool:
+    return "html" in ctype.lower() or data[:1024].lstrip()[:1] == b"<"
+
+
+def html_summary(data: bytes) -> str:
+    """``an HTML page (its title)``: what a proxy's or a login page's answer was."""
+    raw = data[:65536].decode("utf-8", "replace")
+    title = _HTML_TITLE.search(raw)
+    label = short_text(re.sub(r"<[^>]*>", "", title.group(1)), 80) if title else ""
+    return f"an HTML page ({label})" if label else "an HTML page"
+
+
+def server_text(data: bytes, ctype: str) -> tuple[str, str, bool]:
+    """(the server's words, its error code, whether they came as a JSON error), sanitized."""
+    raw = data[:65536].decode("utf-8", "replace")
+    stripped = raw.lstrip()
+    if stripped.startswith("{"):
+        try:
+            obj = json.loads(data)
+        except (ValueError, RecursionError):
+            obj = None
+        if isinstance(obj, dict):
+            for key in ("error", "message", "msg"):
+                value = obj.get(key)
+                if isinstance(value, str) and value.strip():
+                    code = obj.get("code")
+                    return short_text(value), code if isinstance(code, str) else "", True
+            return "", "", False
+    if looks_like_html(data, ctype):
+        return html_summary(data), "", False
+    return short_text(raw), "", False
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds a Retry-After header asks for (a number or an HTTP date); None if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = when.timestamp() - time.time()
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
