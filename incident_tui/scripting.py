@@ -133,9 +133,13 @@ class _Command:
 
 def _write_document(text: str) -> None:
     """Machine output (JSON, Markdown) as UTF-8, whatever the locale says."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (a caller redirected stdout)
+        sys.stdout.write(text)
+        return
     sys.stdout.flush()
-    sys.stdout.buffer.write(text.encode("utf-8"))
-    sys.stdout.buffer.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 def _print_json(value: Any) -> None:
