@@ -313,3 +313,40 @@ def test_every_command_against_incident_tui_serve(env: dict[str, str], tmp_path:
     finally:
         server.send_signal(signal.SIGTERM)
         assert server.wait(15) == 0
+
+
+# --- the README's examples -----------------------------------------------------------------------
+
+
+def test_readme_scripting_examples_are_valid_commands_and_queries() -> None:
+    """Every ``incident-tui`` command in the README's Scripting section parses, and every
+    QUERY it shows is valid query syntax (no subprocess: argparse and the query parser)."""
+    import re
+    import shlex
+
+    from incident_tui.cli import SCRIPTING_COMMANDS, build_parser
+    from incident_tui.query import parse
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Scripting", 1)[1].split("\n## ", 1)[0]
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", section, re.DOTALL):
+        for line in block.splitlines():
+            lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+            lexer.whitespace_split = True
+            stage: list[str] = []
+            for word in [*lexer, "|"]:
+                if word not in ("|", ">", ";", "&&"):
+                    stage.append(word)
+                    continue
+                tools = [i for i, w in enumerate(stage) if w.endswith("incident-tui")]
+                if tools:
+                    commands.append(stage[tools[0] + 1 :])
+                stage = [] if word != ">" else ["(redirected)"]
+    shown = {next(w for w in argv if w in SCRIPTING_COMMANDS) for argv in commands}
+    assert shown == set(SCRIPTING_COMMANDS)
+    parser = build_parser()
+    for argv in commands:
+        args = parser.parse_args(argv)
+        if args.command == "ls":
+            parse(" ".join(args.query))
