@@ -165,6 +165,61 @@ def test_usage_errors_and_failures_on_a_local_store(env: dict[str, str], tmp_pat
     assert json.loads(ok(env, "show", "--db", db, "1", "--json"))["status"] == "active"
 
 
+def _on_a_terminal(env: dict[str, str], *args: str) -> str:
+    """Run a command with its standard output on a pseudo-terminal; what it wrote."""
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.Popen(
+            [*COMMAND, *args], stdin=subprocess.DEVNULL, stdout=slave,
+            stderr=subprocess.DEVNULL, env=env,
+        )  # fmt: skip
+    finally:
+        os.close(slave)
+    chunks = []
+    try:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(master)
+        assert proc.wait(60) == 0
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_colour_only_on_a_terminal_and_data_never_reaches_it_raw(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    import asyncio
+
+    db = tmp_path / "local.db"
+
+    async def declare() -> None:
+        backend = await SqliteBackend.open(db, ALICE)
+        try:
+            await backend.create_incident(
+                m.CreateIncidentRequest(
+                    title="Pwned \x1b]0;owned\x07 \x1b[31mred\x1b[0m \x9b2J title",
+                    severity="critical",
+                )
+            )
+        finally:
+            await backend.close()
+
+    asyncio.run(declare())
+    coloured = _on_a_terminal(env, "ls", "--db", str(db))
+    assert "\x1b[1;31mcritical" in coloured  # SEV1 in bold red, the word still there
+    assert "\x1b]" not in coloured and "\x1b[31mred" not in coloured and "\x9b" not in coloured
+    assert "\u241b" in coloured  # the escape shown as a visible picture
+    plain = _on_a_terminal(dict(env, NO_COLOR="1"), "show", "--db", str(db), "1")
+    assert "\x1b" not in plain and "\x9b" not in plain
+    assert "severity   critical" in plain
+
+
 def test_scripting_commands_never_load_textual_or_the_http_client(
     env: dict[str, str], tmp_path: Path
 ) -> None:
