@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import sys
 import unicodedata
 from collections.abc import Awaitable, Callable
@@ -28,7 +27,7 @@ from incident_tui.config import APP_NAME, Config, ConfigError, ensure_private_di
 from incident_tui.errors import BackendError
 from incident_tui.facts import format_time, incident_clock, incident_duration
 from incident_tui.references import resolve_incident
-from incident_tui.text import clean, one_line, terminal_safe_json
+from incident_tui.text import clean, json_for_terminal, one_line, terminal_safe_json
 
 if TYPE_CHECKING:
     from incident_tui.backends.base import Backend, Capabilities
@@ -146,7 +145,19 @@ def _print_json(value: Any) -> None:
     _write_document(terminal_safe_json(value) + "\n")
 
 
+def _print_wire(model: m.WireModel, **include: Any) -> None:
+    """``model`` exactly as the wire serialises it (pydantic's own encoder), indented."""
+    try:
+        text = model.model_dump_json(by_alias=True, exclude_none=True, indent=2, **include)
+    except ValueError:  # e.g. a lone surrogate from a remote: the Python encoder escapes it
+        _print_json(model.model_dump(mode="json", by_alias=True, exclude_none=True, **include))
+        return
+    _write_document(json_for_terminal(text) + "\n")
+
+
 def _width() -> int:
+    import shutil
+
     return max(shutil.get_terminal_size((80, 24)).columns, MIN_WIDTH)
 
 
@@ -303,7 +314,7 @@ async def list_incidents(
 async def _ls(backend: Backend, args: argparse.Namespace) -> int:
     incidents, more = await list_incidents(backend, args.query_text, args.limit)
     if args.json:
-        _print_json({"incidents": [incident.to_wire() for incident in incidents]})
+        _print_wire(m.QueryIncidentsResponse(incidents=incidents), include={"incidents"})
         return EXIT_OK
     if not incidents:
         _hint("no incidents match" if args.query_text else "no incidents")
@@ -392,7 +403,7 @@ async def _latest_items(backend: Backend, incident_id: str) -> list[m.ActivityIt
 async def _show(backend: Backend, args: argparse.Namespace) -> int:
     incident = await resolve_incident(backend, args.ref)
     if args.json:
-        _print_json(incident.to_wire())
+        _print_wire(incident)
         return EXIT_OK
     latest = await _latest_items(backend, incident.incident_id)
     print(incident_details(incident, latest, datetime.now(UTC), _width(), _colour()))
@@ -444,7 +455,7 @@ async def _declare(backend: Backend, args: argparse.Namespace) -> int:
     request = _declare_request(backend.capabilities, args)
     incident = (await backend.create_incident(request)).incident
     if args.json:
-        _print_json(incident.to_wire())
+        _print_wire(incident)
     else:
         print(
             f"declared {_ref(incident.incident_id)} ({one_line(incident.severity or 'pending', 12)})"
@@ -505,7 +516,7 @@ async def _note(backend: Backend, args: argparse.Namespace) -> int:
             raise type(exc)(f"{exc}; the note was kept in {kept}") from None
         raise
     if args.json:
-        _print_json(response.activity_item.to_wire())
+        _print_wire(response.activity_item)
     else:
         print(f"noted on {_ref(incident.incident_id)}: {one_line(args.body, 60)}")
     return EXIT_OK
@@ -546,7 +557,7 @@ def _set_status(target: str, verb: str) -> Callable[[Backend, argparse.Namespace
             if not args.json:
                 print(f"{verb} {ref}: {one_line(incident.title, 200)}")
         if args.json:
-            _print_json(incident.to_wire())
+            _print_wire(incident)
         return EXIT_OK
 
     return change

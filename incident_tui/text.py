@@ -116,5 +116,9 @@ def terminal_safe_json(value: Any, *, indent: int | None = 2) -> str:
     Unlike ``clean`` this never changes the data: a JSON reader gets back exactly the
     strings the backend sent (``json.dumps`` already escapes the C0 controls).
     """
-    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return json_for_terminal(json.dumps(value, ensure_ascii=False, indent=indent))
+
+
+def json_for_terminal(text: str) -> str:
+    """Serialised JSON (``ensure_ascii`` off) made as safe to print as ``terminal_safe_json``."""
     return _NOT_PLAIN_ASCII.sub(_json_char, text)
