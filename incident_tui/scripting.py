@@ -63,16 +63,21 @@ def run(args: argparse.Namespace) -> int:
             reconfigure(errors="replace")  # a non-UTF-8 terminal gets '?', never a crash
     try:
         command = _COMMANDS[args.command]
+        if not str(getattr(args, "ref", "-")).strip():
+            raise UsageError(f"{args.command} needs an incident reference (42, #42 or INC-42)")
         command.check(args)
         cfg = load_config()
         return asyncio.run(_with_backend(cfg, args, command.run))
     except UsageError as exc:
         return _fail(str(exc), EXIT_USAGE, multiline=True)
     except ConfigError as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        return _fail(_with_kept_note(args, str(exc)), EXIT_USAGE)
     except BackendError as exc:
-        return _fail(str(exc) or type(exc).__name__, EXIT_FAILED)
+        return _fail(_with_kept_note(args, str(exc) or type(exc).__name__), EXIT_FAILED)
     except KeyboardInterrupt:
+        kept = _with_kept_note(args, "interrupted")
+        if kept != "interrupted":
+            _fail(kept, EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``| head``): what it wanted it has; stay quiet.
@@ -94,6 +99,7 @@ def _silence_stdout() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
     except (OSError, ValueError):
         pass
 
@@ -500,21 +506,23 @@ def _keep_unsent(body: str, reference: str) -> Path | None:
         return None
 
 
+def _with_kept_note(args: argparse.Namespace, message: str) -> str:
+    """``message``, and where a note read from standard input was kept when it failed."""
+    if not getattr(args, "from_stdin", False) or not getattr(args, "body", ""):
+        return message
+    kept = _keep_unsent(args.body, args.ref)
+    return f"{message}; the note was kept in {kept}" if kept else message
+
+
 async def _note(backend: Backend, args: argparse.Namespace) -> int:
-    try:
-        incident = await resolve_incident(backend, args.ref)
-        response = await backend.add_activity(
-            m.AddActivityRequest(
-                incident_id=incident.incident_id,
-                activity_kind=m.ActivityKind.USER_NOTE.value,
-                body=args.body,
-            )
+    incident = await resolve_incident(backend, args.ref)
+    response = await backend.add_activity(
+        m.AddActivityRequest(
+            incident_id=incident.incident_id,
+            activity_kind=m.ActivityKind.USER_NOTE.value,
+            body=args.body,
         )
-    except BackendError as exc:
-        kept = _keep_unsent(args.body, args.ref) if args.from_stdin else None
-        if kept is not None:
-            raise type(exc)(f"{exc}; the note was kept in {kept}") from None
-        raise
+    )
     if args.json:
         _print_wire(response.activity_item)
     else:
