@@ -103,7 +103,7 @@ HOSTILE_TITLE = (
     "# Pwned | col <script>alert(1)</script> `rm -rf` \x1b[31mred\x1b[0m"
     "\nsecond line [x](javascript:alert(1)) **bold** ~~gone~~ &amp; __init__"
 )
-HOSTILE_LABEL = "env|prod <b>x</b>"
+HOSTILE_LABEL = "# env|prod <b>x</b> `rm` [x](javascript:alert(1)) \x1b[31mred\nnext"
 HOSTILE_NOTE = "\n".join(
     [
         "# heading",
@@ -210,7 +210,7 @@ async def test_hostile_text_stays_literal_text_in_the_markdown(tmp_path: Path) -
 
     # the label reads as written (cleaned), inside the facts list
     facts = [inline_text(t) for t in every if t.type == "inline" and "Labels:" in t.content]
-    assert facts == [f"Labels: {HOSTILE_LABEL}"]
+    assert facts == [f"Labels: {clean(HOSTILE_LABEL).strip()}"]
 
     # tables: every row keeps its cell count; the pipes stayed inside their cells
     tables = [i for i, t in enumerate(tokens) if t.type == "table_open"]
