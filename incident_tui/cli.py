@@ -1,7 +1,10 @@
-"""The ``incident-tui`` command line: the console, ``demo``, ``serve``, ``token``, ``locate``.
+"""The ``incident-tui`` command line: the console, the scripting commands (``ls``, ``show``,
+``declare``, ``note``, ``resolve``, ``reopen``, ``export``), ``demo``, ``serve``, ``token``,
+``locate``.
 
-Heavy modules (textual, httpx, starlette) are imported only by the subcommand
-that needs them, so ``--help`` and ``--version`` answer at once.
+Heavy modules (textual, pydantic, httpx, sqlite3, starlette) are imported only by the
+subcommand that needs them, so ``--help`` and ``--version`` answer at once and the
+scripting commands never load Textual.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from incident_tui.config import ConfigError
 
@@ -54,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    _add_scripting(sub)
+
     demo = sub.add_parser("demo", help="fill a local store with realistic demo incidents")
     demo.add_argument("--db", metavar="PATH", type=Path, dest="demo_db")
     demo.add_argument("--count", type=int, default=40, help="number of incidents (default 40)")
@@ -84,6 +90,114 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+SCRIPTING_COMMANDS = ("ls", "show", "declare", "note", "resolve", "reopen", "export")
+_REF_HELP = "the incident: 42, #42, INC-42 or the backend's own id"
+_EXIT_HELP = (
+    "exit status: 0 done, 1 the backend failed or refused (one line on stderr), 2 a usage error"
+)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError("must be between 1 and 1000000")
+    return value
+
+
+def _add_scripting(sub: argparse._SubParsersAction) -> None:
+    """``ls``, ``show``, ``declare``, ``note``, ``resolve``, ``reopen``, ``export``
+    (carried out by ``incident_tui.scripting``)."""
+    # --context/--db/--readonly work before or after the command; SUPPRESS keeps the
+    # value given before it when they are not repeated after it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--context", metavar="NAME", default=argparse.SUPPRESS, help="context from the config"
+    )
+    common.add_argument(
+        "--db", metavar="PATH", type=Path, default=argparse.SUPPRESS, help="local store file"
+    )
+    common.add_argument(
+        "--readonly", action="store_true", default=argparse.SUPPRESS, help="refuse every change"
+    )
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument(
+        "--json", action="store_true", help="print the Grafana Incident JSON object instead"
+    )
+
+    def add(name: str, summary: str, example: str, *parents: argparse.ArgumentParser) -> Any:
+        return sub.add_parser(
+            name,
+            help=summary,
+            description=f"{summary}.",
+            epilog=f"example: {example}\n{_EXIT_HELP}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[common, *parents],
+        )
+
+    ls = add(
+        "ls",
+        "list incidents, newest first",
+        "incident-tui ls 'status:active severity:critical' --json | jq -r '.incidents[].title'",
+        as_json,
+    )
+    ls.add_argument(
+        "query",
+        nargs="*",
+        metavar="QUERY",
+        help="the console's query syntax, e.g. status:active severity:critical label:db",
+    )
+    ls.add_argument(
+        "--limit", type=_positive, default=50, metavar="N", help="at most N incidents (50)"
+    )
+
+    show = add("show", "show one incident", "incident-tui show INC-42", as_json)
+    show.add_argument("ref", metavar="REF", help=_REF_HELP)
+
+    declare = add(
+        "declare",
+        "declare an incident",
+        "incident-tui declare 'Checkout API returning 502s' --severity critical --label payments",
+        as_json,
+    )
+    declare.add_argument("title", nargs="+", metavar="TITLE", help="the title (words are joined)")
+    declare.add_argument("--severity", metavar="S", help="pending, minor, major or critical")
+    declare.add_argument("--label", action="append", metavar="L", help="a label (repeat for more)")
+    declare.add_argument("--drill", action="store_true", help="an exercise, not a real incident")
+
+    note = add(
+        "note",
+        "add a note to an incident's timeline",
+        "kubectl get pods -n checkout | incident-tui note 42 -",
+        as_json,
+    )
+    note.add_argument("ref", metavar="REF", help=_REF_HELP)
+    note.add_argument(
+        "text", nargs="+", metavar="TEXT", help="the note (words are joined); - reads stdin"
+    )
+
+    for name, summary in (("resolve", "resolve an incident"), ("reopen", "reopen an incident")):
+        status = add(name, summary, f"incident-tui {name} 42", as_json)
+        status.add_argument("ref", metavar="REF", help=_REF_HELP)
+
+    export = add(
+        "export",
+        "export an incident as a Markdown postmortem draft or one JSON document",
+        "incident-tui export 42 -o INC-42-postmortem.md",
+    )
+    export.add_argument("ref", metavar="REF", help=_REF_HELP)
+    export.add_argument(
+        "--format",
+        choices=("md", "json"),
+        help="md (default; json when FILE ends in .json)",
+    )
+    export.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (replaced if it exists); - stdout"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -96,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command in SCRIPTING_COMMANDS:
+        from incident_tui.scripting import run
+
+        return run(args)
     if args.command == "locate":
         from incident_tui import config
 

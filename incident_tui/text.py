@@ -8,8 +8,10 @@ module never builds markup.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from typing import Any
 
 # A whole escape sequence (CSI, OSC, DCS, ...), so its parameters vanish with it.
 _ESCAPE_SEQ = re.compile(
@@ -94,3 +96,29 @@ def short_message(text: str, limit: int = 200) -> str:
 def is_printable_label(text: str) -> bool:
     """True when a label/name has no characters ``clean`` would change."""
     return clean(text) == text
+
+
+_NOT_PLAIN_ASCII = re.compile(r"[^\x00-\x7e]")
+
+
+def _json_char(match: re.Match[str]) -> str:
+    ch = match.group()
+    if ch.isprintable() and not _INVISIBLE_RE.match(ch):
+        return ch
+    return json.dumps(ch)[1:-1]  # \uXXXX (a surrogate pair beyond the BMP)
+
+
+def terminal_safe_json(value: Any, *, indent: int | None = 2) -> str:
+    """``value`` as JSON that prints safely: UTF-8 text stays readable, but every character
+    that could act on a terminal or hide itself (DEL, C1 controls, bidi and zero-width
+    characters, line separators, lone surrogates) is written as a ``\\uXXXX`` escape.
+
+    Unlike ``clean`` this never changes the data: a JSON reader gets back exactly the
+    strings the backend sent (``json.dumps`` already escapes the C0 controls).
+    """
+    return json_for_terminal(json.dumps(value, ensure_ascii=False, indent=indent))
+
+
+def json_for_terminal(text: str) -> str:
+    """Serialised JSON (``ensure_ascii`` off) made as safe to print as ``terminal_safe_json``."""
+    return _NOT_PLAIN_ASCII.sub(_json_char, text)

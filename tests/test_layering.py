@@ -22,6 +22,17 @@ RULES = [
     (["incident_tui.backends.prodmanager"], ["textual", "starlette", "sqlite3"]),
     (["incident_tui.server.app"], ["textual"]),
     (["incident_tui.cli"], ["textual", "httpx", "starlette", "sqlite3"]),
+    # The scripting commands and what they share with the console start without the UI,
+    # the HTTP client or the store: the context that needs one imports it.
+    (
+        [
+            "incident_tui.scripting",
+            "incident_tui.export",
+            "incident_tui.references",
+            "incident_tui.facts",
+        ],
+        ["textual", "httpx", "sqlite3", "starlette", "uvicorn"],
+    ),
     # Imported by the console's first frame or by ``token``: their heavy parts stay lazy.
     (
         ["incident_tui.backends.factory", "incident_tui.backends.credentials"],
@@ -91,12 +102,14 @@ _LOW = (
     "incident_tui.query",
     "incident_tui.text",
     "incident_tui.config",
+    "incident_tui.facts",
 )
 _ABOVE_BACKENDS = (
     "incident_tui.ui",
     "incident_tui.cli",
     "incident_tui.server",
     "incident_tui.scripting",
+    "incident_tui.references",
     "incident_tui.demo",
     "incident_tui.durable",
     "incident_tui.export",
@@ -164,8 +177,30 @@ LAYERS: list[tuple[str, tuple[str, ...], str]] = [
     ),
     (
         "incident_tui.scripting",
-        ("textual", "incident_tui.ui"),
-        "the command line never starts Textual",
+        (
+            "textual",
+            "httpx",
+            "sqlite3",
+            "incident_tui.ui",
+            "incident_tui.server",
+            "incident_tui.backends.sqlite",
+            "incident_tui.backends.rpc",
+        ),
+        "the command line never starts Textual; it opens any context through the factory",
+    ),
+    (
+        "incident_tui.references",
+        (
+            "textual",
+            "httpx",
+            "sqlite3",
+            "incident_tui.backends.sqlite",
+            "incident_tui.backends.rpc",
+            "incident_tui.ui",
+            "incident_tui.server",
+            "incident_tui.scripting",
+        ),
+        "references are read through the Backend protocol, the same for console and scripts",
     ),
     (
         "incident_tui.ui",

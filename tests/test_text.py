@@ -72,3 +72,17 @@ def test_every_sanitised_character_is_printable() -> None:
     assert all(ch.isprintable() or ch == "\u00a0" or ch.isspace() for ch in out), [
         hex(ord(ch)) for ch in out if not (ch.isprintable() or ch.isspace())
     ][:5]
+
+
+def test_terminal_safe_json_escapes_what_could_act_on_a_terminal_and_keeps_the_data() -> None:
+    import json
+
+    from incident_tui.text import terminal_safe_json
+
+    value = {"title": "Bjørn 東京 \x1b[2J \x9b31m \u202e \u2028 \ufeff \ud800 \x7f", "n": 1}
+    text = terminal_safe_json(value)
+    assert json.loads(text) == value  # the data itself is untouched
+    assert "Bjørn 東京" in text  # readable text stays readable
+    for raw in ("\x1b", "\x9b", "\u202e", "\u2028", "\ufeff", "\ud800", "\x7f"):
+        assert raw not in text
+    text.encode("utf-8")  # printable whatever the text held (no lone surrogate left)

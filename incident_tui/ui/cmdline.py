@@ -20,9 +20,9 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
-from incident_tui import models as m
 from incident_tui.config import ConfigError
-from incident_tui.errors import BackendError, NotFound
+from incident_tui.errors import BackendError
+from incident_tui.references import is_number_reference, parse_reference, resolve_incident
 from incident_tui.text import clean
 from incident_tui.ui.dialogs import SafeInput
 
@@ -50,12 +50,6 @@ class CommandError(Exception):
     """A command line that cannot run; the message is for the person."""
 
 
-def _reference(text: str) -> str:
-    """``#12``, ``INC-12`` or ``12`` -> ``12`` (other ids pass through)."""
-    text = text.strip().removeprefix("#")
-    return text[4:] if text[:4].upper() == "INC-" else text
-
-
 def parse_line(text: str) -> tuple[str, str]:
     """``" theme  incident-dark "`` -> ``("theme", "incident-dark")``; ``:12`` -> ``("inc", "12")``."""
     text = text.strip().removeprefix(":").strip()
@@ -64,8 +58,8 @@ def parse_line(text: str) -> tuple[str, str]:
     verb, _, argument = text.partition(" ")
     verb = verb.lower()
     argument = argument.strip()
-    if _reference(verb).isdigit() and not argument:
-        return "inc", _reference(verb)
+    if is_number_reference(verb) and not argument:
+        return "inc", parse_reference(verb)
     for command in LINE_COMMANDS:
         if verb in command.names:
             if command.argument and not argument:
@@ -108,14 +102,11 @@ async def prepare_line(app: Any, text: str) -> Callable[[], Any]:
                 app.show_error(error)
 
         return partial(app.run_worker, switch, exit_on_error=False)
-    reference = _reference(argument)
     try:
-        response = await app.backend.get_incident(m.GetIncidentRequest(incident_id=reference))
-    except NotFound:
-        raise CommandError(f"no incident #{clean(reference)}") from None
-    except BackendError as exc:
+        incident = await resolve_incident(app.backend, argument)
+    except BackendError as exc:  # NotFound reads "no incident #12"
         raise CommandError(str(exc)) from None
-    return partial(app.open_incident, response.incident.incident_id)
+    return partial(app.open_incident, incident.incident_id)
 
 
 class LineSuggester(Suggester):

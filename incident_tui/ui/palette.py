@@ -20,6 +20,12 @@ from textual.markup import escape
 
 from incident_tui import models as m
 from incident_tui.errors import BackendError
+from incident_tui.references import (
+    is_marked_reference,
+    is_number_reference,
+    parse_reference,
+    resolve_incident,
+)
 from incident_tui.text import clean, one_line
 from incident_tui.ui.presentation import severity_look, status_word
 
@@ -135,26 +141,21 @@ class IncidentFinder(Provider):
         if not text:
             return
         seen: set[str] = set()
-        reference = text.removeprefix("#")
-        if reference[:4].upper() == "INC-":
-            reference = reference[4:]
-        if reference.isdigit():
+        if is_number_reference(text):
             try:
-                response = await app.backend.get_incident(
-                    m.GetIncidentRequest(incident_id=reference)
-                )
+                incident = await resolve_incident(app.backend, text)
             except BackendError:
                 pass
             else:
-                seen.add(response.incident.incident_id)
+                seen.add(incident.incident_id)
                 yield Hit(
                     100.0,
-                    incident_prompt(response.incident),
-                    partial(app.open_incident, response.incident.incident_id),
-                    text=f"#{reference}",
+                    incident_prompt(incident),
+                    partial(app.open_incident, incident.incident_id),
+                    text=f"#{parse_reference(text)}",
                     help="open incident",
                 )
-            if text.startswith("#") or text[:4].upper() == "INC-":
+            if is_marked_reference(text):
                 return
         try:
             response = await app.backend.query_incidents(

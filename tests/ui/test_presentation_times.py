@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from incident_tui import models as m
+from incident_tui.facts import format_time as overview_time
+from incident_tui.facts import incident_duration
 from incident_tui.ui.presentation import first_set_time, format_time, incident_clock, parse_time
-from incident_tui.ui.screens.incident_common import format_time as overview_time
-from incident_tui.ui.screens.incident_common import incident_duration
 from incident_tui.ui.widgets.incident_list import IncidentRow
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -11,7 +11,9 @@ re-reads in place, keeping each list's cursor on the same record.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -19,12 +21,15 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import ContentSwitcher, Static
 
+from incident_tui import export
 from incident_tui import models as m
 from incident_tui.errors import BackendError, NotFound
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
+from incident_tui.ui.dialogs import TextPrompt, required_text
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
 from incident_tui.ui.screens.incident_common import (
+    app_now,
     drill_content,
     incident_ref,
     severity_content,
@@ -76,6 +81,9 @@ INCIDENT_COMMANDS: tuple[Command, ...] = (
          "Show the next tab", "Incident", show=False),
     _cmd("incident.prev_tab", "left_square_bracket", "prev_tab", "Previous tab",
          "Show the previous tab", "Incident", show=False),
+    _cmd("incident.export", "X", "export_postmortem", "Export",
+         "Write a Markdown postmortem draft of the incident to a file", "Incident",
+         show=False),
 )
 
 OVERVIEW_COMMANDS: tuple[Command, ...] = (
@@ -147,6 +155,13 @@ ROLES_COMMANDS: tuple[Command, ...] = (
          "Manage the organisation's roles", "Roles"),
 )
 # fmt: on
+
+
+def _current_folder() -> str:
+    try:
+        return str(Path.cwd())
+    except OSError:  # the folder was removed under us
+        return "the current folder"
 
 
 def _delegate(pane_id: str, method: str) -> Callable[[IncidentScreen], None]:
@@ -466,6 +481,48 @@ class IncidentScreen(ConsoleScreen):
     action_assign_task = _delegate("tasks", "assign_task")
     action_clear_task_assignee = _delegate("tasks", "clear_assignee")
     action_delete_task = _delegate("tasks", "delete_task")
+
+    def action_export_postmortem(self) -> None:
+        """Ask where, then write the postmortem draft there (never over an existing file)."""
+        if self.incident is None:
+            self.app.notify("The incident is still loading.", markup=False)
+            return
+        backend = self.app.backend  # type: ignore[attr-defined]
+        incident_id = self.incident.incident_id
+        now = app_now(self.app)
+        written: list[str] = []
+
+        def parse(text: str) -> Path:
+            path = Path(required_text(text)).expanduser()
+            if path.is_dir():
+                raise ValueError("That is a folder: add a file name.")
+            if path.exists():
+                raise ValueError("That file exists: choose another name (it is never replaced).")
+            return path
+
+        async def write(path: Path) -> None:
+            record = await export.read_record(backend, incident_id)
+
+            def render_and_write() -> Path:
+                text = export.to_markdown(record, now=now)
+                return export.write_text(path, text, overwrite=False).absolute()
+
+            written.append(str(await asyncio.to_thread(render_and_write)))
+
+        def done(path: Path | None) -> None:
+            if path is not None and written:
+                self.app.notify(f"Postmortem draft written to {clean(written[-1])}", markup=False)
+
+        self.app.push_screen(
+            TextPrompt(
+                "Export postmortem draft",
+                f"./{export.default_filename(incident_id)}",
+                hint=f"Markdown. A relative path is in {_current_folder()}.",
+                parse=parse,
+                submit=write,
+            ),
+            done,
+        )
 
     def action_open_org_roles(self) -> None:
         self.app.open_org_roles()  # type: ignore[attr-defined]

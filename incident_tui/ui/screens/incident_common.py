@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from incident_tui import models as m
 from incident_tui.text import one_line
-from incident_tui.ui.presentation import parse_time, severity_look, status_word
+from incident_tui.ui.presentation import severity_look, status_word
 
 # --- facts as Content -------------------------------------------------------------
 
@@ -70,44 +70,6 @@ def role_flags(role: m.Role) -> list[str]:
     if role.archived:
         flags.append("ARCHIVED")
     return flags
-
-
-def format_time(value: str) -> str:
-    """An RFC 3339 time as ``2026-11-25 03:04 UTC``; unset shows ``—``."""
-    parsed = parse_time(value)
-    if parsed is None:
-        return "—"
-    return parsed.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def format_duration(seconds: float) -> str:
-    """``3h 04m``, ``2d 03h``, ``45s``: exact enough to read aloud on a call."""
-    seconds = max(int(seconds), 0)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours:02d}h {minutes:02d}m"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
-
-
-def incident_duration(incident: m.Incident, now: datetime) -> str:
-    """How long the incident has lasted: start to end, or start to now while active."""
-    start = parse_time(incident.incident_start) or parse_time(incident.created_time)
-    if start is None:
-        return "—"
-    end = parse_time(incident.incident_end)
-    if end is None and str(incident.status) == "resolved":
-        end = parse_time(incident.closed_time)
-    if end is None:
-        if str(incident.status) == "resolved":
-            return format_duration(incident.duration_seconds)
-        return format_duration((now - start).total_seconds()) + " so far"
-    return format_duration((end - start).total_seconds())
 
 
 def tasks_done(task_list: m.TaskList) -> str:

@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from incident_tui import models as m
+from incident_tui.facts import format_time, incident_duration
 from incident_tui.text import clean, is_printable_label, one_line
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, TextPrompt
 from incident_tui.ui.presentation import SEVERITIES, first_set_time, parse_time
@@ -15,8 +16,6 @@ from incident_tui.ui.screens.incident_common import (
     TIME_HINT,
     IncidentPane,
     app_now,
-    format_time,
-    incident_duration,
     incident_ref,
     local_zone_name,
     parse_time_input,

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 
 from incident_tui import models as m
+from incident_tui.facts import format_time
 from incident_tui.text import clean
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, NoteEditor, TextPrompt
 from incident_tui.ui.presentation import parse_time
@@ -26,7 +27,6 @@ from incident_tui.ui.screens.incident_common import (
     IncidentPane,
     RecordList,
     app_now,
-    format_time,
     local_zone_name,
     parse_time_input,
     person,
