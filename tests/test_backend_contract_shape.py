@@ -16,9 +16,11 @@ from incident_tui import models as m
 from incident_tui.backends.base import (
     ALL_METHODS,
     METHOD_LIST,
+    METHODS_BY_BACKEND_NAME,
     READ_METHODS,
     Backend,
     Capabilities,
+    CreateOnce,
     Term,
 )
 from incident_tui.backends.rpc import RpcBackend
@@ -46,7 +48,7 @@ def test_backend_base_declares_nothing_beyond_the_table():
         for name, value in vars(Backend).items()
         if inspect.iscoroutinefunction(value) and not name.startswith("_")
     }
-    assert declared - ALL_METHODS == {"open", "close", "dispatch", "list_users"}
+    assert declared - ALL_METHODS == {"open", "close", "dispatch", "list_users", "create_once"}
 
 
 @pytest.mark.parametrize("backend_cls", [SqliteBackend, RpcBackend])
@@ -78,10 +80,17 @@ async def test_optional_abilities_are_unimplemented_unless_declared():
     backend = _Nothing()
     assert not backend.capabilities.acts_as_users
     assert not backend.capabilities.lists_users
+    assert not backend.capabilities.remembers_creates
     with pytest.raises(Unimplemented):
         backend.as_user(m.UserPreview(user_id="x"))
     with pytest.raises(Unimplemented):
         await backend.list_users()
+    with pytest.raises(Unimplemented):
+        await backend.create_once(
+            METHODS_BY_BACKEND_NAME["create_incident"],
+            m.CreateIncidentRequest(title="x"),
+            CreateOnce(scope="alice", key="k", fingerprint="f"),
+        )
     assert await backend.open() is backend
 
 

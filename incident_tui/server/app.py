@@ -31,7 +31,9 @@ from incident_tui import models as m
 from incident_tui.backends.base import METHODS, Backend, Method, call
 from incident_tui.config import KNOWN_PLUGINS
 from incident_tui.errors import BackendError, NotFound
+from incident_tui.server import idempotency
 from incident_tui.server.cache import ReadCache
+from incident_tui.server.idempotency import IdempotencyKeys
 from incident_tui.server.tokens import TokenEntry, TokenStore
 
 log = logging.getLogger("incident_tui.server")
@@ -39,6 +41,9 @@ log = logging.getLogger("incident_tui.server")
 MAX_BODY_BYTES = 1024 * 1024
 PREFIX = "/api/plugins/{plugin}/resources/api/v1/{method}"
 _JSON = "application/json"
+#: On every authenticated answer: the token's scope, so a console with a read-only
+#: token turns itself read-only before anyone types a change.
+SCOPE_HEADER = "Incident-Token-Scope"
 
 
 def error_response(status: int, message: str, code: str, headers: dict[str, str] | None = None):
@@ -86,11 +91,13 @@ class RpcApp:
         *,
         max_body: int = MAX_BODY_BYTES,
         cache: ReadCache | None = None,
+        idempotency_keys: IdempotencyKeys | None = None,
     ) -> None:
         self.backend = backend
         self.tokens = tokens
         self.max_body = max_body
         self.cache = cache
+        self.idempotency = idempotency_keys or IdempotencyKeys()
         self._views: dict[tuple[str, str], Backend] = {}
 
     def backend_for(self, entry: TokenEntry) -> Backend:
@@ -132,6 +139,16 @@ class RpcApp:
         key = (row.path, parsed.to_json_bytes())
         return await self.cache.get_or_compute(key, version, compute)
 
+    async def _reply_once(
+        self, entry: TokenEntry, row: Method, parsed: m.Request, key: str
+    ) -> Response:
+        """A create under an ``Idempotency-Key``: written once, its first answer replayed."""
+        remembered = await self.idempotency.reply(
+            self.backend_for(entry), entry.user_id or entry.name, row, parsed, key
+        )
+        headers = {idempotency.REPLAYED_HEADER: "true"} if remembered.replayed else None
+        return Response(remembered.response.to_json_bytes(), media_type=_JSON, headers=headers)
+
     def _too_big(self) -> str:
         return f"request body over {self.max_body // 1024} KiB"
 
@@ -139,6 +156,7 @@ class RpcApp:
         started = time.perf_counter()
         who = "-"
         name = request.path_params.get("method", "?")
+        entry: TokenEntry | None = None
         try:
             row = self._route(request)
             entry = self.tokens.lookup(_bearer(request))
@@ -156,7 +174,11 @@ class RpcApp:
                 parsed = row.request.model_validate_json(body if body.strip() else b"{}")
             except ValidationError as exc:
                 raise _Refusal(400, _field_error(exc), "invalid_argument") from None
-            response = Response(await self._reply(entry, row, parsed), media_type=_JSON)
+            key = request.headers.get(idempotency.HEADER)
+            if key is not None and row.creates:
+                response = await self._reply_once(entry, row, parsed, key)
+            else:
+                response = Response(await self._reply(entry, row, parsed), media_type=_JSON)
         except _Refusal as refusal:
             response = error_response(
                 refusal.status, refusal.message, refusal.code, refusal.headers
@@ -171,6 +193,8 @@ class RpcApp:
         except Exception:
             log.exception("internal error in %s", name)
             response = error_response(500, "internal server error", "internal")
+        if entry is not None:
+            response.headers[SCOPE_HEADER] = entry.scope
         log.info(
             "%s %s %s %d %.1fms",
             request.client.host if request.client else "-",
@@ -213,14 +237,22 @@ def build_app(
     *,
     max_body: int = MAX_BODY_BYTES,
     cache: bool = True,
+    idempotency_keys: IdempotencyKeys | None = None,
 ) -> Starlette:
     """A Starlette app serving ``backend`` under both plugin prefixes.
 
     ``cache``: keep read replies while the backend's change version holds (only
-    when the backend has versions).
+    when the backend has versions). ``idempotency_keys``: how creates carrying an
+    ``Idempotency-Key`` are remembered (the backend's store when it can).
     """
     use_cache = cache and backend.capabilities.versions
-    handler = RpcApp(backend, tokens, max_body=max_body, cache=ReadCache() if use_cache else None)
+    handler = RpcApp(
+        backend,
+        tokens,
+        max_body=max_body,
+        cache=ReadCache() if use_cache else None,
+        idempotency_keys=idempotency_keys,
+    )
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     app = Starlette(
         routes=[Route(PREFIX, handler.handle, methods=methods)],
