@@ -292,9 +292,7 @@ class Backend:
         """The people roles and tasks can be given to."""
         raise Unimplemented(f"{self.capabilities.system} cannot list people")
 
-    async def create_once(
-        self, method: Method, request: m.Request, once: CreateOnce
-    ) -> Remembered:
+    async def create_once(self, method: Method, request: m.Request, once: CreateOnce) -> Remembered:
         """Serve the create ``method`` at most once per key (``remembers_creates``).
 
         The key is recorded in the same transaction as the write, so a create never

@@ -171,9 +171,7 @@ class SqliteBackend(Backend):
             lambda conn, now: conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]
         )
 
-    async def create_once(
-        self, method: Method, request: m.Request, once: CreateOnce
-    ) -> Remembered:
+    async def create_once(self, method: Method, request: m.Request, once: CreateOnce) -> Remembered:
         """The create and its idempotency key in one transaction (see ``idempotency.py``)."""
         return await self._write(lambda tx: idempotency.create_once(tx, method, request, once))
 
