@@ -20,6 +20,7 @@ RULES = [
     (["incident_tui.backends.sqlite"], ["textual", "starlette", "httpx"]),
     (["incident_tui.backends.rpc"], ["textual", "starlette", "sqlite3"]),
     (["incident_tui.server.app"], ["textual"]),
+    (["incident_tui.durable"], ["textual", "httpx", "starlette"]),
     (["incident_tui.cli"], ["textual", "httpx", "starlette", "sqlite3"]),
     # Imported by the console's first frame or by ``token``: their heavy parts stay lazy.
     (
