@@ -282,7 +282,8 @@ class DurableBackend(Backend):
             if cached is None:
                 raise
             response = cached
-            if isinstance(response, m.QueryIncidentsResponse) and queued:
+            if isinstance(request, m.QueryIncidentsRequest) and queued:
+                assert isinstance(response, m.QueryIncidentsResponse)
                 keep = max(request.query.limit - len(queued), 0) or len(response.incidents)
                 response = response.model_copy(update={"incidents": response.incidents[:keep]})
         except BackendError:
