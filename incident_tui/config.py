@@ -124,6 +124,7 @@ class ContextConfig:
     ca_bundle: str = ""
     readonly: bool = False
     theme: str = ""
+    timeout: float = 0.0  # grafana: seconds to wait for an answer (0: 15 s; a call gives up at 2x)
 
     def db_path(self) -> Path:
         return Path(self.path).expanduser() if self.path else default_db_path()
@@ -233,7 +234,7 @@ def load_config(path: Path | None = None) -> Config:
 _CONTEXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 _PLUGIN_ID = re.compile(r"[a-z0-9][a-z0-9\-]{0,99}")
 TOKEN_SOURCES = ("token_env", "token_file", "token_command")
-_REMOTE_ONLY = ("url", *TOKEN_SOURCES, "proxy", "ca_bundle")
+_REMOTE_ONLY = ("url", *TOKEN_SOURCES, "proxy", "ca_bundle", "timeout")
 
 
 def _check_context(ctx: ContextConfig) -> None:
@@ -269,6 +270,12 @@ def _check_context(ctx: ContextConfig) -> None:
         )
     if ctx.proxy and urlsplit(ctx.proxy).scheme not in ("http", "https"):
         raise ConfigError(f"{where}.proxy must be an http:// or https:// url")
+    if (
+        not isinstance(ctx.timeout, int | float)
+        or isinstance(ctx.timeout, bool)
+        or not 0 <= ctx.timeout <= 600
+    ):
+        raise ConfigError(f"{where}.timeout must be a number of seconds from 0 to 600")
 
 
 def save_setting(key: str, value: Any, path: Path | None = None) -> None:

@@ -40,8 +40,20 @@ def open_backend(
                 f"--db applies to local stores; context {ctx.name!r} is a remote ({ctx.url})"
             )
         from incident_tui.backends.credentials import token_source_for
-        from incident_tui.backends.rpc import RpcBackend
+        from incident_tui.backends.rpc import RpcBackend, Timeouts
 
+        wait = float(ctx.timeout)
+        timeouts = (
+            Timeouts(
+                connect=min(5.0, wait),
+                read=wait,
+                write=min(10.0, wait),
+                pool=min(5.0, wait),
+                deadline=2 * wait,
+            )
+            if wait > 0
+            else None
+        )
         return RpcBackend(
             ctx.url,
             token_source_for(ctx),
@@ -50,5 +62,6 @@ def open_backend(
             ca_bundle=ctx.ca_bundle_path() or None,
             readonly=readonly,
             name=ctx.name,
+            timeouts=timeouts,
         )
     raise ConfigError(f"contexts.{ctx.name}.backend must be 'sqlite' or 'grafana'")

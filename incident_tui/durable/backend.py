@@ -246,7 +246,7 @@ class DurableBackend(Backend):
             return []
         if entry.state == SENDING and entry.sent_by_a_live_process:
             raise InvalidArgument("that write is being sent right now; wait for its answer")
-        doomed = [entry, *self._dependents(entry)]
+        doomed = [entry, *self.dependents(entry)]
         await self.outbox.remove(doomed)
         self._emit(OutboxEvent("changed"))
         return doomed
@@ -416,7 +416,8 @@ class DurableBackend(Backend):
             waits = True
         return waits
 
-    def _dependents(self, entry: QueuedWrite) -> list[QueuedWrite]:
+    def dependents(self, entry: QueuedWrite) -> list[QueuedWrite]:
+        """Queued writes on what ``entry`` creates (and on what they create), in order."""
         names = {entry.placeholder, entry.role_placeholder}
         found: list[QueuedWrite] = []
         for other in self.outbox.entries:

@@ -29,6 +29,7 @@ from incident_tui.ui.widgets.incident_list import (
     IncidentRow,
     column_header,
 )
+from incident_tui.ui.widgets.link_state import LinkState
 
 if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
     from textual.widgets import Input
@@ -216,6 +217,7 @@ class HomeScreen(ConsoleScreen):
     def compose(self) -> ComposeResult:
         with ContextBar():
             yield Static(id="context-text", markup=False)
+            yield LinkState()
             yield BusyIndicator()
         yield Static(id="columns", markup=False)
         yield IncidentList(now=self.console_app.now, id="incidents")
@@ -317,7 +319,13 @@ class HomeScreen(ConsoleScreen):
                 people.append(incident.created_by_user)
                 people.extend(role.user for role in incident.roles)
             app.remember_users(people)
-            return [IncidentRow.from_incident(i) for i in response.incidents], response.cursor
+            rows = []
+            for incident in response.incidents:
+                row = IncidentRow.from_incident(incident)
+                mark = app.queued_mark(incident.incident_id)
+                # marked in the list: an incident that exists only in the outbox so far
+                rows.append(replace(row, mark=mark.short) if mark and mark.new else row)
+            return rows, response.cursor
 
         return fetch
 

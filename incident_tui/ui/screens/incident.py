@@ -35,6 +35,7 @@ from incident_tui.ui.screens.incident_overview import OverviewPane
 from incident_tui.ui.screens.incident_roles import DEFAULT_ROLES, RolesPane
 from incident_tui.ui.screens.incident_tasks import TasksPane
 from incident_tui.ui.screens.incident_timeline import TimelinePane
+from incident_tui.ui.widgets.link_state import LinkState
 
 TABS: tuple[tuple[str, str], ...] = (
     ("overview", "Overview"),
@@ -218,6 +219,7 @@ class IncidentScreen(ConsoleScreen):
         yield Static(Content(f"{incident_ref(self.incident_id)}  loading…"), id="incident-header")
         with Horizontal(id="tab-row"):
             yield Static(self._tab_bar(), id="tab-bar")
+            yield LinkState()
             yield BusyIndicator()
         with ContentSwitcher(initial=self.active_tab, id="incident-switcher"):
             yield OverviewPane(id="overview")
@@ -275,6 +277,9 @@ class IncidentScreen(ConsoleScreen):
         ]
         if incident.is_drill:
             parts += [drill_content(True), "  "]
+        mark = self.console_app.queued_mark(incident.incident_id)
+        if mark is not None and mark.new:  # declared while the remote was away: no id yet
+            parts += [(mark.text, mark.style), "  "]
         parts.append(Content(clean(incident.title)))
         return Content.assemble(*parts)
 
@@ -389,6 +394,9 @@ class IncidentScreen(ConsoleScreen):
 
     def show_incident(self, incident: m.Incident) -> None:
         """Show ``incident`` on every tab (the tabs keep their cursors)."""
+        if incident.incident_id and incident.incident_id != self.incident_id:
+            # the backend's own id: a queued declaration delivered since, or another spelling
+            self.incident_id = incident.incident_id
         self.incident = incident
         self._remember_people(incident)
         self._render_chrome()
