@@ -27,7 +27,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -112,6 +112,8 @@ class DurableBackend(Backend):
         self._cache: OrderedDict[tuple[str, bytes], m.Response] = OrderedDict()
         self._direct: set[int] = set()
         self._wake: asyncio.Event | None = None
+        #: Held while one delivery attempt runs: the person's retry/fix/discard waits for it.
+        self._delivering: asyncio.Lock | None = None
         self._flusher: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._read_only_reason = ""
@@ -220,34 +222,37 @@ class DurableBackend(Backend):
 
     async def retry(self, seq: int) -> None:
         """Send a refused write again as it is (after the cause was fixed elsewhere)."""
-        entry = self.outbox.get(seq)
-        if entry is None:
-            raise NotFound("that write is no longer in the outbox")
-        state = UNCONFIRMED if entry.method.creates and entry.may_have_landed else QUEUED
-        await self.outbox.update(entry, state=state, error="")
+        async with self._between_attempts():
+            entry = self.outbox.get(seq)
+            if entry is None:
+                raise NotFound("that write is no longer in the outbox")
+            state = UNCONFIRMED if entry.method.creates and entry.may_have_landed else QUEUED
+            await self.outbox.update(entry, state=state, error="")
         self.kick()
 
     async def edit(self, seq: int, text: str) -> None:
         """Fix the text of a refused write (note, task, title) and send it again."""
-        entry = self.outbox.get(seq)
-        if entry is None:
-            raise NotFound("that write is no longer in the outbox")
-        field = overlay.text_field(entry)
-        if field is None:
-            raise InvalidArgument("this write has no text to edit; retry or discard it")
-        request = entry.request.model_copy(update={field: text})
-        await self.outbox.update(entry, request=request, state=QUEUED, error="")
+        async with self._between_attempts():
+            entry = self.outbox.get(seq)
+            if entry is None:
+                raise NotFound("that write is no longer in the outbox")
+            field = overlay.text_field(entry)
+            if field is None:
+                raise InvalidArgument("this write has no text to edit; retry or discard it")
+            request = entry.request.model_copy(update={field: text})
+            await self.outbox.update(entry, request=request, state=QUEUED, error="")
         self.kick()
 
     async def discard(self, seq: int) -> list[QueuedWrite]:
         """Drop a queued write and every queued write that depends on it; returns them."""
-        entry = self.outbox.get(seq)
-        if entry is None:
-            return []
-        if entry.state == SENDING and entry.sent_by_a_live_process:
-            raise InvalidArgument("that write is being sent right now; wait for its answer")
-        doomed = [entry, *self.dependents(entry)]
-        await self.outbox.remove(doomed)
+        async with self._between_attempts():
+            entry = self.outbox.get(seq)
+            if entry is None:
+                return []
+            if entry.state == SENDING and entry.sent_by_a_live_process:
+                raise InvalidArgument("that write is being sent right now; wait for its answer")
+            doomed = [entry, *self.dependents(entry)]
+            await self.outbox.remove(doomed)
         self._emit(OutboxEvent("changed"))
         return doomed
 
@@ -441,6 +446,7 @@ class DurableBackend(Backend):
             return
         self._loop = loop
         self._wake = asyncio.Event()
+        self._delivering = asyncio.Lock()
         self._flusher = loop.create_task(self._flush_loop(), name="outbox-delivery")
 
     async def _flush_loop(self) -> None:
@@ -457,7 +463,9 @@ class DurableBackend(Backend):
                     await self._sleep(IDLE_RELOAD)
                     await self.outbox.reload()
                     continue
-                outcome = await self._deliver(entry)
+                async with self._between_attempts():
+                    current = self.outbox.get(entry.seq)  # the person may have changed it
+                    outcome = await self._deliver(current) if current is not None else _DONE
             except asyncio.CancelledError:
                 raise
             except Exception:  # the loop must outlive any surprise
@@ -468,6 +476,16 @@ class DurableBackend(Backend):
                 failures += 1
             else:
                 failures = 0
+
+    @contextlib.asynccontextmanager
+    async def _between_attempts(self) -> AsyncIterator[None]:
+        """No delivery attempt runs inside this block (this console's; others' may)."""
+        self._ensure_flusher()
+        if self._delivering is None:
+            yield
+            return
+        async with self._delivering:
+            yield
 
     async def _sleep(self, seconds: float) -> None:
         assert self._wake is not None
@@ -590,11 +608,12 @@ class DurableBackend(Backend):
 
     def _answered(self) -> None:
         self.last_ok = self._monotonic()
-        self.last_error = ""
+        recovered, self.last_error = bool(self.last_error), ""
         if self.offline_since is not None:
             self.offline_since = None
             self._emit(OutboxEvent("online", f"{self.host} answers again."))
-            self.kick()
+        if recovered and self.outbox.entries:
+            self.kick()  # it answers again: deliver now, not at the next back-off
         self._check_capabilities()
 
     def _failed(self, exc: Unavailable) -> None:

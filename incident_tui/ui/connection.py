@@ -9,6 +9,7 @@ marked where they are shown. A local context has none of this: its text is empty
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -128,7 +129,7 @@ class LinkWatch:
             last = durable.last_ok if durable.last_ok is not None else self._attached_at
             age = self._monotonic() - last
             if age > 2 * self.poll_interval:
-                parts.append(f"stale {int(age)}s")
+                parts.append(f"stale {math.ceil(age)}s")
         if durable.waiting:
             parts.append(f"{durable.waiting} queued")
         if durable.refused:
