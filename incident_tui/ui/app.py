@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -454,6 +455,8 @@ class IncidentApp(App[int]):
     # --- remote link: outbox, connection state, read-only by token ------------------
     def _watch_link(self, backend: Backend) -> None:
         """Follow a remote context's durable backend (imported here: not for the first frame)."""
+        if self.link is None and "incident_tui.durable" not in sys.modules:
+            return  # nothing durable was ever opened: a local store, nothing to follow
         from incident_tui.ui.connection import LinkWatch
 
         if self.link is None:
