@@ -68,13 +68,13 @@ def env(tmp_path: Path, server: ServeProcess) -> dict[str, str]:
             """
         )
     )
-    return dict(
-        server.env, INCIDENT_TUI_CONFIG=str(config), SHARED_TOKEN=token(server, "alice")
-    )
+    return dict(server.env, INCIDENT_TUI_CONFIG=str(config), SHARED_TOKEN=token(server, "alice"))
 
 
 def outbox_file(tmp_path: Path, server: ServeProcess) -> Path:
-    return outbox_path("shared", server.url, tmp_path / ".local" / "state" / "incident-tui" / "outbox")
+    return outbox_path(
+        "shared", server.url, tmp_path / ".local" / "state" / "incident-tui" / "outbox"
+    )
 
 
 def queued_rows(path: Path) -> int:

@@ -424,3 +424,32 @@ async def test_a_read_only_token_turns_the_context_read_only_with_the_reason(
         assert "can only read" in events[0].message
     finally:
         await durable.close()
+
+
+async def test_queued_changes_arrive_in_the_order_they_were_made_and_show_meanwhile(
+    server: ServeProcess, durable: DurableBackend, checker: RpcBackend
+) -> None:
+    made = await durable.create_incident(m.CreateIncidentRequest(title="db down"))
+    incident = made.incident.incident_id
+    request = m.GetIncidentRequest(incident_id=incident)
+    await durable.get_incident(request)
+    server.stop()
+    for title in ("db slow", "db down again", "orders-db failover"):
+        await durable.update_title(m.UpdateTitleRequest(incident_id=incident, title=title))
+    await durable.update_status(m.UpdateStatusRequest(incident_id=incident, status="resolved"))
+    shown = (await durable.get_incident(request)).incident
+    assert shown.title == "orders-db failover" and str(shown.status) == "resolved"
+    server.start()
+    durable.kick()
+    await until(lambda: not durable.entries, "delivery")
+    got = (await checker.get_incident(request)).incident
+    assert got.title == "orders-db failover" and str(got.status) == "resolved"
+    timeline = await checker.query_activity(
+        m.QueryActivityRequest(
+            query=m.ActivityQuery(
+                incident_id=incident, activity_kind=["incidentTitleChanged"], order_direction="ASC"
+            )
+        )
+    )
+    bodies = " ".join(i.body for i in timeline.activity_items)
+    assert bodies.index("db slow") < bodies.index("db down again") < bodies.index("failover")

@@ -273,6 +273,8 @@ class Outbox:
             raise Unavailable("the outbox is closed")
 
         def work() -> T:
+            if self._conn is None:  # used before open(): open it now, on this thread
+                self._open()
             assert self._conn is not None
             try:
                 return fn(self._conn)

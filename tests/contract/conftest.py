@@ -2,7 +2,8 @@
 
 ``backend`` acts as Alice, ``other`` as Bob on the same data. "sqlite" is the local
 store; "rpc" is the RPC client talking to our server on 127.0.0.1, which serves a
-SqliteBackend (``tests.support.rpc_server``).
+SqliteBackend (``tests.support.rpc_server``); "durable" is that client behind the
+durable layer, as the console uses a remote: online, it must change nothing.
 """
 
 from __future__ import annotations
@@ -31,15 +32,47 @@ async def _sqlite(path: Path, user: m.UserPreview) -> AsyncIterator[Backend]:
         await backend.close()
 
 
+@contextlib.asynccontextmanager
+async def _durable(path: Path, user: m.UserPreview) -> AsyncIterator[Backend]:
+    """The console's remote path: DurableBackend -> RpcBackend -> our server -> store."""
+    from incident_tui.durable import DurableBackend
+    from tests.support.rpc_server import rpc_backend
+
+    async with rpc_backend(path, user) as remote:
+        wrappers: list[DurableBackend] = []
+
+        def wrap(inner: Backend, who: m.UserPreview) -> DurableBackend:
+            durable = DurableBackend(inner, path.parent / f"outbox-{who.user_id}.db")
+            wrappers.append(durable)
+            return durable
+
+        backend = wrap(remote, user)
+        await backend.open()
+
+        def as_user(other: m.UserPreview) -> DurableBackend:
+            return wrap(remote.as_user(other), other)  # type: ignore[attr-defined]
+
+        backend.as_user = as_user  # type: ignore[method-assign]
+        try:
+            yield backend
+        finally:
+            for durable in wrappers:
+                durable._closed = True
+                await durable.outbox.close()  # the clients are closed by rpc_backend
+            assert all(not d.outbox.entries for d in wrappers), "a write was left queued"
+
+
 def _opener(kind: str):
     if kind == "sqlite":
         return _sqlite
+    if kind == "durable":
+        return _durable
     from tests.support.rpc_server import rpc_backend
 
     return rpc_backend
 
 
-@pytest.fixture(params=["sqlite", "rpc"])
+@pytest.fixture(params=["sqlite", "rpc", "durable"])
 def backend_kind(request: pytest.FixtureRequest) -> str:
     return request.param
 
