@@ -173,6 +173,5 @@ class LinkWatch:
             self._changed()
         elif kind == "capabilities":
             self._capabilities(event.message)
-        elif kind == "online":
-            self._changed()
+        # "online"/"offline": the header says it (live refresh re-reads what changed)
         self._refresh()
