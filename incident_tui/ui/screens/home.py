@@ -417,11 +417,13 @@ class HomeScreen(ConsoleScreen):
 
     @on(IncidentList.LoadFailed)
     def _on_load_failed(self, event: IncidentList.LoadFailed) -> None:
-        from incident_tui.errors import InvalidArgument
+        from incident_tui.errors import InvalidArgument, Unavailable
 
         if isinstance(event.error, InvalidArgument) and self.filter_text.strip():
             self._show_filter_error(self._filter_message(event.error.message))
             self.add_class("-filtering")
+        elif isinstance(event.error, Unavailable) and self.console_app.link_status():
+            pass  # the header already says the remote is away: no toast at every poll
         else:
             self.console_app.show_error(event.error)
 

@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.widgets import ContentSwitcher, Footer, Static
 
 from incident_tui import models as m
-from incident_tui.errors import BackendError, NotFound
+from incident_tui.errors import BackendError, NotFound, Unavailable
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
@@ -390,6 +390,8 @@ class IncidentScreen(ConsoleScreen):
         if self.incident is None or isinstance(error, NotFound):
             self.load_error = str(error) or "The incident could not be read."
             self._render_chrome()
+        elif isinstance(error, Unavailable) and self.console_app.link_status():
+            return  # a refresh while the header says the remote is away: no toast each time
         self.app.show_error(error)  # type: ignore[attr-defined]
 
     def show_incident(self, incident: m.Incident) -> None:
