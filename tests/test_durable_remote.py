@@ -132,6 +132,9 @@ async def test_server_down_note_and_declare_are_queued_shown_and_delivered_once(
     db_down = made.incident.incident_id
     assert not is_queued(db_down)
     await durable.query_incidents(first_page())
+    await durable.query_incident_previews(
+        m.QueryIncidentPreviewsRequest(query=m.IncidentPreviewsQuery(limit=50))
+    )
     await durable.query_activity(timeline_of(db_down))
 
     server.stop()
@@ -152,6 +155,11 @@ async def test_server_down_note_and_declare_are_queued_shown_and_delivered_once(
     # shown where they belong, from the last good copy plus the queue
     listed = await durable.query_incidents(first_page())
     assert [i.title for i in listed.incidents][:2] == ["api 502s", "db down"]
+    previews = await durable.query_incident_previews(
+        m.QueryIncidentPreviewsRequest(query=m.IncidentPreviewsQuery(limit=50))
+    )
+    assert [p.title for p in previews.incident_previews][0] == "api 502s"
+    assert is_queued(previews.incident_previews[0].incident_id)
     timeline = await durable.query_activity(timeline_of(db_down))
     assert timeline.activity_items[0].body == "failing over to the replica"
     pending = await durable.get_incident(m.GetIncidentRequest(incident_id=api))

@@ -162,7 +162,9 @@ async def test_concurrent_sends_of_one_key_write_once(http: httpx.AsyncClient) -
 @pytest.mark.parametrize("bad", [b"", b"two words", b"x" * 256, "ключ".encode()])
 async def test_a_malformed_key_is_a_400(http: httpx.AsyncClient, bad: bytes) -> None:
     resp = await http.post(
-        CREATE, content=json.dumps({"title": "db down"}), headers={"Idempotency-Key": bad}
+        CREATE,
+        content=json.dumps({"title": "db down"}),
+        headers={"Idempotency-Key": bad, "Content-Type": "application/json"},
     )
     assert resp.status_code == 400 and "Idempotency-Key" in resp.json()["error"]
     assert await incident_count(http) == 0

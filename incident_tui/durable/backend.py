@@ -151,9 +151,6 @@ class DurableBackend(Backend):
         await self.outbox.close()
         await self.inner.close()
 
-    async def list_users(self) -> list[m.UserPreview]:
-        return await self.inner.list_users()
-
     async def dispatch(self, method: Method, request: m.Request) -> m.Response:
         self._ensure_flusher()
         if method.read_only:
@@ -269,15 +266,8 @@ class DurableBackend(Backend):
         me = self._shown_me()
         inner_request = request
         queued: list[m.Incident] = []
-        if isinstance(request, m.QueryIncidentsRequest) and not request.cursor.next_value:
-            queued = overlay.matching_incidents(entries, request.query, me, self._clock())
-            limit = request.query.limit
-            if queued and limit > len(queued):
-                inner_request = request.model_copy(
-                    update={
-                        "query": request.query.model_copy(update={"limit": limit - len(queued)})
-                    }
-                )
+        if isinstance(request, m.QueryIncidentsRequest | m.QueryIncidentPreviewsRequest):
+            queued, inner_request = self._first_page(request, entries, me)
         key = (method.path, request.to_json_bytes())  # the asked page, however it was filled
         try:
             response = await call(self.inner, method, inner_request)
@@ -287,10 +277,7 @@ class DurableBackend(Backend):
             if cached is None:
                 raise
             response = cached
-            if isinstance(request, m.QueryIncidentsRequest) and queued:
-                assert isinstance(response, m.QueryIncidentsResponse)
-                keep = max(request.query.limit - len(queued), 0) or len(response.incidents)
-                response = response.model_copy(update={"incidents": response.incidents[:keep]})
+            response = _trimmed(request, response, len(queued))
         except BackendError:
             self._answered()
             raise
@@ -302,6 +289,24 @@ class DurableBackend(Backend):
                 while len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
         return self._overlay(method, request, response, entries, me, queued)
+
+    def _first_page(
+        self,
+        request: m.QueryIncidentsRequest | m.QueryIncidentPreviewsRequest,
+        entries: list[QueuedWrite],
+        me: m.UserPreview,
+    ) -> tuple[list[m.Incident], m.Request]:
+        """Queued incidents a first page lists, and the request asking the remote for the
+        rest of it (so the page keeps its size and its cursor stays right)."""
+        if request.cursor.next_value:
+            return [], request
+        asked = request.query
+        wanted = asked if isinstance(asked, m.IncidentsQuery) else overlay.as_incidents_query(asked)
+        queued = overlay.matching_incidents(entries, wanted, me, self._clock())
+        if not queued or asked.limit <= len(queued):
+            return queued, request
+        smaller = asked.model_copy(update={"limit": asked.limit - len(queued)})
+        return queued, request.model_copy(update={"query": smaller})
 
     def _overlay(
         self,
@@ -317,6 +322,12 @@ class DurableBackend(Backend):
         if isinstance(response, m.QueryIncidentsResponse):
             shown = [overlay.apply_to_incident(i, entries, me) for i in response.incidents]
             return response.model_copy(update={"incidents": queued + shown})
+        if isinstance(response, m.QueryIncidentPreviewsResponse):
+            previews = [overlay.preview_of(i) for i in queued]
+            previews += [
+                overlay.apply_to_preview(p, entries, me) for p in response.incident_previews
+            ]
+            return response.model_copy(update={"incident_previews": previews})
         if isinstance(response, m.GetIncidentResponse):
             incident = overlay.apply_to_incident(response.incident, entries, me)
             return response.model_copy(update={"incident": incident})
@@ -659,6 +670,19 @@ class DurableBackend(Backend):
             f"No answer from {self.host}: the {overlay.describe(entry)} may have gone through."
             " It will be checked before anything is sent again; nothing to retry."
         )
+
+
+def _trimmed(request: m.Request, response: m.Response, queued: int) -> m.Response:
+    """A first page from the last good copy, cut so that the queued incidents fit in it."""
+    limit = getattr(getattr(request, "query", None), "limit", 0)
+    if not queued or not limit:
+        return response
+    keep = max(limit - queued, 0)
+    if isinstance(response, m.QueryIncidentsResponse):
+        return response.model_copy(update={"incidents": response.incidents[:keep]})
+    if isinstance(response, m.QueryIncidentPreviewsResponse):
+        return response.model_copy(update={"incident_previews": response.incident_previews[:keep]})
+    return response
 
 
 def _targets(entry: QueuedWrite) -> set[str]:

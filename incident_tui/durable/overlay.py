@@ -320,6 +320,66 @@ def apply_to_timeline(
     return response.model_copy(update={"activity_items": items})
 
 
+def preview_of(incident: m.Incident) -> m.IncidentPreview:
+    """A queued incident as the light preview lists show."""
+    tasks = incident.task_list.tasks
+    done = sum(1 for t in tasks if str(t.status) == "done")
+    return m.IncidentPreview(
+        incident_id=incident.incident_id,
+        severity_id=incident.severity,
+        severity_label=incident.severity,
+        labels=list(incident.labels),
+        is_drill=incident.is_drill,
+        created_time=incident.created_time,
+        modified_time=incident.modified_time,
+        closed_time=incident.closed_time,
+        created_by_user=incident.created_by_user,
+        title=incident.title,
+        status=incident.status,
+        incident_start=incident.incident_start,
+        todo_count=len(tasks) - done,
+        done_count=done,
+    )
+
+
+def apply_to_preview(
+    preview: m.IncidentPreview, entries: list[QueuedWrite], me: m.UserPreview
+) -> m.IncidentPreview:
+    """Queued changes to an incident applied to its preview (title, severity, status...)."""
+    if not for_incident(entries, preview.incident_id):
+        return preview
+    shown = apply_to_incident(
+        m.Incident(
+            incident_id=preview.incident_id,
+            title=preview.title,
+            severity=preview.severity_label or preview.severity_id,
+            status=preview.status,
+            is_drill=preview.is_drill,
+            labels=list(preview.labels),
+        ),
+        entries,
+        me,
+    )
+    update: dict[str, object] = {
+        "title": shown.title,
+        "status": shown.status,
+        "is_drill": shown.is_drill,
+        "labels": shown.labels,
+    }
+    if shown.severity != (preview.severity_label or preview.severity_id):
+        update.update(severity_label=shown.severity, severity_id=shown.severity)
+    return preview.model_copy(update=update)
+
+
+def as_incidents_query(query: m.IncidentPreviewsQuery) -> m.IncidentsQuery:
+    return m.IncidentsQuery(
+        limit=query.limit,
+        order_direction=query.order_direction,
+        order_field=query.order_field,
+        query_string=query.query_string,
+    )
+
+
 def matching_incidents(
     entries: list[QueuedWrite],
     query: m.IncidentsQuery,
