@@ -135,6 +135,7 @@ class ContextConfig:
     scope: str = ""  # prodmanager: the scope (name or id) an incident is declared in
     service: str = ""  # prodmanager: the service (name or id) an incident is declared for
     timezone: str = ""  # prodmanager: the server's IANA zone ("" = this machine's)
+    timeout: float = 0.0  # remote: seconds to wait for an answer (0: 15 s; a call gives up at 2x)
 
     def db_path(self) -> Path:
         return Path(self.path).expanduser() if self.path else default_db_path()
@@ -245,7 +246,7 @@ _CONTEXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 _PLUGIN_ID = re.compile(r"[a-z0-9][a-z0-9\-]{0,99}")
 TOKEN_SOURCES = ("token_env", "token_file", "token_command")
 BACKENDS = ("sqlite", "grafana", "prodmanager")
-_REMOTE_ONLY = ("url", *TOKEN_SOURCES, "proxy", "ca_bundle")
+_REMOTE_ONLY = ("url", *TOKEN_SOURCES, "proxy", "ca_bundle", "timeout")
 _PRODMANAGER_ONLY = ("scope", "service", "timezone")
 
 
@@ -293,6 +294,12 @@ def _check_context(ctx: ContextConfig) -> None:
         raise ConfigError(f"{where}.proxy must be an http:// or https:// url")
     if ctx.backend == "prodmanager" and ctx.timezone:
         _check_timezone(ctx.timezone, where)
+    if (
+        not isinstance(ctx.timeout, int | float)
+        or isinstance(ctx.timeout, bool)
+        or not 0 <= ctx.timeout <= 600
+    ):
+        raise ConfigError(f"{where}.timeout must be a number of seconds from 0 to 600")
 
 
 def _check_timezone(name: str, where: str) -> None:

@@ -18,9 +18,11 @@ from incident_tui.backends.base import (
     API_METHODS,
     CLIENT_METHODS,
     METHOD_LIST,
+    METHODS_BY_BACKEND_NAME,
     READ_METHODS,
     Backend,
     Capabilities,
+    CreateOnce,
     Term,
 )
 from incident_tui.backends.rpc import RpcBackend
@@ -48,7 +50,7 @@ def test_backend_base_declares_nothing_beyond_the_table():
         for name, value in vars(Backend).items()
         if inspect.iscoroutinefunction(value) and not name.startswith("_")
     }
-    assert declared - ALL_METHODS == {"open", "close", "dispatch"}
+    assert declared - ALL_METHODS == {"open", "close", "dispatch", "create_once"}
 
 
 @pytest.mark.parametrize("backend_cls", [SqliteBackend, RpcBackend])
@@ -80,10 +82,17 @@ async def test_optional_abilities_are_unimplemented_unless_declared():
     backend = _Nothing()
     assert not backend.capabilities.acts_as_users
     assert not backend.capabilities.serves("query_users")
+    assert not backend.capabilities.remembers_creates
     with pytest.raises(Unimplemented):
         backend.as_user(m.UserPreview(user_id="x"))
     with pytest.raises(Unimplemented):
         await backend.query_users()
+    with pytest.raises(Unimplemented):
+        await backend.create_once(
+            METHODS_BY_BACKEND_NAME["create_incident"],
+            m.CreateIncidentRequest(title="x"),
+            CreateOnce(scope="alice", key="k", fingerprint="f"),
+        )
     assert await backend.open() is backend
 
 

@@ -21,6 +21,7 @@ RULES = [
     (["incident_tui.backends.rpc"], ["textual", "starlette", "sqlite3"]),
     (["incident_tui.backends.prodmanager"], ["textual", "starlette", "sqlite3"]),
     (["incident_tui.server.app"], ["textual"]),
+    (["incident_tui.durable"], ["textual", "httpx", "starlette"]),
     (["incident_tui.cli"], ["textual", "httpx", "starlette", "sqlite3"]),
     # The scripting commands and what they share with the console start without the UI,
     # the HTTP client or the store: the context that needs one imports it.

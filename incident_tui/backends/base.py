@@ -6,6 +6,9 @@ table, so adding an RPC method is one row here plus one Backend implementation.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -190,6 +193,8 @@ class Capabilities:
     )
     ascending: bool = True
     acts_as_users: bool = False  # ``as_user`` gives a view writing as another person
+    #: ``create_once`` records an idempotency key in the same transaction as the create.
+    remembers_creates: bool = False
     #: Why the write methods are not served, when a context was made read-only.
     read_only_reason: str = ""
     extra: dict[str, str] = field(default_factory=dict)
@@ -243,6 +248,48 @@ def _find(terms: tuple[Term, ...], value: str) -> Term | None:
     return leading[0] if len(leading) == 1 else None
 
 
+# --- idempotent creates ------------------------------------------------------------
+
+#: The ``Idempotency-Key`` a remote client sends with the create being dispatched now.
+#: Unset, the client makes a fresh one per call (kept across its own retries); the
+#: durable layer sets it so a create re-sent later carries the key it first went with.
+IDEMPOTENCY_KEY: ContextVar[str | None] = ContextVar("incident_tui_idempotency_key", default=None)
+
+
+@contextlib.contextmanager
+def idempotency_key(key: str) -> Iterator[None]:
+    """Creates dispatched inside this block carry ``key`` as their ``Idempotency-Key``."""
+    token = IDEMPOTENCY_KEY.set(key)
+    try:
+        yield
+    finally:
+        IDEMPOTENCY_KEY.reset(token)
+
+
+#: How long a key is remembered: a re-send within this window gets the first answer.
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class CreateOnce:
+    """One create sent with an idempotency key: who sent it (``scope``, so two callers'
+    keys never meet), the key, and a fingerprint of the request (method and body)."""
+
+    scope: str
+    key: str
+    fingerprint: str
+    ttl_seconds: float = IDEMPOTENCY_TTL_SECONDS
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """The answer to a ``create_once``: the response, and whether it is the stored
+    answer of an earlier request with the same key (nothing was written this time)."""
+
+    response: m.Response
+    replayed: bool
+
+
 # --- the Backend base -------------------------------------------------------------
 
 
@@ -272,6 +319,16 @@ class Backend:
     def as_user(self, user: m.UserPreview) -> Backend:
         """A view writing as ``user`` (the server gives each token its own author)."""
         raise Unimplemented(f"{self.capabilities.system} cannot act as another person")
+
+    async def create_once(self, method: Method, request: m.Request, once: CreateOnce) -> Remembered:
+        """Serve the create ``method`` at most once per key (``remembers_creates``).
+
+        The key is recorded in the same transaction as the write, so a create never
+        lands without its key. The same key within ``once.ttl_seconds`` returns the
+        first response and writes nothing; with another fingerprint it raises
+        ``Conflict``. An expired key is forgotten.
+        """
+        raise Unimplemented(f"{self.capabilities.system} does not remember idempotency keys")
 
     async def dispatch(self, method: Method, request: m.Request) -> m.Response:
         """Serve ``method`` generically; the default serves nothing."""

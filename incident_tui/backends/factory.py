@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from datetime import tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from incident_tui import models as m
 from incident_tui.backends.base import Backend
-from incident_tui.config import TOKEN_SOURCES, Config, ConfigError
+from incident_tui.config import TOKEN_SOURCES, Config, ConfigError, ContextConfig
+
+if TYPE_CHECKING:
+    from incident_tui.backends.httpclient import Timeouts
 
 
 def open_backend(
@@ -51,6 +55,7 @@ def open_backend(
             ca_bundle=ctx.ca_bundle_path() or None,
             readonly=readonly,
             name=ctx.name,
+            timeouts=_timeouts(ctx),
         )
     if ctx.backend == "prodmanager":
         if db_override is not None:
@@ -71,8 +76,26 @@ def open_backend(
             ca_bundle=ctx.ca_bundle_path() or None,
             readonly=readonly,
             name=ctx.name,
+            timeouts=_timeouts(ctx),
         )
     raise ConfigError(f"contexts.{ctx.name}.backend must be 'sqlite', 'grafana' or 'prodmanager'")
+
+
+def _timeouts(ctx: ContextConfig) -> Timeouts | None:
+    """A remote context's ``timeout`` (seconds to wait for an answer; a call gives up at
+    twice that), or None for the defaults."""
+    from incident_tui.backends.httpclient import Timeouts
+
+    wait = float(ctx.timeout)
+    if wait <= 0:
+        return None
+    return Timeouts(
+        connect=min(5.0, wait),
+        read=wait,
+        write=min(10.0, wait),
+        pool=min(5.0, wait),
+        deadline=2 * wait,
+    )
 
 
 def _zone(name: str) -> tzinfo | None:

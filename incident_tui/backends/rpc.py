@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from incident_tui import models as m
-from incident_tui.backends.base import ALL_METHODS, METHODS, Backend, Capabilities, Method
+from incident_tui.backends.base import (
+    ALL_METHODS,
+    IDEMPOTENCY_KEY,
+    METHODS,
+    Backend,
+    Capabilities,
+    Method,
+    idempotency_key,
+)
 from incident_tui.backends.credentials import Secret, StaticToken, TokenSource
 from incident_tui.backends.httpclient import (
     MAX_RESPONSE_BYTES,
@@ -41,6 +50,7 @@ from incident_tui.config import DEFAULT_PLUGIN, KNOWN_PLUGINS, ConfigError
 from incident_tui.errors import (
     BackendError,
     Conflict,
+    Indeterminate,
     InvalidArgument,
     NotFound,
     PermissionDenied,
@@ -53,6 +63,11 @@ if TYPE_CHECKING:
     import ssl
 
     import httpx
+
+#: Sent with every create (Grafana ignores it; our server answers a repeat from memory).
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+#: Our server names the token's scope on every answer (``read`` or ``edit``).
+SCOPE_HEADER = "incident-token-scope"
 
 
 class RpcBackend(Backend):
@@ -101,6 +116,8 @@ class RpcBackend(Backend):
         self._unserved: set[str] = set()
         self._fallback_version = 0
         self._closed = False
+        #: Why changes are refused, once the remote said the token can only read.
+        self._read_only_reason = ""
 
     def __repr__(self) -> str:
         return f"RpcBackend({self.url!r}, plugin={self.plugin!r}, token={self._token!r})"
@@ -116,7 +133,11 @@ class RpcBackend(Backend):
             versions=self._versions,
             extra={"url": self.url, "plugin": self.plugin},
         )
-        return capabilities.restricted_to_reads() if self.readonly else capabilities
+        if self.readonly:
+            return capabilities.restricted_to_reads()
+        if self._read_only_reason:
+            return capabilities.restricted_to_reads(self._read_only_reason)
+        return capabilities
 
     async def close(self) -> None:
         self._closed = True
@@ -151,14 +172,22 @@ class RpcBackend(Backend):
             raise InvalidArgument(f"{method.path} takes a {method.request.__name__}")
         if self.readonly and not method.read_only:
             raise PermissionDenied("this context is read-only; changes are disabled")
+        if self._read_only_reason and not method.read_only:
+            raise PermissionDenied(self._read_only_reason)
         if method.extension and not self._versions:
             return self._no_versions(method)
         if method.backend_method in self._unserved:
             raise Unimplemented(self.capabilities.missing(method.backend_method))
         body = request.to_json_bytes()
+        # One key per logical create, kept across this call's retries; the durable layer
+        # sets it to re-send a create later under the key it first went with.
+        key = (IDEMPOTENCY_KEY.get() or str(uuid.uuid4())) if method.creates else None
         try:
             async with asyncio.timeout(self._timeouts.deadline):
-                return await self._send_with_retries(method, body)
+                if key is None:
+                    return await self._send_with_retries(method, body)
+                with idempotency_key(key):
+                    return await self._send_with_retries(method, body)
         except TimeoutError:
             pass  # raised below, outside the handler: nothing chains back to httpx
         except _VersionsMissing:
@@ -167,7 +196,7 @@ class RpcBackend(Backend):
         except _MethodMissing:
             self._unserved.add(method.backend_method)
             raise Unimplemented(self.capabilities.missing(method.backend_method)) from None
-        raise Unavailable(
+        raise Indeterminate(
             f"{method.name}: no answer from {self._host()} within {self._timeouts.deadline:g} s"
         )
 
@@ -190,15 +219,16 @@ class RpcBackend(Backend):
         token = await self._token.get()
         # Safe to resend when nothing reached the server (no connection), or for reads.
         resend_ok = method.read_only
+        request_headers = {
+            "Content-Type": "application/json",
+            "Authorization": "Bearer " + token.reveal(),
+        }
+        key = IDEMPOTENCY_KEY.get() if method.creates else None
+        if key:
+            request_headers[IDEMPOTENCY_HEADER] = key
         try:
             async with self.client.stream(
-                "POST",
-                self.prefix + method.path,
-                content=body,
-                headers={
-                    "Content-Type": "application/json",
-                    "Authorization": "Bearer " + token.reveal(),
-                },
+                "POST", self.prefix + method.path, content=body, headers=request_headers
             ) as response:
                 status = response.status_code
                 data = await self._read_capped(response, method)
@@ -210,14 +240,29 @@ class RpcBackend(Backend):
                 exc, what=method.name, host=self._host(), resend_ok=resend_ok
             ) from None
 
+        self._learn_scope(headers.get(SCOPE_HEADER, ""))
         if 200 <= status < 300:
             return self._parse_success(method, data)
         error = self._error_for(method, status, data, headers.get("content-type", ""))
         if status == 401:
             self._token.forget()
+        if status == 403 and not method.read_only:
+            self._read_only_reason = f"{error.message}; changes are disabled for this token"
+        if status == 504 and not method.read_only:
+            error = Indeterminate(f"{error.message}; the change may have gone through")
         retryable = resend_ok and retryable_status(status)
         wait = _retry_after(headers.get("retry-after")) if status in (429, 503) else None
         raise _Attempt(error, retry=retryable, wait=wait)
+
+    def _learn_scope(self, scope: str) -> None:
+        """Our server says when the token can only read: turn changes off, saying why."""
+        if scope.strip().lower() == "read":
+            self._read_only_reason = (
+                f"the token from {self._token.describe()} can only read"
+                f" (scope 'read' on {self._host()}); changes are disabled"
+            )
+        elif scope.strip().lower() == "edit":
+            self._read_only_reason = ""
 
     async def _read_capped(self, response: httpx.Response, method: Method) -> bytes:
         return await read_capped(response, self._max_bytes, method.name)

@@ -37,8 +37,10 @@ from incident_tui import models as m
 from incident_tui.backends.base import METHODS, Backend, Method, call
 from incident_tui.config import KNOWN_PLUGINS
 from incident_tui.errors import BackendError, NotFound, Unimplemented
+from incident_tui.server import idempotency
 from incident_tui.server.cache import ReadCache
 from incident_tui.server.guard import Guard, Limits, describe, guarded_protocol
+from incident_tui.server.idempotency import IdempotencyKeys
 from incident_tui.server.tokens import TokenEntry, TokenStore
 from incident_tui.server.validation import FieldRefused, parse_request
 
@@ -47,6 +49,9 @@ log = logging.getLogger("incident_tui.server")
 MAX_BODY_BYTES = 1024 * 1024
 PREFIX = "/api/plugins/{plugin}/resources/api/v1/{method}"
 _JSON = "application/json"
+#: On every authenticated answer: the token's scope, so a console with a read-only
+#: token turns itself read-only before anyone types a change.
+SCOPE_HEADER = "Incident-Token-Scope"
 #: Replies at least this long are gzipped for a client that accepts it.
 GZIP_MIN_BYTES = 1024
 #: Level 1: a 140 KB page becomes ~14 KB in ~0.4 ms (level 6: ~10 KB in ~2 ms).
@@ -156,6 +161,7 @@ class RpcApp:
         cache: ReadCache | None = None,
         max_in_flight: int = Limits.max_in_flight,
         guard: Guard | None = None,
+        idempotency_keys: IdempotencyKeys | None = None,
     ) -> None:
         self.backend = backend
         self.tokens = tokens
@@ -164,6 +170,7 @@ class RpcApp:
         self.max_in_flight = max_in_flight
         self.guard = guard or Guard()
         self.in_flight = 0
+        self.idempotency = idempotency_keys or IdempotencyKeys()
         self._views: dict[tuple[str, str], Backend] = {}
         # Gzipped cached replies, by the cache key and version they were made at.
         self._packed: OrderedDict[tuple[str, bytes, int], bytes] = OrderedDict()
@@ -217,6 +224,18 @@ class RpcApp:
                 self._packed.popitem(last=False)
         return json_reply(request, body, packed)
 
+    async def _reply_once(
+        self, request: Request, entry: TokenEntry, row: Method, parsed: m.Request, key: str
+    ) -> Response:
+        """A create under an ``Idempotency-Key``: written once, its first answer replayed."""
+        remembered = await self.idempotency.reply(
+            self.backend_for(entry), entry.user_id or entry.name, row, parsed, key
+        )
+        response = json_reply(request, remembered.response.to_json_bytes())
+        if remembered.replayed:
+            response.headers[idempotency.REPLAYED_HEADER] = "true"
+        return response
+
     def _too_big(self) -> str:
         return f"the request body is over {self.max_body // 1024} KiB"
 
@@ -224,6 +243,7 @@ class RpcApp:
         started = time.perf_counter()
         who = "-"
         name = request.path_params.get("method", "?")
+        entry: TokenEntry | None = None
         self.in_flight += 1
         try:
             if self.in_flight > self.max_in_flight:
@@ -259,7 +279,11 @@ class RpcApp:
                 raise _Refusal(400, str(exc), "invalid_argument") from None
             except ValidationError as exc:  # a check the strict pass does not make
                 raise _Refusal(400, _field_error(exc), "invalid_argument") from None
-            response = await self._reply(request, entry, row, parsed)
+            key = request.headers.get(idempotency.HEADER)
+            if key is not None and row.creates:
+                response = await self._reply_once(request, entry, row, parsed, key)
+            else:
+                response = await self._reply(request, entry, row, parsed)
         except _Refusal as refusal:
             response = error_response(
                 refusal.status, refusal.message, refusal.code, refusal.headers
@@ -277,6 +301,8 @@ class RpcApp:
             response = error_response(500, "internal server error", "internal")
         finally:
             self.in_flight -= 1
+        if entry is not None:
+            response.headers[SCOPE_HEADER] = entry.scope
         log.info(
             "%s %s %s %d %.1fms",
             _client(request),
@@ -336,12 +362,15 @@ def build_app(
     max_body: int = MAX_BODY_BYTES,
     cache: bool = True,
     guard: Guard | None = None,
+    idempotency_keys: IdempotencyKeys | None = None,
 ) -> Starlette:
     """A Starlette app serving ``backend`` under both plugin prefixes.
 
     ``cache``: keep read replies while the backend's change version holds (only
     when the backend has versions). ``guard``: the limits and counters shared with
     the server's connections (``make_server``); one is made when not given.
+    ``idempotency_keys``: how creates carrying an ``Idempotency-Key`` are remembered
+    (the backend's store when it can).
     """
     use_cache = cache and backend.capabilities.versions
     guard = guard or Guard()
@@ -352,6 +381,7 @@ def build_app(
         cache=ReadCache() if use_cache else None,
         max_in_flight=guard.limits.max_in_flight,
         guard=guard,
+        idempotency_keys=idempotency_keys,
     )
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     app = Starlette(

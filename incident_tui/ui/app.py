@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
     from incident_tui import models as m
     from incident_tui.backends.base import Backend
+    from incident_tui.ui.connection import LinkWatch, Mark
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,8 @@ class IncidentApp(App[int]):
         self._versions_supported = False
         self._poll_failures = 0
         self._known_users: dict[str, m.UserPreview] = {}
+        #: Follows a remote context's durable backend (header state, queued marks).
+        self.link: LinkWatch | None = None
         if backend is not None:
             self._install_backend(backend)
         self.hangup_watchdog: threading.Timer | None = None
@@ -162,14 +166,10 @@ class IncidentApp(App[int]):
 
     def _install_backend(self, backend: Backend) -> None:
         self._backend = backend
-        capabilities = backend.capabilities
-        try:
-            ctx_readonly = self.config.context(self.context_name).readonly
-        except ConfigError:
-            ctx_readonly = False
-        self.readonly = bool(self._readonly_asked or ctx_readonly or capabilities.read_only)
-        self._versions_supported = bool(capabilities.versions)
+        self._apply_readonly()
+        self._versions_supported = bool(backend.capabilities.versions)
         self.homescreen_version = None
+        self._watch_link(backend)
 
     @property
     def user(self) -> m.UserPreview:
@@ -240,6 +240,8 @@ class IncidentApp(App[int]):
 
     async def on_unmount(self) -> None:
         self._remove_hangup_handler()
+        if self.link is not None:
+            self.link.detach()
         if not self._owns_backend or self._backend is None:
             return  # whoever handed us the backend closes it
         try:
@@ -423,6 +425,7 @@ class IncidentApp(App[int]):
 
     # --- live refresh --------------------------------------------------------
     def _poll_tick(self) -> None:
+        self.refresh_link_state()
         if any(w.group == "poll" and w.is_running for w in self.workers):
             return  # a slow backend: never pile up polls
         self.run_worker(self._poll_once(), group="poll", exit_on_error=False)
@@ -466,6 +469,76 @@ class IncidentApp(App[int]):
     def poke(self) -> None:
         """Check for changes now (after a local mutation) instead of at the next tick."""
         self._poll_tick()
+
+    # --- remote link: outbox, connection state, read-only by token ------------------
+    def _watch_link(self, backend: Backend) -> None:
+        """Follow a remote context's durable backend (imported here: not for the first frame)."""
+        if self.link is None and "incident_tui.durable" not in sys.modules:
+            return  # nothing durable was ever opened: a local store, nothing to follow
+        from incident_tui.ui.connection import LinkWatch
+
+        if self.link is None:
+            self.link = LinkWatch(
+                notify=self._link_notify,
+                changed=self._notify_changed,
+                capabilities=self._link_capabilities,
+                refresh=self.refresh_link_state,
+                poll_interval=self.poll_interval,
+                call_on_app_thread=self.call_from_thread,
+            )
+        self.link.attach(backend)
+        self.refresh_link_state()
+
+    def _link_notify(self, text: str, severity: str) -> None:
+        timeout = 10 if severity == "error" else 6
+        self.notify(clean(text), severity=severity, markup=False, timeout=timeout)  # type: ignore[arg-type]
+
+    def _link_capabilities(self, reason: str) -> None:
+        self._apply_readonly()
+        self.screen.refresh_bindings()
+        self._notify_changed()
+        if reason:
+            self.notify(clean(f"Read-only: {reason}"), severity="warning", markup=False, timeout=10)
+
+    def _apply_readonly(self) -> None:
+        try:
+            ctx_readonly = self.config.context(self.context_name).readonly
+        except ConfigError:
+            ctx_readonly = False
+        capabilities = self.backend.capabilities
+        self.readonly = bool(self._readonly_asked or ctx_readonly or capabilities.read_only)
+
+    @property
+    def readonly_reason(self) -> str:
+        """Why changes are off (a read-only token, the context, --readonly)."""
+        if not self.readonly:
+            return ""
+        return self.backend.capabilities.read_only_reason or "this console is read-only"
+
+    def link_status(self) -> str:
+        """The header's link state: "" while the remote answers (see ui/connection.py)."""
+        return self.link.status() if self.link is not None else ""
+
+    def queued_mark(self, object_id: str) -> Mark | None:
+        """How to mark an object that exists or changed only in the outbox (else None)."""
+        return self.link.mark_for(object_id) if self.link is not None else None
+
+    def refresh_link_state(self) -> None:
+        from incident_tui.ui.widgets.link_state import LinkState
+
+        text = self.link_status()
+        for screen in self.screen_stack:
+            for widget in screen.query(LinkState):
+                widget.show(text)
+            changed = getattr(screen, "on_link_changed", None)
+            if callable(changed):
+                changed()
+
+    def open_outbox(self) -> None:
+        from incident_tui.ui.screens.outbox import OutboxScreen
+
+        if not isinstance(self.screen, OutboxScreen):
+            self.push_screen(OutboxScreen())
 
 
 def _describe(error: BaseException) -> str:

@@ -1,4 +1,4 @@
-"""The ``:`` command line, k9s style: ``inc REF``, ``roles``, ``ctx NAME``, ``theme NAME``, ``q``.
+"""The ``:`` command line, k9s style: ``inc REF``, ``roles``, ``outbox``, ``ctx NAME``, ``theme NAME``, ``q``.
 
 A mistyped command shows why under the input and keeps the text; names complete
 inline (right arrow accepts) and up/down recall earlier lines of this session.
@@ -37,6 +37,7 @@ class LineCommand:
 LINE_COMMANDS: tuple[LineCommand, ...] = (
     LineCommand(("inc", "incident"), "REF", "open an incident by reference (inc 12 or :12)"),
     LineCommand(("roles",), "", "manage the organisation's roles"),
+    LineCommand(("outbox",), "", "changes waiting for the remote: retry, fix or discard"),
     LineCommand(("ctx", "context"), "NAME", "switch to another context"),
     LineCommand(("theme",), "NAME", "switch colour theme (remembered)"),
     LineCommand(("help",), "", "show the keys of the current screen"),
@@ -84,6 +85,8 @@ async def prepare_line(app: Any, text: str) -> Callable[[], Any]:
         return app.action_help
     if verb == "roles":
         return app.open_org_roles
+    if verb == "outbox":
+        return app.open_outbox
     if verb == "theme":
         if argument not in app.available_themes:
             raise CommandError(app.set_theme(argument) or f"unknown theme {argument!r}")

@@ -63,6 +63,8 @@ class ContextOpener:
 
         first = name == self.first
         backend = open_backend(self.cfg, name, self.db if first else None, self.readonly)
+        if self.cfg.context(name).backend != "sqlite":
+            backend = self._durable(name, backend)
         try:
             asyncio.run(_wait_ready(backend))
             if first and self.demo:
@@ -77,6 +79,19 @@ class ContextOpener:
                 pass
             raise
         return backend
+
+    def _durable(self, name: str, backend: Backend) -> Backend:
+        """A remote behind the durable layer: its writes survive the link and the console."""
+        from incident_tui import models as m
+        from incident_tui.durable import DurableBackend, outbox_path
+
+        ctx = self.cfg.context(name)
+        user = self.cfg.user.resolved()
+        return DurableBackend(
+            backend,
+            outbox_path(ctx.name, ctx.url),
+            user=m.UserPreview(user_id=user.id, name=user.name),
+        )
 
 
 def _theme_known(name: str) -> bool:

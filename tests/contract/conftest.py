@@ -3,7 +3,9 @@
 ``backend`` acts as Alice, ``other`` as Bob on the same data. "sqlite" is the local
 store; "rpc" is the RPC client talking to our server on 127.0.0.1, which serves a
 SqliteBackend (``tests.support.rpc_server``); "prodmanager" is ProdManagerBackend
-talking to the Prod Manager test server on 127.0.0.1 (``tests.support.prodmanager_server``).
+talking to the Prod Manager test server on 127.0.0.1 (``tests.support.prodmanager_server``);
+"durable" is the RPC client behind the durable layer, as the console uses a remote:
+online, it must change nothing.
 
 A test says what it needs with ``@pytest.mark.needs(*methods, **facts)``: the Backend
 methods it calls, and the ``Capabilities`` facts it relies on (``labels="free"``,
@@ -61,17 +63,49 @@ async def _prodmanager(path: Path, user: m.UserPreview) -> AsyncIterator[Backend
                 await second.close()
 
 
+@contextlib.asynccontextmanager
+async def _durable(path: Path, user: m.UserPreview) -> AsyncIterator[Backend]:
+    """The console's remote path: DurableBackend -> RpcBackend -> our server -> store."""
+    from incident_tui.durable import DurableBackend
+    from tests.support.rpc_server import rpc_backend
+
+    async with rpc_backend(path, user) as remote:
+        wrappers: list[DurableBackend] = []
+
+        def wrap(inner: Backend, who: m.UserPreview) -> DurableBackend:
+            durable = DurableBackend(inner, path.parent / f"outbox-{who.user_id}.db")
+            wrappers.append(durable)
+            return durable
+
+        backend = wrap(remote, user)
+        await backend.open()
+
+        def as_user(other: m.UserPreview) -> DurableBackend:
+            return wrap(remote.as_user(other), other)  # type: ignore[attr-defined]
+
+        backend.as_user = as_user  # type: ignore[method-assign]
+        try:
+            yield backend
+        finally:
+            for durable in wrappers:
+                durable._closed = True
+                await durable.outbox.close()  # the clients are closed by rpc_backend
+            assert all(not d.outbox.entries for d in wrappers), "a write was left queued"
+
+
 def _opener(kind: str):
     if kind == "sqlite":
         return _sqlite
     if kind == "prodmanager":
         return _prodmanager
+    if kind == "durable":
+        return _durable
     from tests.support.rpc_server import rpc_backend
 
     return rpc_backend
 
 
-KINDS = ["sqlite", "rpc", "prodmanager"]
+KINDS = ["sqlite", "rpc", "durable", "prodmanager"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from incident_tui import models as m
-from incident_tui.backends.base import Backend, Capabilities
-from incident_tui.backends.sqlite import queries, reads, writes
+from incident_tui.backends.base import Backend, Capabilities, CreateOnce, Method, Remembered
+from incident_tui.backends.sqlite import idempotency, queries, reads, writes
 from incident_tui.backends.sqlite.bulk import BulkIncident, bulk_insert
 from incident_tui.backends.sqlite.store import DEFAULT_BUSY_TIMEOUT_MS, Store
 from incident_tui.backends.sqlite.timeutil import Clock, utc_now
@@ -121,7 +121,9 @@ class SqliteBackend(Backend):
 
     @property
     def capabilities(self) -> Capabilities:
-        capabilities = Capabilities(name="local", system="the local store", acts_as_users=True)
+        capabilities = Capabilities(
+            name="local", system="the local store", acts_as_users=True, remembers_creates=True
+        )
         return capabilities.restricted_to_reads() if self._store.readonly else capabilities
 
     async def close(self) -> None:
@@ -164,6 +166,10 @@ class SqliteBackend(Backend):
         return await self._read(
             lambda conn, now: conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]
         )
+
+    async def create_once(self, method: Method, request: m.Request, once: CreateOnce) -> Remembered:
+        """The create and its idempotency key in one transaction (see ``idempotency.py``)."""
+        return await self._write(lambda tx: idempotency.create_once(tx, method, request, once))
 
     # --- change detection -------------------------------------------------------
 

@@ -7,7 +7,7 @@ they break ties in keyset paging and give incidents their short reference number
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: The reference severities as a number (unknown ones sort lowest). Queries must use
 #: this exact expression (over the bare column) for the expression index to serve them.
@@ -134,4 +134,18 @@ MIGRATIONS: list[str] = [
             strftime('%Y-%m-%dT%H:%M:%S.000000Z', 'now'),
             strftime('%Y-%m-%dT%H:%M:%S.000000Z', 'now'));
     """.replace("SEVERITY_RANK", SEVERITY_RANK_SQL),
+    # 2: idempotency keys of creates made through our server (Idempotency-Key header),
+    # written in the same transaction as the create they name.
+    """
+    CREATE TABLE idempotency_keys (
+        scope        TEXT NOT NULL,
+        key          TEXT NOT NULL,
+        method       TEXT NOT NULL,
+        fingerprint  TEXT NOT NULL,
+        response     BLOB NOT NULL,
+        created_at   TEXT NOT NULL,
+        PRIMARY KEY (scope, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created_at);
+    """,
 ]

@@ -162,7 +162,8 @@ class ConsoleScreen(Screen):
     def refuse_if_readonly(self) -> bool:
         """For actions reached other ways than a key: True (and a message) when read-only."""
         if getattr(self.app, "readonly", False):
-            self.app.notify("Read-only: changes are disabled here.", severity="warning")
+            reason = getattr(self.app, "readonly_reason", "") or "changes are disabled here"
+            self.app.notify(f"Read-only: {reason}.", severity="warning", markup=False)
             return True
         return False
 

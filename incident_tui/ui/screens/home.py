@@ -30,6 +30,7 @@ from incident_tui.ui.widgets.incident_list import (
     IncidentRow,
     column_header,
 )
+from incident_tui.ui.widgets.link_state import LinkState
 
 if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
     from textual.widgets import Input
@@ -223,6 +224,7 @@ class HomeScreen(ConsoleScreen):
     def compose(self) -> ComposeResult:
         with ContextBar():
             yield Static(id="context-text", markup=False)
+            yield LinkState()
             yield BusyIndicator()
         yield Static(id="columns", markup=False)
         yield IncidentList(now=self.console_app.now, id="incidents")
@@ -330,7 +332,13 @@ class HomeScreen(ConsoleScreen):
                 people.append(incident.created_by_user)
                 people.extend(role.user for role in incident.roles)
             app.remember_users(people)
-            return [IncidentRow.from_incident(i) for i in response.incidents], response.cursor
+            rows = []
+            for incident in response.incidents:
+                row = IncidentRow.from_incident(incident)
+                mark = app.queued_mark(incident.incident_id)
+                # marked in the list: an incident that exists only in the outbox so far
+                rows.append(replace(row, mark=mark.short) if mark and mark.new else row)
+            return rows, response.cursor
 
         return fetch
 
@@ -373,7 +381,12 @@ class HomeScreen(ConsoleScreen):
             p.incident_membership_preview.important_assignments for p in response.incident_previews
         )
         names = await self._role_names() if held else {}
-        rows = [IncidentRow.from_preview(p, names) for p in response.incident_previews]
+        rows = []
+        for preview in response.incident_previews:
+            row = IncidentRow.from_preview(preview, names)
+            mark = app.queued_mark(preview.incident_id)
+            # marked in the list: an incident that exists only in the outbox so far
+            rows.append(replace(row, mark=mark.short) if mark and mark.new else row)
         return rows, response.cursor
 
     async def _role_names(self) -> dict[int, str]:
@@ -476,11 +489,13 @@ class HomeScreen(ConsoleScreen):
 
     @on(IncidentList.LoadFailed)
     def _on_load_failed(self, event: IncidentList.LoadFailed) -> None:
-        from incident_tui.errors import InvalidArgument
+        from incident_tui.errors import InvalidArgument, Unavailable
 
         if isinstance(event.error, InvalidArgument) and self.filter_text.strip():
             self._show_filter_error(self._filter_message(event.error.message))
             self.add_class("-filtering")
+        elif isinstance(event.error, Unavailable) and self.console_app.link_status():
+            pass  # the header already says the remote is away: no toast at every poll
         else:
             self.console_app.show_error(event.error)
 

@@ -23,7 +23,7 @@ from textual.widgets import ContentSwitcher, Static
 
 from incident_tui import export
 from incident_tui import models as m
-from incident_tui.errors import BackendError, NotFound
+from incident_tui.errors import BackendError, NotFound, Unavailable
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import TextPrompt, required_text
@@ -41,6 +41,7 @@ from incident_tui.ui.screens.incident_roles import DEFAULT_ROLES, RolesPane
 from incident_tui.ui.screens.incident_tasks import TasksPane
 from incident_tui.ui.screens.incident_timeline import TimelinePane
 from incident_tui.ui.widgets.footer import ConsoleFooter
+from incident_tui.ui.widgets.link_state import LinkState
 
 TABS: tuple[tuple[str, str], ...] = (
     ("overview", "Overview"),
@@ -234,6 +235,7 @@ class IncidentScreen(ConsoleScreen):
         yield Static(Content(f"{incident_ref(self.incident_id)}  loading…"), id="incident-header")
         with Horizontal(id="tab-row"):
             yield Static(self._tab_bar(), id="tab-bar")
+            yield LinkState()
             yield BusyIndicator()
         with ContentSwitcher(initial=self.active_tab, id="incident-switcher"):
             yield OverviewPane(id="overview")
@@ -291,6 +293,9 @@ class IncidentScreen(ConsoleScreen):
         ]
         if incident.is_drill:
             parts += [drill_content(True), "  "]
+        mark = self.console_app.queued_mark(incident.incident_id)
+        if mark is not None and mark.new:  # declared while the remote was away: no id yet
+            parts += [(mark.text, mark.style), "  "]
         parts.append(Content(clean(incident.title)))
         return Content.assemble(*parts)
 
@@ -401,10 +406,15 @@ class IncidentScreen(ConsoleScreen):
         if self.incident is None or isinstance(error, NotFound):
             self.load_error = str(error) or "The incident could not be read."
             self._render_chrome()
+        elif isinstance(error, Unavailable) and self.console_app.link_status():
+            return  # a refresh while the header says the remote is away: no toast each time
         self.app.show_error(error)  # type: ignore[attr-defined]
 
     def show_incident(self, incident: m.Incident) -> None:
         """Show ``incident`` on every tab (the tabs keep their cursors)."""
+        if incident.incident_id and incident.incident_id != self.incident_id:
+            # the backend's own id: a queued declaration delivered since, or another spelling
+            self.incident_id = incident.incident_id
         self.incident = incident
         self._remember_people(incident)
         self._render_chrome()

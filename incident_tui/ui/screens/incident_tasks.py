@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import ComposeResult
 from textual.content import Content
@@ -24,8 +26,12 @@ TASK_LOOKS: dict[str, tuple[str, str, str]] = {
     "done": ("[x]", "done", "$success"),
 }
 
+if TYPE_CHECKING:
+    from incident_tui.ui.connection import Mark
 
-def task_row(task: m.Task) -> Content:
+
+def task_row(task: m.Task, mark: Mark | None = None) -> Content:
+    """``[x] done  text  → assignee``; ``mark`` says it (or its change) is still queued."""
     box, word, style = TASK_LOOKS.get(str(task.status), ("[?]", clean(str(task.status)), ""))
     done = str(task.status) == "done"
     text = Content.styled(clean(task.text), "strike $text-muted" if done else "")
@@ -38,6 +44,8 @@ def task_row(task: m.Task) -> Content:
     ]
     if task.assigned_user is not None and (task.assigned_user.user_id or task.assigned_user.name):
         parts += ["  ", ("→ " + person(task.assigned_user), "$accent")]
+    if mark is not None:
+        parts += ["  ", (mark.text, mark.style)]
     return Content.assemble(*parts)
 
 
@@ -93,7 +101,12 @@ class TasksPane(IncidentPane):
             f" · {sum(1 for t in tasks if str(t.status) == 'progress')} in progress",
         )
         self.query_one("#tasks-summary", Static).update(summary)
-        self.task_list.set_rows([(t.task_id, task_row(t)) for t in tasks])
+        queued_mark = getattr(self.app, "queued_mark", None)
+        rows = []
+        for task in tasks:
+            mark = queued_mark(task.task_id) if callable(queued_mark) else None
+            rows.append((task.task_id, task_row(task, mark)))
+        self.task_list.set_rows(rows)
 
     def current_task(self) -> m.Task | None:
         key = self.task_list.current_key

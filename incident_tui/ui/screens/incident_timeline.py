@@ -7,7 +7,7 @@ the same item. Bodies are cut to a few lines in the list (``enter`` shows all).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -71,6 +71,9 @@ KIND_WORDS: dict[str, str] = {
 }
 TAG_LOOKS = {"important": "! important", "starred": "★ starred"}
 
+if TYPE_CHECKING:
+    from incident_tui.ui.connection import Mark
+
 
 def kind_word(kind: str) -> str:
     return KIND_WORDS.get(kind, clean(kind) or "item")
@@ -87,8 +90,9 @@ def short_body(body: str) -> tuple[str, bool]:
     return text, cut
 
 
-def item_row(item: m.ActivityItem) -> Content:
-    """``2026-11-25 03:04 UTC  Alice  note`` then the body, indented, wrapped."""
+def item_row(item: m.ActivityItem, mark: Mark | None = None) -> Content:
+    """``2026-11-25 03:04 UTC  Alice  note`` then the body, indented, wrapped; ``mark``
+    says the item (or its change) is still in the outbox: ``⧗ queued``, ``✗ refused``."""
     system = item.immutable
     head: list[Content | str | tuple[str, str]] = [
         (format_time(item.event_time), "$text-muted"),
@@ -101,6 +105,8 @@ def item_row(item: m.ActivityItem) -> Content:
         head += ["  ", ("⊘ system", "$text-muted")]
     for tag in item.tags:
         head += ["  ", (TAG_LOOKS.get(tag, f"#{clean(tag)}"), "bold $warning")]
+    if mark is not None:
+        head += ["  ", (mark.text, mark.style)]
     body, cut = short_body(item.body)
     lines = [Content.assemble(*head)]
     if body:
@@ -287,7 +293,7 @@ class TimelinePane(IncidentPane):
             self._loading_more = False
             self._remember_people(self.items)
             self.item_list.set_rows(
-                [(i.activity_item_id, item_row(i)) for i in self.items], keep=keep
+                [(i.activity_item_id, item_row(i, self._mark(i))) for i in self.items], keep=keep
             )
             self.query_one("#timeline-status", Static).update(self._status())
 
@@ -313,7 +319,7 @@ class TimelinePane(IncidentPane):
             self.items += new
             self.cursor = response.cursor
             self._remember_people(new)
-            self.item_list.add_rows([(i.activity_item_id, item_row(i)) for i in new])
+            self.item_list.add_rows([(i.activity_item_id, item_row(i, self._mark(i))) for i in new])
             self.query_one("#timeline-status", Static).update(self._status())
 
         def failed(error: Exception) -> None:
@@ -321,6 +327,10 @@ class TimelinePane(IncidentPane):
             self.app.show_error(error)  # type: ignore[attr-defined]
 
         self.incident_screen.run_backend(fetch, apply, group="timeline-more", on_error=failed)
+
+    def _mark(self, item: m.ActivityItem) -> Mark | None:
+        queued_mark = getattr(self.app, "queued_mark", None)
+        return queued_mark(item.activity_item_id) if callable(queued_mark) else None
 
     def _remember_people(self, items: list[m.ActivityItem]) -> None:
         remember = getattr(self.app, "remember_users", None)

@@ -60,6 +60,13 @@ class IncidentRow:
     duration_seconds: int
     tasks_done: int
     tasks_total: int
+    #: "QUEUED", "CHECKING", "REFUSED"... for an incident that exists only in the outbox.
+    mark: str = ""
+
+    @property
+    def ref(self) -> str:
+        """The reference shown: ``#42``, or ``⧗ new`` for a queued incident (no id yet)."""
+        return "⧗ new" if self.mark else f"#{self.incident_id}"
 
     @classmethod
     def from_incident(cls, incident: m.Incident) -> IncidentRow:
@@ -188,7 +195,7 @@ class PageCache:
         before = self.loaded_count
         self.complete = True
         for row in rows:
-            self.ref_width = max(self.ref_width, len(row.incident_id) + 1)
+            self.ref_width = max(self.ref_width, len(row.ref))
         if page < len(self.sizes):
             following = self.starts[page + 1] if page + 1 < len(self.starts) else None
             same_shape = len(rows) == self.sizes[page] and (
@@ -352,6 +359,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
     IncidentList > .incident-list--drill { color: $accent; }
     IncidentList > .incident-list--muted { color: $text-muted; }
     IncidentList > .incident-list--placeholder { color: $text-muted; text-style: italic; }
+    IncidentList > .incident-list--queued { color: $warning; text-style: bold italic; }
     """
 
     COMPONENT_CLASSES = {
@@ -366,6 +374,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         "incident-list--drill",
         "incident-list--muted",
         "incident-list--placeholder",
+        "incident-list--queued",
     }
 
     # repaint=False: a move repaints two lines (watch_cursor), not the whole list.
@@ -712,13 +721,13 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         drill = ("D" if cols.drill == 1 else "[drill]") if row.is_drill else ""
         runs: list[tuple[str, Style]] = [
             (
-                ("▶" if selected else " ") + _fit(f"#{row.incident_id}", cols.ref) + " ",
+                ("▶" if selected else " ") + _fit(row.ref, cols.ref) + " ",
                 styles["ref"],
             ),
             (_fit(sev_text, cols.severity) + " ", styles.get(look.style, styles["sev-pending"])),
             (
-                _fit(status_word(row.status), cols.status) + " ",
-                styles["resolved" if resolved else "active"],
+                _fit(row.mark or status_word(row.status), cols.status) + " ",
+                styles["queued" if row.mark else "resolved" if resolved else "active"],
             ),
             (_fit(drill, cols.drill) + " ", styles["drill"] if drill else quiet),
             (_fit(clean(row.title), cols.title), quiet),
