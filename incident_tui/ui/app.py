@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App
 
 from incident_tui.config import Config, ConfigError, save_setting
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.themes import DEFAULT_THEME, PROD_THEME, VARIABLE_DEFAULTS, load_themes
+from incident_tui.ui.typeahead import KeyQueue
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -142,6 +144,7 @@ class IncidentApp(App[int]):
         if backend is not None:
             self._install_backend(backend)
         self.hangup_watchdog: threading.Timer | None = None
+        self.typeahead = KeyQueue(self, super().on_event)
         for theme_obj in load_themes().values():
             self.register_theme(theme_obj)
         self.theme = self._initial_theme(theme)
@@ -203,6 +206,13 @@ class IncidentApp(App[int]):
         return dict(VARIABLE_DEFAULTS)
 
     # --- lifecycle -----------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        """Keys and pastes go through the typeahead queue, one fully handled at a time."""
+        if KeyQueue.takes(event):
+            await self.typeahead.offer(event)
+        else:
+            await super().on_event(event)
+
     def get_default_screen(self) -> Screen:
         """The incident list is the bottom of the stack (one screen to build, not two)."""
         from incident_tui.ui.screens.home import HomeScreen
