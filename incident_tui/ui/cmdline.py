@@ -85,7 +85,7 @@ async def prepare_line(app: Any, text: str) -> Callable[[], Any]:
     """
     verb, argument = parse_line(text)
     if verb == "q":
-        return app.exit
+        return app.action_quit  # asks first when a dialog holds unsaved text
     if verb == "help":
         return app.action_help
     if verb == "roles":

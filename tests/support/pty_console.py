@@ -132,10 +132,19 @@ class PtyConsole:
     def signal(self, signum: int) -> None:
         os.kill(self.pid, signum)
 
+    def hang_up(self) -> None:
+        """What sshd does when the connection drops: close the terminal's master side.
+        The kernel then sends SIGHUP to the console (the pty's session leader)."""
+        os.close(self.fd)
+        self.fd = -1
+
     def wait_exit(self, timeout: float = 30.0) -> int:
         deadline = time.monotonic() + timeout
         while self.returncode is None and time.monotonic() < deadline:
-            self._pump(0.05)
+            if self.fd >= 0:
+                self._pump(0.05)
+            else:
+                time.sleep(0.05)
             self._reap()
         if self.returncode is None:
             raise AssertionError(f"still running after {timeout}s; screen:\n{self.screen}")
@@ -152,10 +161,12 @@ class PtyConsole:
             except ChildProcessError:
                 pass
             self.returncode = -9
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
+        if self.fd >= 0:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = -1
 
     def __enter__(self) -> PtyConsole:
         return self
