@@ -235,6 +235,8 @@ class IncidentApp(App[int]):
         if self._backend is None:
             # Draw the first frame, then open the store (pydantic, sqlite) off the loop.
             self.call_after_refresh(self._open_first_backend)
+        elif self.drafts is not None:
+            self.call_after_refresh(self._offer_drafts_in_worker)
 
     def _open_first_backend(self) -> None:
         self.run_worker(self._open_first(), group="open-backend", exit_on_error=False)
@@ -464,6 +466,9 @@ class IncidentApp(App[int]):
         from incident_tui.ui.drafting import offer_kept_drafts
 
         await offer_kept_drafts(self)
+
+    def _offer_drafts_in_worker(self) -> None:
+        self.run_worker(self._offer_drafts(), group="drafts", exit_on_error=False)
 
     async def action_quit(self) -> None:
         """``ctrl+q``: with unsaved text in a dialog, ask (keep as draft / discard / stay)."""

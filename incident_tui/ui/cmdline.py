@@ -176,7 +176,7 @@ class CommandLine(ModalScreen[None]):
             yield SafeInput(placeholder=":", id="cmdline", suggester=LineSuggester(self.app))
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.set_focus(self.query_one(Input))
 
     @property
     def error_text(self) -> str:

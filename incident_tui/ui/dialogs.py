@@ -213,6 +213,9 @@ class Dialog(ModalScreen[T | None], Generic[T]):
         #: The draft this dialog was opened with, if one was kept.
         self.restored: Draft | None = None
         self._initial: dict[str, FieldValue] = {}
+        #: The fields as a restored draft filled them: unchanged, the file is not rewritten
+        #: (it keeps what was typed; the fields show it cleaned).
+        self._as_restored: dict[str, FieldValue] | None = None
         self._draft_timer: Timer | None = None
         self._draft_kept = False  # the store holds a draft for this place
         self._draft_over = False  # saved or thrown away: nothing more to keep
@@ -266,12 +269,14 @@ class Dialog(ModalScreen[T | None], Generic[T]):
         for name, value in draft.fields.items():
             if name in fields:
                 set_field_value(fields[name], value)
-        for name, cursor in draft.cursor.items():
-            if name in fields:
-                set_field_cursor(fields[name], cursor)
         if draft.focus in fields and fields[draft.focus].focusable:
             self.set_focus(fields[draft.focus])
+        for name, cursor in draft.cursor.items():
+            if name in fields:
+                # After the field's own Focus handling (an Input selects all on focus).
+                fields[name].call_later(set_field_cursor, fields[name], cursor)
         self.restored = draft
+        self._as_restored = self.field_values()
         self._draft_kept = True
         saved = draft.saved
         when = f" from {saved.strftime('%H:%M UTC')}" if saved else ""
@@ -314,6 +319,9 @@ class Dialog(ModalScreen[T | None], Generic[T]):
         if not self.is_mounted or not self.is_attached:
             return self._draft_kept
         snapshot = self._snapshot()
+        if snapshot.fields == self._as_restored:
+            return True  # nothing typed since the draft came back: the file stays as typed
+        self._as_restored = None
         if snapshot.fields == self._initial:
             if self._draft_kept:
                 store.discard(self.draft_place)
@@ -469,7 +477,7 @@ class ConfirmDialog(Dialog[bool]):
                 yield Button(Content(f"{self.no_label} (n)"), id="confirm-no")
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-no" if self.danger else "#confirm-yes", Button).focus()
+        self.set_focus(self.query_one("#confirm-no" if self.danger else "#confirm-yes", Button))
 
     @on(Button.Pressed, "#confirm-yes")
     def action_confirm(self) -> None:
@@ -537,7 +545,7 @@ class TextPrompt(Dialog[Any]):
             yield Static(Content("enter save · esc cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.set_focus(self.query_one(Input))
 
     @property
     def text(self) -> str:
@@ -612,7 +620,7 @@ class NoteEditor(Dialog[str]):
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
-        area.focus()
+        self.set_focus(area)
         area.move_cursor(area.document.end)
 
     @property
@@ -720,9 +728,9 @@ class ChoicePicker(Dialog[str]):
     def on_mount(self) -> None:
         self._refill("")
         if self.has_filter:
-            self.query_one("#picker-input", Input).focus()
+            self.set_focus(self.query_one("#picker-input", Input))
         else:
-            self.query_one(OptionList).focus()
+            self.set_focus(self.query_one(OptionList))
         current = next((i for i, c in enumerate(self._shown) if c.current), None)
         if current is not None:
             self.query_one(OptionList).highlighted = current

@@ -167,7 +167,7 @@ class DeclareDialog(Dialog[str]):
                 yield Button("Declare (ctrl+s)", variant="error", id="declare", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#title", Input).focus()
+        self.set_focus(self.query_one("#title", Input))
 
     # --- values ---------------------------------------------------------------
     @property

@@ -109,7 +109,7 @@ class RoleForm(Dialog[m.Role]):
             )
 
     def on_mount(self) -> None:
-        self.query_one("#role-name", Input).focus()
+        self.set_focus(self.query_one("#role-name", Input))
 
     def value(self) -> m.Role:
         """The role as the form describes it (keeps the fields the form does not show)."""
