@@ -1,15 +1,22 @@
 """RPC benchmark: what the remote path costs per call, and what the server sustains.
 
+0. Pages on the wire: the bytes of one page of 50 (QueryIncidents and
+   QueryIncidentPreviews), plain and gzipped, as the server sends them.
+   Goal: <= 25 KB gzipped.
 1. Per-call overhead: RpcBackend -> ``incident-tui serve`` (a subprocess, over
    loopback) -> SqliteBackend, versus calling SqliteBackend directly, for
    GetIncident and a first page of QueryIncidents. Medians, the difference and
-   the ratio. Target: <= 3 ms median added per call.
+   the ratio, for full incidents and for previews (the list's page). Times are
+   median (min-max). Target: <= 3 ms median added per page.
 2. Throughput: N concurrent clients (default 16, one connection each) on
    QueryIncidents (first page) and on AddActivity: requests/s, p50/p99 latency,
    errors. "raw" clients are a load generator (httpx posting bytes, checking the
    status) and measure the server; "rpc" clients are RpcBackends that also parse
    every reply, so on 2 cores they compete with the server for CPU.
    Targets: >= 300 reads/s and p99 <= 100 ms, no errors.
+3. Abuse (once, cache on): GetRoles latency while 300 connections each hold half a
+   request line (from five other loopback addresses), then a flood of 600 requests, 300
+   at a time from one address: how many 200/429/503, and whether any answer was not JSON.
 Both parts run twice: with the server's read cache off, then on (the default). With
 the cache on, a repeated identical read skips the store on the server, so "added" then
 compares a cached remote call with a real direct query: read it as what a console
@@ -36,8 +43,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from incident_tui import models as m  # noqa: E402
-from incident_tui.backends.base import Backend, BackendError  # noqa: E402
+from incident_tui.backends.base import Backend  # noqa: E402
 from incident_tui.backends.rpc import RpcBackend, Timeouts  # noqa: E402
+from incident_tui.errors import BackendError  # noqa: E402
 
 PAGE = 50
 
@@ -65,15 +73,61 @@ async def timed(calls: int, fn: Callable[[], Awaitable[object]]) -> list[float]:
     return samples
 
 
+def span(samples: list[float]) -> str:
+    """``median (min-max)`` in ms."""
+    return (
+        f"{statistics.median(samples) * 1000:6.2f} ({min(samples) * 1000:.2f}"
+        f"-{max(samples) * 1000:.2f}) ms"
+    )
+
+
+FIRST_PAGE = m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=PAGE))
+PREVIEW_PAGE = m.QueryIncidentPreviewsRequest(
+    query=m.IncidentPreviewsQuery(limit=PAGE), include_membership_preview=True
+)
+
+
 def workload(backend: Backend, ids: list[str]) -> dict[str, Callable[[], Awaitable[object]]]:
     rng = random.Random(1)
-    first_page = m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=PAGE))
     return {
         "GetIncident": lambda: backend.get_incident(
             m.GetIncidentRequest(incident_id=rng.choice(ids))
         ),
-        f"QueryIncidents (first page of {PAGE})": lambda: backend.query_incidents(first_page),
+        f"QueryIncidents (page of {PAGE})": lambda: backend.query_incidents(FIRST_PAGE),
+        f"QueryIncidentPreviews ({PAGE})": lambda: backend.query_incident_previews(PREVIEW_PAGE),
     }
+
+
+async def wire_sizes(url: str, token: str) -> None:
+    """Bytes of one page as sent: plain (Accept-Encoding: identity) and gzipped."""
+    import httpx
+
+    print(f"\n0. A page of {PAGE} on the wire (response body bytes, as sent)")
+    print(f"   {'method':<32} {'plain':>10} {'gzip':>10} {'ratio':>7}")
+    pages = {
+        "IncidentsService.QueryIncidents": FIRST_PAGE,
+        "IncidentsService.QueryIncidentPreviews": PREVIEW_PAGE,
+    }
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        for path, request in pages.items():
+            sizes = {}
+            for coding in ("identity", "gzip"):
+                resp = await http.post(
+                    f"/api/plugins/grafana-irm-app/resources/api/v1/{path}",
+                    content=request.to_json_bytes(),
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Content-Type": "application/json",
+                        "Accept-Encoding": coding,
+                    },
+                )
+                assert resp.status_code == 200, resp.text
+                sizes[coding] = resp.num_bytes_downloaded
+            name = path.split(".")[1]
+            print(
+                f"   {name:<32} {sizes['identity'] / 1024:7.1f} KB {sizes['gzip'] / 1024:7.1f} KB"
+                f" {sizes['identity'] / sizes['gzip']:6.1f}x"
+            )
 
 
 SERVER = """
@@ -113,15 +167,19 @@ async def overhead(db: Path, url: str, token: str, ids: list[str], calls: int, l
 
     direct = await SqliteBackend.open(db, m.UserPreview(user_id="bench", name="Bench"))
     remote = RpcBackend(url, token)
-    print(f"\n1. Per-call overhead ({label}; {calls} sequential calls each, medians)")
-    print(f"   {'method':<32} {'direct':>10} {'via RPC':>10} {'added':>10} {'ratio':>7}")
+    print(f"\n1. Per-call overhead ({label}; {calls} sequential calls each)")
+    print(
+        f"   {'method':<30} {'direct, median (min-max)':>26} {'via RPC (gzip)':>26}"
+        f" {'added':>10} {'ratio':>6}"
+    )
     try:
         direct_load = workload(direct, ids)
         remote_load = workload(remote, ids)
         for name in direct_load:
-            d = statistics.median(await timed(calls, direct_load[name]))
-            r = statistics.median(await timed(calls, remote_load[name]))
-            print(f"   {name:<32} {ms(d):>10} {ms(r):>10} {ms(r - d):>10} {r / d:6.1f}x")
+            ds = await timed(calls, direct_load[name])
+            rs = await timed(calls, remote_load[name])
+            d, r = statistics.median(ds), statistics.median(rs)
+            print(f"   {name:<30} {span(ds):>26} {span(rs):>26} {ms(r - d):>10} {r / d:5.1f}x")
     finally:
         await direct.close()
         await remote.close()
@@ -203,6 +261,62 @@ async def throughput(
         print(f"      first error: {errors[0]}")
 
 
+async def abuse(url: str, token: str) -> None:
+    import json
+
+    import httpx
+
+    host, port = url.removeprefix("http://").split(":")
+    path = "/api/plugins/grafana-irm-app/resources/api/v1/RolesService.GetRoles"
+    slow = []
+    for n in range(300):
+        reader, writer = await asyncio.open_connection(
+            host, int(port), local_addr=(f"127.0.0.{2 + n % 5}", 0)
+        )
+        writer.write(f"POST {path} HT".encode())
+        slow.append(writer)
+    samples = []
+    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+        for _ in range(50):
+            began = time.perf_counter()
+            resp = await http.post(path, json={}, headers={"Authorization": f"Bearer {token}"})
+            samples.append(time.perf_counter() - began)
+            assert resp.status_code == 200, resp.text
+    for writer in slow:
+        writer.close()
+    print("\n3. Abuse (read cache on)")
+    print(f"   GetRoles with 300 slow connections open: {span(samples)} (50 requests)")
+
+    request = (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    ).encode()
+
+    async def one() -> str:
+        reader, writer = await asyncio.open_connection(host, int(port), local_addr=("127.0.0.9", 0))
+        try:
+            writer.write(request)
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+            status = head.split(b" ", 2)[1].decode()
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            json.loads(await reader.readexactly(length))
+            return status
+        except (ValueError, IndexError, asyncio.IncompleteReadError):
+            return "not JSON"
+        finally:
+            writer.close()
+
+    began = time.perf_counter()
+    answers: list[str] = []
+    for _ in range(2):
+        answers += await asyncio.gather(*(one() for _ in range(300)))
+    counts = {status: answers.count(status) for status in sorted(set(answers))}
+    print(
+        f"   flood of 600 (300 at a time, one address) in {time.perf_counter() - began:.1f} s:"
+        f" {counts}"
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--incidents", type=int, default=300, help="demo incidents in the store")
@@ -236,12 +350,15 @@ async def main() -> None:
             proc, url = start_server(db, Path(tmp) / "tokens.json", log, cache=cache)
             label = "with the server's read cache" if cache else "read cache off"
             try:
+                await wire_sizes(url, token)
                 await overhead(db, url, token, ids, args.calls, label)
                 print(f"\n2. Throughput ({label}): {args.clients} concurrent clients,"
                       f" {args.seconds:g} s each, server in its own process")  # fmt: skip
                 for name in ("QueryIncidents", "AddActivity"):
                     for via in ("raw", "rpc"):
                         await throughput(url, token, ids, args.clients, args.seconds, name, via)
+                if cache:
+                    await abuse(url, token)
             finally:
                 proc.terminate()
                 proc.wait(10)

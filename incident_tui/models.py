@@ -21,7 +21,7 @@ from pydantic_core import PydanticUseDefault, core_schema
 
 def wire_alias(name: str) -> str:
     """snake_case -> the reference's camelCase (``incident_id`` -> ``incidentID``)."""
-    special = {"id": "ID", "url": "URL"}
+    special = {"id": "ID", "url": "URL", "uuid": "UUID"}
     head, *rest = name.split("_")
     return head + "".join(special.get(part, part.capitalize()) for part in rest)
 
@@ -51,6 +51,16 @@ class _NullIsDefault:
 
 
 NULL_IS_DEFAULT = _NullIsDefault()
+
+#: Go's zero ``time.Time``: Grafana sends it for a time that was never set.
+ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def time_is_unset(value: str | None) -> bool:
+    """True for ``""`` and Go's zero time (any ``0001-01-01T00:00:00`` form): show "unset"."""
+    text = (value or "").strip()
+    return not text or text.startswith(("0001-01-01T00:00:00", "0001-01-01 00:00:00"))
+
 
 #: Every integer of the API is a Go int64: anything wider is a bad field, not a crash later.
 Int64 = Annotated[int, Field(ge=-(2**63), lt=2**63)]
@@ -198,6 +208,23 @@ class Role(WireModel):
 class Assignment(WireModel):
     user: Annotated[UserPreview, NULL_IS_DEFAULT] = Field(default_factory=UserPreview)
     role: Annotated[Role, NULL_IS_DEFAULT] = Field(default_factory=Role)
+    # The role's id again: today's Node client requires it on every assignment.
+    role_id: Int64 = 0
+
+
+class AssignmentPreview(WireModel):
+    """An assignment in a preview: the person and the role's id, without the Role."""
+
+    user: Annotated[UserPreview, NULL_IS_DEFAULT] = Field(default_factory=UserPreview)
+    role_id: Int64 = 0
+
+
+class IncidentMembershipPreview(WireModel):
+    important_assignments: Annotated[list[AssignmentPreview], NULL_IS_DEFAULT] = Field(
+        default_factory=list
+    )
+    total_assignments: Int64 = 0
+    total_participants: Int64 = 0
 
 
 class IncidentMembership(WireModel):
@@ -320,6 +347,97 @@ class ActivityQuery(WireModel):
     activity_kind: Annotated[list[str], NULL_IS_DEFAULT] = Field(default_factory=list)
 
 
+class CustomMetadataFieldValue(WireModel):
+    field_uuid: str = ""
+    value: str = ""
+
+
+class IncidentChannel(WireModel):
+    provider: str = ""
+    channel_id: str = ""
+    team_id: str = ""
+
+
+class IncidentPreview(WireModel):
+    """A light incident for lists: no timeline, tasks, or full role objects.
+
+    ``todoCount``/``doneCount`` are our extension (absent from Grafana's previews, so
+    ``None`` there): the list shows task progress without loading every task.
+    """
+
+    incident_id: str = ""
+    severity_id: str = ""
+    severity_label: str = ""
+    incident_type: str = ""
+    labels: Annotated[list[IncidentLabel], NULL_IS_DEFAULT] = Field(default_factory=list)
+    is_drill: bool = False
+    created_time: str = ""
+    modified_time: str = ""
+    closed_time: str = ""
+    created_by_user: Annotated[UserPreview, NULL_IS_DEFAULT] = Field(default_factory=UserPreview)
+    title: str = ""
+    description: str = ""
+    summary: str = ""
+    hero_image_path: str = ""
+    status: IncidentStatus | str = IncidentStatus.ACTIVE
+    slug: str = ""
+    incident_start: str = ""
+    incident_end: str = ""
+    field_values: Annotated[list[CustomMetadataFieldValue], NULL_IS_DEFAULT] = Field(
+        default_factory=list
+    )
+    incident_membership_preview: Annotated[IncidentMembershipPreview, NULL_IS_DEFAULT] = Field(
+        default_factory=IncidentMembershipPreview
+    )
+    incident_channels: Annotated[list[IncidentChannel], NULL_IS_DEFAULT] = Field(
+        default_factory=list
+    )
+    version: Int64 = 0
+    todo_count: Int64 | None = None
+    done_count: Int64 | None = None
+
+
+class IncidentPreviewsQuery(WireModel):
+    limit: Int64 = 0
+    order_direction: str = ""
+    order_field: str = ""
+    query_string: str = ""
+
+
+class User(WireModel):
+    """A person as UsersService returns them (UserPreview is the short form)."""
+
+    user_id: str = ""
+    internal_user_id: str = ""
+    email: str = ""
+    modified_time: str = ""
+    name: str = ""
+    photo_url: str = ""
+    grafana_user_id: str = ""
+    grafana_login: str = ""
+    slack_user_id: str = ""
+    slack_team_id: str = ""
+    ms_teams_user_id: str = ""
+
+    def preview(self) -> UserPreview:
+        return UserPreview(user_id=self.user_id, name=self.name, photo_url=self.photo_url)
+
+
+class UsersQuery(WireModel):
+    limit: Int64 = 0
+
+
+class IncidentKeyValueLabel(WireModel):
+    """A label as GetLabels returns it: ``key``/``value`` (a plain label has no key)."""
+
+    key: str = ""
+    key_uuid: str = ""
+    value_uuid: str = ""
+    value: str = ""
+    description: str = ""
+    color_hex: str = ""
+
+
 # --- requests and responses -----------------------------------------------
 
 
@@ -328,9 +446,9 @@ class Request(WireModel):
 
 
 class Response(WireModel):
-    """Base of every response: ``error`` is empty on success."""
+    """Base of every response: ``error`` is empty (or ``null``, or absent) on success."""
 
-    error: str = ""
+    error: Annotated[str, NULL_IS_DEFAULT] = ""
 
 
 # ActivityService
@@ -439,6 +557,35 @@ class GetIncidentMembershipRequest(Request):
 
 class GetIncidentMembershipResponse(Response):
     assignments: Annotated[list[Assignment], NULL_IS_DEFAULT] = Field(default_factory=list)
+
+
+class GetLabelsRequest(Request):
+    # "" lists the labels in use on any incident (our extension of an empty ID).
+    incident_id: str = ""
+
+
+class GetLabelsResponse(Response):
+    labels: Annotated[list[IncidentKeyValueLabel], NULL_IS_DEFAULT] = Field(default_factory=list)
+
+
+class QueryIncidentPreviewsRequest(Request):
+    query: Annotated[IncidentPreviewsQuery, NULL_IS_DEFAULT] = Field(
+        default_factory=IncidentPreviewsQuery
+    )
+    cursor: Annotated[Cursor, NULL_IS_DEFAULT] = Field(default_factory=Cursor)
+    include_custom_field_values: bool = False
+    include_membership_preview: bool = False
+    include_incident_channels: bool = False
+
+
+class QueryIncidentPreviewsResponse(Response):
+    incident_previews: Annotated[list[IncidentPreview], NULL_IS_DEFAULT] = Field(
+        default_factory=list
+    )
+    query: Annotated[IncidentPreviewsQuery, NULL_IS_DEFAULT] = Field(
+        default_factory=IncidentPreviewsQuery
+    )
+    cursor: Annotated[Cursor, NULL_IS_DEFAULT] = Field(default_factory=Cursor)
 
 
 class QueryIncidentsRequest(Request):
@@ -646,3 +793,25 @@ class UpdateTaskUserResponse(Response):
     incident_id: str = ""
     task: Annotated[Task, NULL_IS_DEFAULT] = Field(default_factory=Task)
     task_list: Annotated[TaskList, NULL_IS_DEFAULT] = Field(default_factory=TaskList)
+
+
+# UsersService
+
+
+class GetUserRequest(Request):
+    user_id: str = ""
+
+
+class GetUserResponse(Response):
+    user: Annotated[User, NULL_IS_DEFAULT] = Field(default_factory=User)
+
+
+class QueryUsersRequest(Request):
+    query: Annotated[UsersQuery, NULL_IS_DEFAULT] = Field(default_factory=UsersQuery)
+    cursor: Annotated[Cursor, NULL_IS_DEFAULT] = Field(default_factory=Cursor)
+
+
+class QueryUsersResponse(Response):
+    users: Annotated[list[User], NULL_IS_DEFAULT] = Field(default_factory=list)
+    query: Annotated[UsersQuery, NULL_IS_DEFAULT] = Field(default_factory=UsersQuery)
+    cursor: Annotated[Cursor, NULL_IS_DEFAULT] = Field(default_factory=Cursor)

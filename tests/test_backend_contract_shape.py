@@ -15,6 +15,8 @@ import pytest
 from incident_tui import models as m
 from incident_tui.backends.base import (
     ALL_METHODS,
+    API_METHODS,
+    CLIENT_METHODS,
     METHOD_LIST,
     READ_METHODS,
     Backend,
@@ -46,7 +48,7 @@ def test_backend_base_declares_nothing_beyond_the_table():
         for name, value in vars(Backend).items()
         if inspect.iscoroutinefunction(value) and not name.startswith("_")
     }
-    assert declared - ALL_METHODS == {"open", "close", "dispatch", "list_users"}
+    assert declared - ALL_METHODS == {"open", "close", "dispatch"}
 
 
 @pytest.mark.parametrize("backend_cls", [SqliteBackend, RpcBackend])
@@ -77,12 +79,24 @@ async def test_a_method_nobody_serves_raises_unimplemented_naming_the_system(row
 async def test_optional_abilities_are_unimplemented_unless_declared():
     backend = _Nothing()
     assert not backend.capabilities.acts_as_users
-    assert not backend.capabilities.lists_users
+    assert not backend.capabilities.serves("query_users")
     with pytest.raises(Unimplemented):
         backend.as_user(m.UserPreview(user_id="x"))
     with pytest.raises(Unimplemented):
-        await backend.list_users()
+        await backend.query_users()
     assert await backend.open() is backend
+
+
+def test_methods_beyond_the_reference_are_rows_of_the_table():
+    beyond = {row.path for row in CLIENT_METHODS}
+    assert beyond == {
+        "IncidentsService.QueryIncidentPreviews",
+        "IncidentsService.GetLabels",
+        "UsersService.QueryUsers",
+        "UsersService.GetUser",
+    }
+    assert all(row.read_only and not row.extension for row in CLIENT_METHODS)
+    assert not beyond & {row.path for row in API_METHODS}
 
 
 def test_read_only_is_a_backend_that_serves_no_write_method():

@@ -50,7 +50,7 @@ async def http(server: ServerThread) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
 # --- authentication and scopes ----------------------------------------------------------

@@ -426,7 +426,7 @@ async def test_a_view_shares_the_store_and_closing_it_keeps_the_store_open(tmp_p
     await bob.close()
     got = await backend.get_incident(m.GetIncidentRequest(incident_id=incident.incident_id))
     assert got.incident.created_by_user == m.UserPreview(user_id="bob", name="Bob")
-    assert {u.user_id for u in await backend.list_users()} == {"bob"}
+    assert {u.user_id for u in (await backend.query_users()).users} == {"bob"}
     await backend.close()
 
 
@@ -472,8 +472,8 @@ async def test_a_nameless_caller_keeps_the_name_already_known(tmp_path: Path) ->
     try:
         await _declare(backend)
         await _declare(backend.as_user(m.UserPreview(user_id="alice")))
-        assert await backend.list_users() == [ALICE]
+        assert [u.preview() for u in (await backend.query_users()).users] == [ALICE]
         await _declare(backend.as_user(m.UserPreview(user_id="alice", name="Alice Smith")))
-        assert [u.name for u in await backend.list_users()] == ["Alice Smith"]
+        assert [u.name for u in (await backend.query_users()).users] == ["Alice Smith"]
     finally:
         await backend.close()

@@ -1,6 +1,8 @@
 """Wire tests: requests shaped exactly like Grafana's Go client (every field, zero values,
 ``null`` lists, ``\\u003c`` escapes, ``; charset=utf-8``) and like the Node client (only
-the fields set) succeed on every method, and every response passes WIRE.md's rules."""
+the fields set) succeed on every method, and every response passes WIRE.md's rules and
+the Node client's strict schemas (every assignment carries ``roleID``; previews, users and
+labels in the shapes today's clients read)."""
 
 from __future__ import annotations
 
@@ -27,23 +29,50 @@ INT_KEYS = {
     "durationSeconds", "todoCount", "doneCount", "roleID", "totalAssignments",
     "totalParticipants", "contentLength", "limit", "version", "maxPeople",
 }  # fmt: skip
+# What the Node client's zod schemas require (a missing key, or null, breaks it).
 REQUIRED_KEYS = {
-    "Incident": {"labels", "createdByUser", "taskList", "roles", "heroImagePath",
-                 "incidentMembership"},
-    "IncidentMembership": {"assignments"},
-    "TaskList": {"tasks"},
+    "Incident": {"incidentID", "severity", "labels", "isDrill", "createdTime", "modifiedTime",
+                 "createdByUser", "closedTime", "durationSeconds", "status", "title",
+                 "overviewURL", "taskList", "summary", "heroImagePath", "incidentStart",
+                 "incidentEnd", "roles", "incidentMembership"},
+    "IncidentMembership": {"assignments", "totalAssignments", "totalParticipants"},
+    "Assignment": {"user", "role", "roleID"},
+    "AssignmentPreview": {"user", "roleID"},
+    "IncidentMembershipPreview": {"importantAssignments", "totalAssignments",
+                                  "totalParticipants"},
+    "IncidentPreview": {"incidentID", "severityID", "severityLabel", "incidentType", "labels",
+                        "isDrill", "createdTime", "modifiedTime", "closedTime",
+                        "createdByUser", "title", "description", "summary", "heroImagePath",
+                        "status", "slug", "incidentStart", "incidentEnd", "version"},
+    "IncidentPreviewsQuery": {"limit"},
+    "Role": {"orgID", "name", "important", "mandatory", "archived", "createdAt"},
+    "UserPreview": {"userID", "name", "photoURL"},
+    "IncidentLabel": {"label", "description", "colorHex"},
+    "Cursor": {"nextValue", "hasMore"},
+    "TaskList": {"tasks", "todoCount", "doneCount"},
     "ActivityItem": {"tags", "attachments", "fieldValues", "user"},
     "QueryIncidentsResponse": {"incidents", "cursor", "query"},
+    "QueryIncidentPreviewsResponse": {"incidentPreviews", "cursor", "query"},
     "QueryActivityResponse": {"activityItems", "cursor", "query"},
     "GetRolesResponse": {"roles"},
     "GetIncidentMembershipResponse": {"assignments"},
+    "QueryUsersResponse": {"users", "cursor", "query"},
+    "GetUserResponse": {"user"},
+    "GetLabelsResponse": {"labels"},
 }  # fmt: skip
+PREVIEW_ORDER_FIELDS = {"incidentID", "createdTime", "modifiedTime", "title", "status",
+                        "severity", "prefix", "isDrill", "incidentStart", "incidentEnd",
+                        "closedTime", ""}  # fmt: skip
 ENUMS: dict[tuple[str, str], set[str]] = {
     ("Incident", "status"): {s.value for s in m.IncidentStatus},
     ("Task", "status"): {s.value for s in m.TaskStatus},
     ("ActivityItem", "activityKind"): {k.value for k in m.ActivityKind},
     ("IncidentsQuery", "orderDirection"): {"ASC", "DESC"},
     ("ActivityQuery", "orderDirection"): {"ASC", "DESC"},
+    ("IncidentPreview", "status"): {s.value for s in m.IncidentStatus},
+    ("IncidentPreview", "incidentType"): {"internal", "private", ""},
+    ("IncidentPreviewsQuery", "orderDirection"): {"ASC", "DESC", ""},
+    ("IncidentPreviewsQuery", "orderField"): PREVIEW_ORDER_FIELDS,
 }
 TIME_KEYS = {"createdTime", "modifiedTime", "closedTime", "incidentStart", "incidentEnd",
              "eventTime", "createdAt", "updatedAt", "uploadTime", "deletedTime"}  # fmt: skip
@@ -116,7 +145,7 @@ def go_zero(model: type[BaseModel]) -> dict[str, Any]:
     """What Go's encoding/json writes for a zero-valued request struct."""
     out: dict[str, Any] = {}
     for name, f in model.model_fields.items():
-        if name == "order_field":  # our extension: the Go client does not know it
+        if model is m.IncidentsQuery and name == "order_field":  # our extension
             continue
         key = f.alias or name
         annotation = f.annotation
@@ -216,7 +245,29 @@ async def scenario(send: Send) -> dict[str, dict[str, Any]]:
     await call(
         "IncidentsService.AssignRole", incidentID=incident_id, userID="bob", role="commander"
     )
-    await call("IncidentsService.GetIncidentMembership", incidentID=incident_id)
+    membership = await call("IncidentsService.GetIncidentMembership", incidentID=incident_id)
+    assert [(a["user"]["userID"], a["roleID"]) for a in membership["assignments"]] == [
+        ("bob", membership["assignments"][0]["role"]["roleID"])
+    ]
+    assert membership["assignments"][0]["roleID"] > 0
+    previews = await call(
+        "IncidentsService.QueryIncidentPreviews",
+        query={"limit": 10, "orderDirection": "DESC"},
+        cursor={"nextValue": "", "hasMore": False},
+        includeMembershipPreview=True,
+    )
+    preview = next(p for p in previews["incidentPreviews"] if p["incidentID"] == incident_id)
+    important = preview["incidentMembershipPreview"]["importantAssignments"]
+    assert [(a["user"]["userID"], a["roleID"]) for a in important] == [
+        ("bob", membership["assignments"][0]["roleID"])
+    ]
+    assert preview["title"] == "db down" and preview["severityLabel"] == "critical"
+    labels = await call("IncidentsService.GetLabels", incidentID=incident_id)
+    assert [label["value"] for label in labels["labels"]] == ["db"]
+    users = await call("UsersService.QueryUsers", query={"limit": 10}, cursor={})
+    assert {"alice", "bob"} <= {u["userID"] for u in users["users"]}
+    bob = await call("UsersService.GetUser", userID="bob")
+    assert bob["user"]["name"] == "Bob"
     await call(
         "IncidentsService.UnassignRole", incidentID=incident_id, userID="bob", role="commander"
     )
@@ -374,6 +425,50 @@ def test_go_body_really_looks_like_go() -> None:
 def test_the_strict_check_catches_wire_mistakes(bad: dict[str, Any]) -> None:
     with pytest.raises(AssertionError):
         check_wire(m.GetIncidentResponse, bad)
+
+
+def _assignment(**changes: Any) -> dict[str, Any]:
+    role = {"roleID": 1, "orgID": "", "name": "commander", "important": True,
+            "mandatory": True, "archived": False, "createdAt": "2026-01-01T00:00:00Z"}  # fmt: skip
+    return {"user": {"userID": "bob", "name": "Bob", "photoURL": ""}, "role": role, **changes}
+
+
+def test_the_node_check_refuses_an_assignment_without_role_id() -> None:
+    check_wire(m.GetIncidentMembershipResponse, {"assignments": [_assignment(roleID=1)]})
+    with pytest.raises(AssertionError, match="roleID"):
+        check_wire(m.GetIncidentMembershipResponse, {"assignments": [_assignment()]})
+    with pytest.raises(AssertionError, match="roleID"):
+        check_wire(m.GetIncidentMembershipResponse, {"assignments": [_assignment(roleID=1.0)]})
+
+
+def test_the_node_check_refuses_a_preview_missing_a_required_key() -> None:
+    preview = m.IncidentPreview(incident_id="1", title="x").to_wire()
+    check_wire(m.QueryIncidentPreviewsResponse, _page(preview))
+    for key in ("slug", "heroImagePath", "severityLabel", "version"):
+        broken = {k: v for k, v in preview.items() if k != key}
+        with pytest.raises(AssertionError, match=key):
+            check_wire(m.QueryIncidentPreviewsResponse, _page(broken))
+
+
+def _page(preview: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "incidentPreviews": [preview],
+        "query": {"limit": 50, "orderDirection": "DESC", "orderField": "", "queryString": ""},
+        "cursor": {"nextValue": "", "hasMore": False},
+    }
+
+
+async def test_go_zero_values_mean_not_set_for_the_new_methods(server: ServerThread) -> None:
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        send = Dialect(http, server.token_for(ALICE), "go")
+        created = await send("IncidentsService.CreateIncident", {"title": "zero"})
+        previews = await send("IncidentsService.QueryIncidentPreviews", {})
+        assert previews["query"]["limit"] > 0  # limit 0: the default page
+        assert previews["incidentPreviews"][0]["incidentID"] == created["incident"]["incidentID"]
+        users = await send("UsersService.QueryUsers", {})
+        assert [u["userID"] for u in users["users"]] == ["alice"]
+        in_use = await send("IncidentsService.GetLabels", {})  # incidentID "": labels in use
+        assert in_use["labels"] == []
 
 
 def test_api_methods_are_the_29_of_the_reference() -> None:

@@ -29,6 +29,9 @@ class Method:
     creates: bool = False
     # Our extensions: not in the official clients; a client must not require them.
     extension: bool = False
+    # Called by today's official clients but not on the reference page: an older stack
+    # may not serve them, so a client falls back when the remote does not.
+    beyond_reference: bool = False
 
     @property
     def path(self) -> str:
@@ -43,6 +46,7 @@ def _row(
     read_only: bool = False,
     creates: bool = False,
     extension: bool = False,
+    beyond_reference: bool = False,
 ) -> Method:
     return Method(
         service=service,
@@ -53,10 +57,12 @@ def _row(
         read_only=read_only,
         creates=creates,
         extension=extension,
+        beyond_reference=beyond_reference,
     )
 
 
 _A, _I, _R, _T = "ActivityService", "IncidentsService", "RolesService", "TasksService"
+_U = "UsersService"
 
 METHOD_LIST: tuple[Method, ...] = (
     # ActivityService
@@ -79,6 +85,14 @@ METHOD_LIST: tuple[Method, ...] = (
     _row(_I, "UpdateSeverity", "update_severity"),
     _row(_I, "UpdateStatus", "update_status"),
     _row(_I, "UpdateTitle", "update_title"),
+    _row(_I, "GetLabels", "get_labels", read_only=True, beyond_reference=True),
+    _row(
+        _I,
+        "QueryIncidentPreviews",
+        "query_incident_previews",
+        read_only=True,
+        beyond_reference=True,
+    ),
     _row(_I, "GetIncidentVersion", "get_incident_version", read_only=True, extension=True),
     _row(_I, "GetHomescreenVersion", "get_homescreen_version", read_only=True, extension=True),
     # RolesService
@@ -94,13 +108,20 @@ METHOD_LIST: tuple[Method, ...] = (
     _row(_T, "UpdateTaskStatus", "update_task_status"),
     _row(_T, "UpdateTaskText", "update_task_text"),
     _row(_T, "UpdateTaskUser", "update_task_user"),
+    # UsersService
+    _row(_U, "GetUser", "get_user", read_only=True, beyond_reference=True),
+    _row(_U, "QueryUsers", "query_users", read_only=True, beyond_reference=True),
 )
 
 METHODS: dict[str, Method] = {row.path: row for row in METHOD_LIST}
 METHODS_BY_BACKEND_NAME: dict[str, Method] = {row.backend_method: row for row in METHOD_LIST}
 
 #: The 29 methods of the reference (the two version methods are extensions).
-API_METHODS: tuple[Method, ...] = tuple(row for row in METHOD_LIST if not row.extension)
+API_METHODS: tuple[Method, ...] = tuple(
+    row for row in METHOD_LIST if not row.extension and not row.beyond_reference
+)
+#: What today's official clients call beyond the reference page.
+CLIENT_METHODS: tuple[Method, ...] = tuple(row for row in METHOD_LIST if row.beyond_reference)
 
 
 READ_METHODS: frozenset[str] = frozenset(r.backend_method for r in METHOD_LIST if r.read_only)
@@ -157,7 +178,6 @@ class Capabilities:
     drills: bool = True
     internal_notes: bool = False  # a note can be marked internal
     acts_as_users: bool = False  # ``as_user`` gives a view writing as another person
-    lists_users: bool = False  # ``list_users`` names the people roles and tasks can go to
     #: Why the write methods are not served, when a context was made read-only.
     read_only_reason: str = ""
     extra: dict[str, str] = field(default_factory=dict)
@@ -241,10 +261,6 @@ class Backend:
         """A view writing as ``user`` (the server gives each token its own author)."""
         raise Unimplemented(f"{self.capabilities.system} cannot act as another person")
 
-    async def list_users(self) -> list[m.UserPreview]:
-        """The people roles and tasks can be given to."""
-        raise Unimplemented(f"{self.capabilities.system} cannot list people")
-
     async def dispatch(self, method: Method, request: m.Request) -> m.Response:
         """Serve ``method`` generically; the default serves nothing."""
         raise Unimplemented(self.capabilities.missing(method.backend_method))
@@ -290,6 +306,14 @@ class Backend:
         self, request: m.GetIncidentMembershipRequest
     ) -> m.GetIncidentMembershipResponse:
         return await self._via("get_incident_membership", request)
+
+    async def get_labels(self, request: m.GetLabelsRequest) -> m.GetLabelsResponse:
+        return await self._via("get_labels", request)
+
+    async def query_incident_previews(
+        self, request: m.QueryIncidentPreviewsRequest
+    ) -> m.QueryIncidentPreviewsResponse:
+        return await self._via("query_incident_previews", request)
 
     async def query_incidents(self, request: m.QueryIncidentsRequest) -> m.QueryIncidentsResponse:
         return await self._via("query_incidents", request)
@@ -365,6 +389,13 @@ class Backend:
 
     async def update_task_user(self, request: m.UpdateTaskUserRequest) -> m.UpdateTaskUserResponse:
         return await self._via("update_task_user", request)
+
+    # UsersService
+    async def get_user(self, request: m.GetUserRequest) -> m.GetUserResponse:
+        return await self._via("get_user", request)
+
+    async def query_users(self, request: m.QueryUsersRequest | None = None) -> m.QueryUsersResponse:
+        return await self._via("query_users", request)
 
 
 async def call(backend: Backend, method: Method, request: m.Request) -> m.Response:

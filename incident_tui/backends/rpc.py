@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from incident_tui import models as m
-from incident_tui.backends.base import METHODS, Backend, Capabilities, Method
+from incident_tui.backends.base import ALL_METHODS, METHODS, Backend, Capabilities, Method
 from incident_tui.backends.credentials import Secret, StaticToken, TokenSource
 from incident_tui.config import DEFAULT_PLUGIN, KNOWN_PLUGINS, ConfigError
 from incident_tui.errors import (
@@ -35,6 +35,7 @@ from incident_tui.errors import (
     PermissionDenied,
     Unauthenticated,
     Unavailable,
+    Unimplemented,
 )
 from incident_tui.text import short_message
 
@@ -160,6 +161,8 @@ class RpcBackend(Backend):
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._versions: bool = True
+        # Methods beyond the reference that this remote answered "unknown method" to.
+        self._unserved: set[str] = set()
         self._fallback_version = 0
         self._closed = False
 
@@ -173,6 +176,7 @@ class RpcBackend(Backend):
         capabilities = Capabilities(
             name=self.name,
             system="Grafana Incident",
+            methods=ALL_METHODS - self._unserved,
             versions=self._versions,
             extra={"url": self.url, "plugin": self.plugin},
         )
@@ -199,7 +203,12 @@ class RpcBackend(Backend):
             "verify": verify,
             "trust_env": True,  # HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE
             "follow_redirects": False,
-            "headers": {"User-Agent": USER_AGENT, "Accept": "application/json"},
+            # gzip only: a page of 50 incidents is ~140 KB of JSON and ~15 KB gzipped.
+            "headers": {
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip",
+            },
             "limits": httpx.Limits(max_connections=16, max_keepalive_connections=8),
         }
         if self._proxy:
@@ -224,6 +233,8 @@ class RpcBackend(Backend):
             raise PermissionDenied("this context is read-only; changes are disabled")
         if method.extension and not self._versions:
             return self._no_versions(method)
+        if method.backend_method in self._unserved:
+            raise Unimplemented(self.capabilities.missing(method.backend_method))
         body = request.to_json_bytes()
         try:
             async with asyncio.timeout(self._timeouts.deadline):
@@ -233,6 +244,9 @@ class RpcBackend(Backend):
         except _VersionsMissing:
             self._versions = False
             return self._no_versions(method)
+        except _MethodMissing:
+            self._unserved.add(method.backend_method)
+            raise Unimplemented(self.capabilities.missing(method.backend_method)) from None
         raise Unavailable(
             f"{method.name}: no answer from {self._host()} within {self._timeouts.deadline:g} s"
         )
@@ -359,13 +373,15 @@ class RpcBackend(Backend):
             ) from None
         if parsed.error:
             # A 2xx with an error: Grafana's way of failing for some handlers.
-            raise _Attempt(BackendError(short_text(parsed.error)), retry=False)
+            raise _Attempt(error_from_text(short_text(parsed.error)), retry=False)
         return parsed
 
     def _error_for(self, method: Method, status: int, data: bytes, ctype: str) -> BackendError:
         text, code, from_json = _server_text(data, ctype)
         if method.extension and status in (404, 405, 501) and code != "not_found":
             raise _VersionsMissing()
+        if method.beyond_reference and status in (404, 405, 501) and code != "not_found":
+            raise _MethodMissing()
         shown = f"{text} (HTTP {status})" if text else f"HTTP {status}"
         if status == 401:
             return Unauthenticated(
@@ -396,6 +412,32 @@ class RpcBackend(Backend):
 
 class _VersionsMissing(Exception):
     """The remote lacks our change-version extensions."""
+
+
+class _MethodMissing(Exception):
+    """The remote (an older stack) does not serve a method beyond the reference."""
+
+
+#: Words of an ``error`` sent with a 2xx, and the class each means (first match wins).
+_ERROR_WORDS: tuple[tuple[re.Pattern[str], type[BackendError]], ...] = (
+    (re.compile(r"\bnot found\b|\bno such\b|\bdoes not exist\b", re.I), NotFound),
+    (re.compile(r"\bpermission\b|\bforbidden\b|\bnot allowed\b", re.I), PermissionDenied),
+    (re.compile(r"\bunauthori[sz]ed\b|\bunauthenticated\b", re.I), Unauthenticated),
+    (re.compile(r"\balready exists\b|\bconflict\b", re.I), Conflict),
+    (re.compile(r"\binvalid\b|\brequired\b|\bmust\b|\bbad request\b", re.I), InvalidArgument),
+)
+
+
+def error_from_text(text: str) -> BackendError:
+    """The error class a Grafana ``error`` string means when it came with a 200.
+
+    Grafana answers some failures as HTTP 200 with ``{"error": "incident not found"}``:
+    an incident deleted elsewhere must read as NotFound, so the console drops it.
+    """
+    for pattern, cls in _ERROR_WORDS:
+        if pattern.search(text):
+            return cls(text)
+    return BackendError(text)
 
 
 def _network_reason(exc: Exception) -> str:

@@ -1,8 +1,11 @@
 """``incident-tui serve``: any Backend exposed over the Grafana Incident JSON/HTTP RPC.
 
-Routes come from ``base.METHODS`` under both plugin prefixes. Every failure is a
-4xx/5xx status AND a JSON object with a non-empty ``error`` (Grafana's Go client
-ignores the status when the body is JSON), never a traceback, SQL or path.
+Routes come from ``base.METHODS`` under both plugin prefixes, with ``/openapi.json``
+describing them. Every failure is a 4xx/5xx status AND a JSON object with a non-empty
+``error`` (Grafana's Go client ignores the status when the body is JSON), never a
+traceback, SQL, a file path or an exception's text: the log has the detail, the client
+gets the kind. Requests are checked strictly (``validation``); slow and greedy clients
+are held off by ``guard``; replies over ~1 KB are gzipped when the client accepts it.
 """
 
 from __future__ import annotations
@@ -10,12 +13,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gzip
 import json
 import logging
+import re
 import signal
 import socket
 import sys
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,21 +36,83 @@ from starlette.routing import Route
 from incident_tui import models as m
 from incident_tui.backends.base import METHODS, Backend, Method, call
 from incident_tui.config import KNOWN_PLUGINS
-from incident_tui.errors import BackendError, NotFound
+from incident_tui.errors import BackendError, NotFound, Unimplemented
 from incident_tui.server.cache import ReadCache
+from incident_tui.server.guard import Guard, Limits, describe, guarded_protocol
 from incident_tui.server.tokens import TokenEntry, TokenStore
+from incident_tui.server.validation import FieldRefused, parse_request
 
 log = logging.getLogger("incident_tui.server")
 
 MAX_BODY_BYTES = 1024 * 1024
 PREFIX = "/api/plugins/{plugin}/resources/api/v1/{method}"
 _JSON = "application/json"
+#: Replies at least this long are gzipped for a client that accepts it.
+GZIP_MIN_BYTES = 1024
+#: Level 1: a 140 KB page becomes ~14 KB in ~0.4 ms (level 6: ~10 KB in ~2 ms).
+GZIP_LEVEL = 1
+
+#: What a client reads for a server-side failure, by error code (the log has the detail).
+KIND_MESSAGES = {
+    "unavailable": "the incident store is unavailable right now; try again shortly",
+    "internal": "internal server error",
+}
+# An absolute file path (two segments or more) in a message meant for a client.
+_PATH = re.compile(r"(?<![\w.~-])/(?:[\w.@%+~-]+/)+[\w.@%+~-]*")
 
 
 def error_response(status: int, message: str, code: str, headers: dict[str, str] | None = None):
     """The one shape of every failure: status + ``{"error": ..., "code": ...}``."""
     body = json.dumps({"error": message or "error", "code": code})
     return Response(body, status_code=status, media_type=_JSON, headers=headers)
+
+
+def public_message(exc: BackendError, method: str) -> str:
+    """What a client may read of a backend failure.
+
+    A server-side failure (5xx) becomes its kind only: its text may hold a file path,
+    SQL or a driver's words, so it goes to the log. A refusal (4xx) keeps its words,
+    less any file path.
+    """
+    if exc.status >= 500 and not isinstance(exc, Unimplemented):
+        log.warning("%s failed (%s): %s", method, type(exc).__name__, exc)
+        return KIND_MESSAGES.get(exc.code, KIND_MESSAGES["unavailable"])
+    return _PATH.sub("(a file on the server)", str(exc)) or exc.code
+
+
+def accepts_gzip(request: Request) -> bool:
+    for part in request.headers.get("accept-encoding", "").lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "*"):
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def json_reply(request: Request, body: bytes, packed: bytes | None = None) -> Response:
+    """A 200 JSON reply, gzipped when it is worth it and the client accepts it."""
+    if len(body) < GZIP_MIN_BYTES:
+        return Response(body, media_type=_JSON)
+    if not accepts_gzip(request):
+        return Response(body, media_type=_JSON, headers={"Vary": "Accept-Encoding"})
+    if packed is None:
+        packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+    return Response(
+        packed,
+        media_type=_JSON,
+        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+    )
+
+
+def _content_type_ok(value: str) -> bool:
+    """``application/json``, with or without ``; charset=utf-8`` (Go adds it)."""
+    media, *params = (part.strip().lower() for part in value.split(";"))
+    if media != _JSON:
+        return False
+    for param in params:
+        key, _, val = param.partition("=")
+        if key.strip() == "charset" and val.strip().strip('"') not in ("utf-8", "utf8"):
+            return False
+    return True
 
 
 class _Refusal(Exception):
@@ -86,12 +154,19 @@ class RpcApp:
         *,
         max_body: int = MAX_BODY_BYTES,
         cache: ReadCache | None = None,
+        max_in_flight: int = Limits.max_in_flight,
+        guard: Guard | None = None,
     ) -> None:
         self.backend = backend
         self.tokens = tokens
         self.max_body = max_body
         self.cache = cache
+        self.max_in_flight = max_in_flight
+        self.guard = guard or Guard()
+        self.in_flight = 0
         self._views: dict[tuple[str, str], Backend] = {}
+        # Gzipped cached replies, by the cache key and version they were made at.
+        self._packed: OrderedDict[tuple[str, bytes, int], bytes] = OrderedDict()
 
     def backend_for(self, entry: TokenEntry) -> Backend:
         """The backend acting as the token's user (``as_user`` when it has one)."""
@@ -119,27 +194,46 @@ class RpcApp:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _reply(self, entry: TokenEntry, row: Method, parsed: m.Request) -> bytes:
-        """The reply body, serialised once (and kept as is by the cache)."""
+    async def _reply(self, request: Request, entry: TokenEntry, row: Method, parsed: m.Request):
+        """The reply, serialised once (and kept as is by the cache, gzipped form too)."""
         backend = self.backend_for(entry)
 
         async def compute() -> bytes:
             return (await call(backend, row, parsed)).to_json_bytes()
 
         if self.cache is None or not row.read_only or row.extension:
-            return await compute()
+            return json_reply(request, await compute())
         version = (await self.backend.get_homescreen_version()).version
         key = (row.path, parsed.to_json_bytes())
-        return await self.cache.get_or_compute(key, version, compute)
+        body = await self.cache.get_or_compute(key, version, compute)
+        if len(body) < GZIP_MIN_BYTES or not accepts_gzip(request):
+            return json_reply(request, body)
+        packed_key = (*key, version)
+        packed = self._packed.get(packed_key)
+        if packed is None:
+            packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+            self._packed[packed_key] = packed
+            while len(self._packed) > 64:
+                self._packed.popitem(last=False)
+        return json_reply(request, body, packed)
 
     def _too_big(self) -> str:
-        return f"request body over {self.max_body // 1024} KiB"
+        return f"the request body is over {self.max_body // 1024} KiB"
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         who = "-"
         name = request.path_params.get("method", "?")
+        self.in_flight += 1
         try:
+            if self.in_flight > self.max_in_flight:
+                self.guard.note("request (server busy)", _client(request))
+                raise _Refusal(
+                    503,
+                    "the server is busy; try again",
+                    "unavailable",
+                    headers={"Retry-After": str(self.guard.limits.retry_after)},
+                )
             row = self._route(request)
             entry = self.tokens.lookup(_bearer(request))
             if entry is None:
@@ -152,17 +246,27 @@ class RpcApp:
                     "permission_denied",
                 )
             body = await self._body(request)
+            ctype = request.headers.get("content-type")
+            if (body.strip() or ctype is not None) and not _content_type_ok(ctype or ""):
+                raise _Refusal(
+                    415,
+                    "send the body as JSON (Content-Type: application/json)",
+                    "invalid_argument",
+                )
             try:
-                parsed = row.request.model_validate_json(body if body.strip() else b"{}")
-            except ValidationError as exc:
+                parsed = parse_request(row.request, body)
+            except FieldRefused as exc:
+                raise _Refusal(400, str(exc), "invalid_argument") from None
+            except ValidationError as exc:  # a check the strict pass does not make
                 raise _Refusal(400, _field_error(exc), "invalid_argument") from None
-            response = Response(await self._reply(entry, row, parsed), media_type=_JSON)
+            response = await self._reply(request, entry, row, parsed)
         except _Refusal as refusal:
             response = error_response(
                 refusal.status, refusal.message, refusal.code, refusal.headers
             )
         except BackendError as exc:
-            response = error_response(exc.status, str(exc) or exc.code, exc.code)
+            headers = {"Retry-After": "1"} if exc.status == 503 else None
+            response = error_response(exc.status, public_message(exc, name), exc.code, headers)
         except ClientDisconnect:
             response = error_response(400, "client went away", "invalid_argument")
         except OSError as exc:
@@ -171,9 +275,11 @@ class RpcApp:
         except Exception:
             log.exception("internal error in %s", name)
             response = error_response(500, "internal server error", "internal")
+        finally:
+            self.in_flight -= 1
         log.info(
             "%s %s %s %d %.1fms",
-            request.client.host if request.client else "-",
+            _client(request),
             who,
             name,
             response.status_code,
@@ -193,6 +299,10 @@ class RpcApp:
         return row
 
 
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
 async def _not_found(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 404)
     if status == 405:
@@ -207,26 +317,53 @@ async def _internal(request: Request, exc: Exception) -> Response:
     return error_response(500, "internal server error", "internal")
 
 
+async def _openapi(request: Request) -> Response:
+    """``GET /openapi.json`` (no token needed: it holds no data)."""
+    from incident_tui.server.openapi import openapi_bytes
+
+    plugin = request.path_params.get("plugin")
+    if plugin is not None and plugin not in KNOWN_PLUGINS:
+        return error_response(404, "not found", "unknown_method")
+    if request.method not in ("GET", "HEAD"):
+        return error_response(405, "use GET", "method_not_allowed", {"Allow": "GET"})
+    return json_reply(request, openapi_bytes(plugin))
+
+
 def build_app(
     backend: Backend,
     tokens: TokenStore,
     *,
     max_body: int = MAX_BODY_BYTES,
     cache: bool = True,
+    guard: Guard | None = None,
 ) -> Starlette:
     """A Starlette app serving ``backend`` under both plugin prefixes.
 
     ``cache``: keep read replies while the backend's change version holds (only
-    when the backend has versions).
+    when the backend has versions). ``guard``: the limits and counters shared with
+    the server's connections (``make_server``); one is made when not given.
     """
     use_cache = cache and backend.capabilities.versions
-    handler = RpcApp(backend, tokens, max_body=max_body, cache=ReadCache() if use_cache else None)
+    guard = guard or Guard()
+    handler = RpcApp(
+        backend,
+        tokens,
+        max_body=max_body,
+        cache=ReadCache() if use_cache else None,
+        max_in_flight=guard.limits.max_in_flight,
+        guard=guard,
+    )
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     app = Starlette(
-        routes=[Route(PREFIX, handler.handle, methods=methods)],
+        routes=[
+            Route("/openapi.json", _openapi, methods=methods),
+            Route(PREFIX.replace("{method}", "openapi.json"), _openapi, methods=methods),
+            Route(PREFIX, handler.handle, methods=methods),
+        ],
         exception_handlers={HTTPException: _not_found, Exception: _internal},
     )
     app.state.rpc = handler
+    app.state.guard = guard
     return app
 
 
@@ -246,13 +383,14 @@ def bind_socket(host: str, port: int) -> socket.socket:
     except OSError:
         sock.close()
         raise
-    sock.listen(128)
+    sock.listen(1024)
     sock.setblocking(False)
     return sock
 
 
 def make_server(app: Starlette, *, log_level: str = "warning") -> Any:
-    """A uvicorn Server that leaves signal handling to us (so the store closes cleanly)."""
+    """A uvicorn Server that leaves signal handling to us (so the store closes cleanly),
+    with the guarded protocol (deadlines, per-address cap, JSON refusals)."""
     import uvicorn
 
     class _Server(uvicorn.Server):
@@ -260,14 +398,17 @@ def make_server(app: Starlette, *, log_level: str = "warning") -> Any:
         def capture_signals(self) -> Iterator[None]:
             yield
 
+    guard = getattr(app.state, "guard", None) or Guard()
     config = uvicorn.Config(
         app,
+        http=guarded_protocol(guard),
         log_level=log_level,
         access_log=False,
         lifespan="off",
         server_header=False,
         timeout_graceful_shutdown=5,
-        limit_concurrency=256,
+        # No limit_concurrency: uvicorn would answer overload in plain text; the guard
+        # and RpcApp refuse in JSON instead.
         timeout_keep_alive=30,
     )
     return _Server(config)
@@ -298,10 +439,13 @@ def serve_command(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
     )
+    if not 0 <= args.port <= 65535:
+        raise ConfigError(f"--port must be from 0 to 65535 (0 picks a free one); got {args.port}")
     try:
         sock = bind_socket(args.host, args.port)
-    except OSError as exc:
-        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    except (OSError, OverflowError, ValueError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not an address this machine can listen on"
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
     return asyncio.run(serve_store(db, tokens, sock, tokens_path))
 
 
@@ -324,7 +468,8 @@ async def serve_store(
         print(f"incident-tui: {exc}", file=sys.stderr)
         sock.close()
         return 2
-    server = make_server(build_app(backend, tokens, cache=cache))
+    guard = Guard(Limits(max_connections=connection_cap()))
+    server = make_server(build_app(backend, tokens, cache=cache, guard=guard))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -334,6 +479,9 @@ async def serve_store(
     print(f"serving {db} at {url}", file=sys.stderr)
     print(f"  tokens: {tokens_path} ({len(tokens.entries)} active)", file=sys.stderr)
     print(f'  client context: backend = "grafana", url = "{url}"', file=sys.stderr)
+    print(f"  schema: {url}/openapi.json", file=sys.stderr)
+    shown = ", ".join(f"{key} {value}" for key, value in describe(guard.limits).items())
+    print(f"  limits: {shown}", file=sys.stderr)
     if host not in ("127.0.0.1", "::1", "localhost"):
         print(
             "  warning: listening beyond this machine over plain http; tokens would cross the"
@@ -348,6 +496,20 @@ async def serve_store(
         sock.close()
     print("stopped", file=sys.stderr)
     return 0
+
+
+def connection_cap(default: int = Limits.max_connections) -> int:
+    """Open connections allowed in all: the default, or fewer when the process may open
+    fewer files (``ulimit -n`` is often 1 024), keeping some for the store and the log."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        return default
+    if soft == resource.RLIM_INFINITY:
+        return default
+    return max(16, min(default, soft - 64))
 
 
 def _stop(server: Any) -> None:

@@ -357,15 +357,17 @@ class IncidentApp(App[int]):
                 self._known_users.setdefault(user.user_id, user)
 
     async def known_users(self) -> list[m.UserPreview]:
-        """People the backend knows, for the role and assignee pickers."""
+        """People the backend knows (UsersService.QueryUsers where it is served), and
+        people seen in loaded data, for the role and assignee pickers."""
         people: dict[str, m.UserPreview] = {}
-        lister = getattr(self.backend, "list_users", None)
-        if callable(lister):
-            from incident_tui.errors import BackendError
+        if self.backend.capabilities.serves("query_users"):
+            from incident_tui.errors import BackendError, Unimplemented
 
             try:
-                for user in await lister():
+                for user in await self._query_users():
                     people[user.user_id] = user
+            except Unimplemented:
+                pass  # an older stack: the people seen in loaded data below
             except BackendError as exc:
                 self.show_error(exc)
         for user_id, user in self._known_users.items():
@@ -373,6 +375,22 @@ class IncidentApp(App[int]):
         if self.user.user_id:
             people.setdefault(self.user.user_id, self.user)
         return sorted(people.values(), key=lambda u: (u.name or u.user_id).lower())
+
+    async def _query_users(self, most: int = 2000) -> list[m.UserPreview]:
+        """Up to ``most`` people, following QueryUsers' cursor."""
+        from incident_tui import models as m
+
+        found: list[m.UserPreview] = []
+        cursor = m.Cursor()
+        while len(found) < most:
+            page = await self.backend.query_users(
+                m.QueryUsersRequest(query=m.UsersQuery(limit=500), cursor=cursor)
+            )
+            found += [user.preview() for user in page.users if user.user_id]
+            if not page.cursor.has_more or not page.users:
+                break
+            cursor = page.cursor
+        return found
 
     # --- themes and keymap ---------------------------------------------------
     def set_theme(self, name: str) -> str | None:

@@ -141,8 +141,18 @@ async def test_concurrent_declarations_all_land(backend: Backend, other: Backend
 MARKUP_TITLE = "[bold red]boom[/] \x1b[31mred\x1b[0m \u202eevil\u202c <b>x</b> 'q' \"dq\" \\ ✓ 🔥"
 
 
-async def test_markup_and_escapes_in_title_are_stored_verbatim(backend: Backend):
-    incident = await declare(backend, MARKUP_TITLE)
+async def test_markup_and_escapes_in_title_are_stored_verbatim_or_refused(backend: Backend):
+    """Markup, bidi controls and quotes are kept as typed. Control characters (an escape
+    sequence) in a one-line title are kept verbatim too, or refused naming the title (our
+    server refuses them): never stored garbled."""
+    markup = MARKUP_TITLE.replace("\x1b[31m", "").replace("\x1b[0m", "")
+    incident = await declare(backend, markup)
+    assert (await get(backend, incident.incident_id)).title == markup == incident.title
+    try:
+        incident = await declare(backend, MARKUP_TITLE)
+    except InvalidArgument as exc:
+        assert "title" in str(exc)
+        return
     assert incident.title == MARKUP_TITLE
     assert (await get(backend, incident.incident_id)).title == MARKUP_TITLE
 

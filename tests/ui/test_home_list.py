@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from incident_tui import models as m
 from incident_tui.backends.sqlite.bulk import BulkIncident
 from incident_tui.backends.sqlite.timeutil import fmt
+from incident_tui.errors import Unimplemented
 from incident_tui.ui.screens.home import HomeScreen
 from incident_tui.ui.widgets.incident_list import PAGE_SIZE, IncidentList, IncidentRow, PageCache
 
@@ -19,12 +21,15 @@ from .incident_support import press, screen_text, settle, type_text
 
 
 class CountingBackend:
-    """Passes every call through; counts QueryIncidents requests and the list's rows."""
+    """Passes every call through; counts list requests (previews or full incidents) and
+    the list's rows."""
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
-        self.queries: list[m.QueryIncidentsRequest] = []
+        self.queries: list[m.QueryIncidentsRequest | m.QueryIncidentPreviewsRequest] = []
         self.rows_returned = 0
+        self.full_pages = 0
+        self.preview_pages = 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -34,7 +39,39 @@ class CountingBackend:
         response = await self._inner.query_incidents(request)
         if request.query.order_field:  # the list's own requests, not the header counts
             self.rows_returned += len(response.incidents)
+            self.full_pages += 1
         return response
+
+    async def query_incident_previews(
+        self, request: m.QueryIncidentPreviewsRequest
+    ) -> m.QueryIncidentPreviewsResponse:
+        self.queries.append(request)
+        response = await self._inner.query_incident_previews(request)
+        self.rows_returned += len(response.incident_previews)
+        self.preview_pages += 1
+        return response
+
+
+class NoPreviews(CountingBackend):
+    """A remote that does not serve previews: declared (``capabilities``) or found out
+    (``Unimplemented`` on the first call, as an older Grafana stack answers)."""
+
+    def __init__(self, inner: Any, *, declared: bool) -> None:
+        super().__init__(inner)
+        self.declared = declared
+
+    @property
+    def capabilities(self) -> Any:
+        caps = self._inner.capabilities
+        if not self.declared:
+            return caps
+        return dataclasses.replace(caps, methods=caps.methods - {"query_incident_previews"})
+
+    async def query_incident_previews(
+        self, request: m.QueryIncidentPreviewsRequest
+    ) -> m.QueryIncidentPreviewsResponse:
+        self.preview_pages += 1
+        raise Unimplemented("Grafana Incident does not offer QueryIncidentPreviews")
 
 
 def home(app: Any) -> HomeScreen:
@@ -84,6 +121,33 @@ async def test_rows_show_reference_severity_status_drill_commander_age_and_tasks
         header = text.splitlines()[0]
         assert "local" in header and "▲1" in header and "◆1" in header and "●1" in header
         assert "○0" in header and "5 incidents" in header
+
+
+async def test_the_list_reads_light_previews_where_they_are_served(make_app, store):
+    counting = CountingBackend(store)
+    app = make_app(counting)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert counting.preview_pages == 1 and counting.full_pages == 0
+        row1 = next(line for line in screen_text(pilot).splitlines() if "#1 " in line)
+        assert "Checkout API" in row1 and "Alice" in row1 and "1/2" in row1
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "found-out"])
+async def test_the_list_falls_back_to_full_incidents_without_previews(make_app, store, declared):
+    backend = NoPreviews(store, declared=declared)
+    app = make_app(backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(pilot)
+        row1 = next(line for line in text.splitlines() if "#1 " in line)
+        assert "Checkout API" in row1 and "Alice" in row1 and "1/2" in row1
+        assert backend.full_pages == 1
+        assert backend.preview_pages == (0 if declared else 1)
+        await press(pilot, "ctrl+r")  # found out once: not asked again
+        await settle(pilot)
+        assert backend.preview_pages == (0 if declared else 1)
+        assert backend.full_pages == 2
 
 
 async def test_wide_terminal_shows_labels_and_long_severity(make_app):
@@ -323,6 +387,14 @@ class SlowBackend(CountingBackend):
         if self.fail_with is not None:
             raise self.fail_with
         return await super().query_incidents(request)
+
+    async def query_incident_previews(
+        self, request: m.QueryIncidentPreviewsRequest
+    ) -> m.QueryIncidentPreviewsResponse:
+        await self.release.wait()
+        if self.fail_with is not None:
+            raise self.fail_with
+        return await super().query_incident_previews(request)
 
 
 async def test_a_slow_backend_shows_a_spinner_and_loading_not_a_frozen_screen(make_app, store):

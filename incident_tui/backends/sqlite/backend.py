@@ -27,6 +27,9 @@ from incident_tui.errors import PermissionDenied
 
 T = TypeVar("T")
 
+#: GetLabels without an incident: at most this many labels in use.
+LABELS_IN_USE = 1000
+
 
 def default_user() -> m.UserPreview:
     """The person from the config's ``[user]`` table, else the login name."""
@@ -118,9 +121,7 @@ class SqliteBackend(Backend):
 
     @property
     def capabilities(self) -> Capabilities:
-        capabilities = Capabilities(
-            name="local", system="the local store", acts_as_users=True, lists_users=True
-        )
+        capabilities = Capabilities(name="local", system="the local store", acts_as_users=True)
         return capabilities.restricted_to_reads() if self._store.readonly else capabilities
 
     async def close(self) -> None:
@@ -141,9 +142,6 @@ class SqliteBackend(Backend):
         return await self._store.write(lambda conn: fn(writes.Tx(conn, user, now)))
 
     # --- extras the UI, server, demo and benchmark use -------------------------
-
-    async def list_users(self) -> list[m.UserPreview]:
-        return await self._read(lambda conn, now: reads.list_users(conn))
 
     async def bulk_insert(
         self, incidents: Iterable[BulkIncident], users: Iterable[m.UserPreview] = ()
@@ -238,6 +236,22 @@ class SqliteBackend(Backend):
     async def query_incidents(self, request: m.QueryIncidentsRequest) -> m.QueryIncidentsResponse:
         return await self._read(lambda conn, now: queries.query_incidents(conn, request, now))
 
+    async def query_incident_previews(
+        self, request: m.QueryIncidentPreviewsRequest
+    ) -> m.QueryIncidentPreviewsResponse:
+        return await self._read(
+            lambda conn, now: queries.query_incident_previews(conn, request, now)
+        )
+
+    async def get_labels(self, request: m.GetLabelsRequest) -> m.GetLabelsResponse:
+        def read(conn: sqlite3.Connection, now: datetime) -> m.GetLabelsResponse:
+            if not request.incident_id:
+                return m.GetLabelsResponse(labels=reads.labels_in_use(conn, LABELS_IN_USE))
+            seq = reads.incident_seq(conn, request.incident_id)
+            return m.GetLabelsResponse(labels=reads.incident_labels(conn, seq))
+
+        return await self._read(read)
+
     async def remove_label(self, request: m.RemoveLabelRequest) -> m.RemoveLabelResponse:
         return await self._write(lambda tx: writes.remove_label(tx, request))
 
@@ -304,3 +318,14 @@ class SqliteBackend(Backend):
 
     async def update_task_user(self, request: m.UpdateTaskUserRequest) -> m.UpdateTaskUserResponse:
         return await self._write(lambda tx: writes.update_task_user(tx, request))
+
+    # --- UsersService -------------------------------------------------------------
+
+    async def get_user(self, request: m.GetUserRequest) -> m.GetUserResponse:
+        return await self._read(
+            lambda conn, now: m.GetUserResponse(user=reads.load_full_user(conn, request.user_id))
+        )
+
+    async def query_users(self, request: m.QueryUsersRequest | None = None) -> m.QueryUsersResponse:
+        asked = request or m.QueryUsersRequest()
+        return await self._read(lambda conn, now: queries.query_users(conn, asked))

@@ -155,10 +155,10 @@ def compile_incident_filters(
     if labels:
         where.append(_label_filter(conn, labels))
         params.extend(labels)
-    if query.date_from:
+    if not m.time_is_unset(query.date_from):
         where.append("i.created_at >= ?")
         params.append(normalise_time(query.date_from, "dateFrom"))
-    if query.date_to:
+    if not m.time_is_unset(query.date_to):
         where.append("i.created_at < ?")
         params.append(normalise_time(query.date_to, "dateTo"))
     if query.only_drills:
@@ -174,7 +174,37 @@ def compile_incident_filters(
 def query_incidents(
     conn: sqlite3.Connection, request: m.QueryIncidentsRequest, now: datetime
 ) -> m.QueryIncidentsResponse:
-    query = request.query
+    seqs, cursor, echoed = _select_incidents(conn, request.query, request.cursor, now)
+    incidents = reads.load_incidents(conn, seqs, now)
+    return m.QueryIncidentsResponse(incidents=incidents, query=echoed, cursor=cursor)
+
+
+def query_incident_previews(
+    conn: sqlite3.Connection, request: m.QueryIncidentPreviewsRequest, now: datetime
+) -> m.QueryIncidentPreviewsResponse:
+    """The same selection and paging as QueryIncidents, answered with light previews."""
+    asked = request.query
+    query = m.IncidentsQuery(
+        limit=asked.limit,
+        order_direction=asked.order_direction,
+        order_field=asked.order_field,
+        query_string=asked.query_string,
+    )
+    seqs, cursor, echoed = _select_incidents(conn, query, request.cursor, now)
+    previews = reads.load_previews(conn, seqs, membership=request.include_membership_preview)
+    return m.QueryIncidentPreviewsResponse(
+        incident_previews=previews,
+        query=asked.model_copy(
+            update={"limit": echoed.limit, "order_direction": echoed.order_direction}
+        ),
+        cursor=cursor,
+    )
+
+
+def _select_incidents(
+    conn: sqlite3.Connection, query: m.IncidentsQuery, after: m.Cursor, now: datetime
+) -> tuple[list[int], m.Cursor, m.IncidentsQuery]:
+    """The seqs of one page, the cursor after it, and the query as answered."""
     limit = effective_limit(query.limit)
     direction = effective_direction(query.order_direction, "DESC")
     field = query.order_field or "createdTime"
@@ -184,8 +214,8 @@ def query_incidents(
         )
     key = ORDER_KEYS[field]
     where, params = compile_incident_filters(query, now, conn)
-    if request.cursor.next_value:
-        value, seq = decode_cursor(request.cursor.next_value, field, direction)
+    if after.next_value:
+        value, seq = decode_cursor(after.next_value, field, direction)
         op, bound = ("<", "<=") if direction == "DESC" else (">", ">=")
         # The plain bound lets SQLite seek an expression index; the row value is exact.
         where.append(f"{key} {bound} ? AND ({key}, i.seq) {op} (?, ?)")
@@ -198,7 +228,6 @@ def query_incidents(
     rows = conn.execute(sql, [*params, limit + 1]).fetchall()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    incidents = reads.load_incidents(conn, [r[0] for r in rows], now)
     cursor = m.Cursor()
     if has_more:
         last = rows[-1]
@@ -206,7 +235,35 @@ def query_incidents(
             next_value=encode_cursor([field, direction, last[1], last[0]]), has_more=True
         )
     echoed = query.model_copy(update={"limit": limit, "order_direction": direction})
-    return m.QueryIncidentsResponse(incidents=incidents, query=echoed, cursor=cursor)
+    return [r[0] for r in rows], cursor, echoed
+
+
+def query_users(conn: sqlite3.Connection, request: m.QueryUsersRequest) -> m.QueryUsersResponse:
+    """People by name (then ID), keyset-paged like every other list."""
+    limit = effective_limit(request.query.limit)
+    where, params = "", []
+    if request.cursor.next_value:
+        name, rowid = decode_cursor(request.cursor.next_value, "name", "ASC")
+        where = " WHERE (u.name COLLATE NOCASE, u.rowid) > (?, ?)"
+        params = [name, rowid]
+    rows = conn.execute(
+        f"SELECT {reads.USER_COLUMNS}, u.rowid FROM users u{where}"
+        " ORDER BY u.name COLLATE NOCASE, u.rowid LIMIT ?",
+        [*params, limit + 1],
+    ).fetchall()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = m.Cursor()
+    if has_more:
+        last = rows[-1]
+        cursor = m.Cursor(
+            next_value=encode_cursor(["name", "ASC", last[1], last[4]]), has_more=True
+        )
+    return m.QueryUsersResponse(
+        users=[reads.user_from_row(r) for r in rows],
+        query=m.UsersQuery(limit=limit),
+        cursor=cursor,
+    )
 
 
 def query_activity(

@@ -64,9 +64,44 @@ def load_user(conn: sqlite3.Connection, user_id: str) -> m.UserPreview:
     return user_preview(user_id, row[0] if row else None, row[1] if row else "")
 
 
-def list_users(conn: sqlite3.Connection) -> list[m.UserPreview]:
-    rows = conn.execute("SELECT id, name, photo_url FROM users ORDER BY name COLLATE NOCASE, id")
-    return [user_preview(r[0], r[1], r[2]) for r in rows]
+USER_COLUMNS = "u.id, u.name, u.email, u.photo_url"
+
+
+def user_from_row(row: sqlite3.Row | tuple) -> m.User:
+    user_id, name, email, photo_url = row[:4]
+    return m.User(user_id=user_id, name=name or user_id, email=email, photo_url=photo_url or "")
+
+
+def load_full_user(conn: sqlite3.Connection, user_id: str) -> m.User:
+    """The person with this ID, or NotFound."""
+    if not user_id:
+        raise InvalidArgument("userID is required")
+    row = conn.execute(f"SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?", (user_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no user with ID {user_id[:80]!r}")
+    return user_from_row(row)
+
+
+def labels_in_use(conn: sqlite3.Connection, limit: int) -> list[m.IncidentKeyValueLabel]:
+    """Every label text on some incident, with its most recent description and colour."""
+    rows = conn.execute(
+        "SELECT label, description, color_hex, MAX(added_at) FROM incident_labels"
+        " GROUP BY label ORDER BY label LIMIT ?",
+        (limit,),
+    )
+    return [
+        m.IncidentKeyValueLabel(value=label, description=description, color_hex=color)
+        for label, description, color, _ in rows
+    ]
+
+
+def incident_labels(conn: sqlite3.Connection, seq: int) -> list[m.IncidentKeyValueLabel]:
+    return [
+        m.IncidentKeyValueLabel(
+            value=lab.label, description=lab.description, color_hex=lab.color_hex
+        )
+        for lab in _labels(conn, [seq]).get(seq, [])
+    ]
 
 
 # --- incidents ---------------------------------------------------------------
@@ -133,7 +168,9 @@ def _assignments(
     )
     for row in rows:
         out[row[0]].append(
-            m.Assignment(user=memo.user(row[1], row[2], row[3]), role=memo.role(row[4:]))
+            m.Assignment(
+                user=memo.user(row[1], row[2], row[3]), role=memo.role(row[4:]), role_id=row[4]
+            )
         )
     return out
 
@@ -272,6 +309,87 @@ def load_incidents(conn: sqlite3.Connection, seqs: list[int], now: datetime) -> 
                     total_participants=participants.get(seq, 0),
                 ),
                 task_list=tasks[seq],
+            )
+        )
+    return out
+
+
+def load_previews(
+    conn: sqlite3.Connection, seqs: list[int], *, membership: bool
+) -> list[m.IncidentPreview]:
+    """Light incidents for ``seqs``, in that order: no tasks, roles or membership objects.
+
+    ``membership``: fill the membership preview (important assignments and totals).
+    """
+    if not seqs:
+        return []
+    marks = _placeholders(len(seqs))
+    rows = conn.execute(
+        f"SELECT {INCIDENT_COLUMNS}, u.name, u.photo_url FROM incidents i"
+        f" LEFT JOIN users u ON u.id = i.created_by WHERE i.seq IN ({marks})",
+        seqs,
+    ).fetchall()
+    by_seq = {row[0]: row for row in rows}
+    memo = Memo()
+    labels = _labels(conn, seqs)
+    counts = {
+        seq: (total - done, done)
+        for seq, done, total in conn.execute(
+            "SELECT incident_seq, SUM(status = 'done'), COUNT(*) FROM tasks"
+            f" WHERE incident_seq IN ({marks}) GROUP BY incident_seq",
+            seqs,
+        )
+    }
+    important: dict[int, list[m.AssignmentPreview]] = defaultdict(list)
+    held: dict[int, int] = {}
+    participants: dict[int, int] = {}
+    if membership:
+        for seq, user_id, name, photo, role_id, is_important in conn.execute(
+            "SELECT a.incident_seq, a.user_id, u.name, u.photo_url, a.role_id, r.important"
+            " FROM assignments a JOIN roles r ON r.id = a.role_id"
+            " LEFT JOIN users u ON u.id = a.user_id"
+            f" WHERE a.incident_seq IN ({marks})"
+            " ORDER BY a.incident_seq, r.id, a.assigned_at, a.user_id",
+            seqs,
+        ):
+            held[seq] = held.get(seq, 0) + 1
+            if is_important:
+                important[seq].append(
+                    m.AssignmentPreview(user=memo.user(user_id, name, photo), role_id=role_id)
+                )
+        participants = _participants(conn, seqs)
+    out: list[m.IncidentPreview] = []
+    for seq in seqs:
+        row = by_seq.get(seq)
+        if row is None:
+            continue
+        todo, done = counts.get(seq, (0, 0))
+        out.append(
+            m.IncidentPreview(
+                incident_id=row[1],
+                title=row[2],
+                status=row[3],
+                severity_id=row[4],
+                severity_label=row[4],
+                incident_type="internal",
+                is_drill=bool(row[5]),
+                created_time=row[6],
+                modified_time=row[7],
+                created_by_user=memo.user(row[8], row[14], row[15]),
+                closed_time=row[9],
+                incident_start=row[10],
+                incident_end=row[11],
+                summary=row[12],
+                version=row[13],
+                slug=slugify(row[2]),
+                labels=labels.get(seq, []),
+                incident_membership_preview=m.IncidentMembershipPreview(
+                    important_assignments=important.get(seq, []),
+                    total_assignments=held.get(seq, 0),
+                    total_participants=participants.get(seq, 0),
+                ),
+                todo_count=todo,
+                done_count=done,
             )
         )
     return out

@@ -15,8 +15,10 @@ from incident_tui.errors import InvalidArgument
 
 Clock = Callable[[], datetime]
 
+# The zone may be missing: the reference's own examples read ``2022-02-11 00:50:20.574137``
+# (UTC, as every time Grafana stores).
 _RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$"
 )
 
 
@@ -40,14 +42,14 @@ def parse_stored(text: str) -> datetime:
 
 
 def parse_rfc3339(text: str, field: str) -> datetime:
-    """Validate an RFC 3339 time from a request; raise InvalidArgument naming the field."""
+    """Validate an RFC 3339 time from a request (no zone = UTC); InvalidArgument naming the field."""
     match = _RFC3339.match(text.strip())
     if not match:
         raise InvalidArgument(
             f"{field} must be an RFC 3339 time such as 2026-11-25T03:04:05Z (got {text[:40]!r})"
         )
     frac = (match.group(7) or ".0")[1:7].ljust(6, "0")
-    zone = match.group(8).upper()
+    zone = (match.group(8) or "Z").upper()
     if zone == "Z":
         zone = "+00:00"
     iso = "{}-{}-{}T{}:{}:{}.{}{}".format(*match.groups()[:6], frac, zone)

@@ -30,6 +30,7 @@ MAX_BODY = 100_000
 MAX_TASK = 2000
 MAX_ROLE_NAME = 100
 MAX_USER_ID = 200
+MAX_LABELS = 100  # per incident: a label list is read whole on every page of incidents
 QUOTE_LIMIT = 120
 
 
@@ -166,6 +167,8 @@ def create_incident(tx: Tx, req: m.CreateIncidentRequest) -> m.CreateIncidentRes
     for label in req.labels:
         text = _label_text(label.label)
         labels.setdefault(text, label)
+    if len(labels) > MAX_LABELS:
+        raise InvalidArgument(f"labels: at most {MAX_LABELS} labels on one incident")
     conn = tx.conn
     seq = conn.execute("SELECT IFNULL(MAX(seq), 0) + 1 FROM incidents").fetchone()[0]
     closed = tx.now if status == "resolved" else ""
@@ -276,6 +279,12 @@ def update_is_drill(tx: Tx, req: m.UpdateIncidentIsDrillRequest) -> m.UpdateInci
 def add_label(tx: Tx, req: m.AddLabelRequest) -> m.AddLabelResponse:
     row = tx.incident(req.incident_id)
     text = _label_text(req.label.label)
+    held = tx.conn.execute(
+        "SELECT COUNT(*), SUM(label = ?) FROM incident_labels WHERE incident_seq = ?",
+        (text, row["seq"]),
+    ).fetchone()
+    if held[0] >= MAX_LABELS and not held[1]:
+        raise InvalidArgument(f"label: the incident already has {MAX_LABELS} labels, the most")
     cur = tx.conn.execute(
         "INSERT OR IGNORE INTO incident_labels"
         " (incident_seq, label, description, color_hex, added_at) VALUES (?, ?, ?, ?, ?)",
@@ -307,7 +316,7 @@ def update_event_time(
     kind = req.activity_item_kind or req.event_name
     if kind not in (m.IncidentEventKind.START, m.IncidentEventKind.END):
         raise InvalidArgument("activityItemKind must be incidentStart or incidentEnd")
-    if not req.event_time.strip():
+    if m.time_is_unset(req.event_time):
         raise InvalidArgument("eventTime is required")
     when = normalise_time(req.event_time, "eventTime")
     start = row["incident_start"] or row["created_at"]
@@ -569,7 +578,9 @@ def add_activity(tx: Tx, req: m.AddActivityRequest) -> m.AddActivityResponse:
     if kind != m.ActivityKind.USER_NOTE:
         raise InvalidArgument(f"only userNote items can be added (got {kind[:40]!r})")
     body = _body(req.body)
-    event_time = normalise_time(req.event_time, "eventTime") if req.event_time.strip() else None
+    event_time = (
+        None if m.time_is_unset(req.event_time) else normalise_time(req.event_time, "eventTime")
+    )
     item_seq = tx.item(
         row["seq"], m.ActivityKind.USER_NOTE, body, immutable=False, event_time=event_time
     )
@@ -602,7 +613,9 @@ def update_activity_event_time(
 ) -> m.UpdateActivityEventTimeResponse:
     row = tx.incident(req.incident_id)
     item = _mutable_item(tx, row["seq"], req.activity_item_id)
-    when = normalise_time(req.event_time, "eventTime") if req.event_time.strip() else item[8]
+    when = (
+        item[8] if m.time_is_unset(req.event_time) else normalise_time(req.event_time, "eventTime")
+    )
     if when != item[9]:
         tx.conn.execute("UPDATE activity SET event_time = ? WHERE seq = ?", (when, item[0]))
         tx.touch(row["seq"])

@@ -17,12 +17,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.presentation import SEVERITIES
 from incident_tui.ui.screens.base import BACK, BusyIndicator, ConsoleScreen
+from incident_tui.ui.widgets.footer import ConsoleFooter
 from incident_tui.ui.widgets.incident_list import (
     SORT_FIELDS,
     IncidentList,
@@ -36,6 +37,8 @@ if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
     from incident_tui import models as m
 
 COUNT_LIMIT = 200
+#: IncidentsQuery fields a QueryIncidentPreviews query can carry too.
+PREVIEW_QUERY_FIELDS = {"limit", "order_direction", "order_field", "query_string"}
 DRILL_MODES = ("shown", "hidden", "only")
 
 HOME_COMMANDS: tuple[Command, ...] = (
@@ -211,6 +214,10 @@ class HomeScreen(ConsoleScreen):
         self._counts: dict[str, int] = {}
         self._counts_more = False
         self._counts_known = False
+        # Previews (None: not tried yet) and role names belong to one backend.
+        self._previews: bool | None = None
+        self._role_names_cache: dict[int, str] | None = None
+        self._backend_seen: object = None
 
     # --- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -220,7 +227,7 @@ class HomeScreen(ConsoleScreen):
         yield Static(id="columns", markup=False)
         yield IncidentList(now=self.console_app.now, id="incidents")
         yield Vertical(id="filter-bar")  # its input is mounted on first use (faster start)
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     @property
     def incident_list(self) -> IncidentList:
@@ -304,10 +311,16 @@ class HomeScreen(ConsoleScreen):
 
     def _fetcher(self, query: m.IncidentsQuery):
         from incident_tui import models as m
+        from incident_tui.errors import Unimplemented
 
         app = self.console_app
 
         async def fetch(cursor: m.Cursor | None, limit: int) -> tuple[list[IncidentRow], m.Cursor]:
+            if self._previews_usable(query):
+                try:
+                    return await self._fetch_previews(query, cursor, limit)
+                except Unimplemented:
+                    self._previews = False  # an older stack: full incidents from now on
             request = m.QueryIncidentsRequest(
                 query=query.model_copy(update={"limit": limit}), cursor=cursor or m.Cursor()
             )
@@ -320,6 +333,60 @@ class HomeScreen(ConsoleScreen):
             return [IncidentRow.from_incident(i) for i in response.incidents], response.cursor
 
         return fetch
+
+    def _previews_usable(self, query: m.IncidentsQuery) -> bool:
+        """Light previews (QueryIncidentPreviews) when served and the query fits them."""
+        backend = self.console_app.backend
+        if backend is not self._backend_seen:  # a new context: learn it afresh
+            self._backend_seen = backend
+            self._previews, self._role_names_cache = None, None
+        if self._previews is False:
+            return False
+        if not backend.capabilities.serves("query_incident_previews"):
+            return False
+        return set(query.model_dump(exclude_defaults=True)) <= PREVIEW_QUERY_FIELDS
+
+    async def _fetch_previews(
+        self, query: m.IncidentsQuery, cursor: m.Cursor | None, limit: int
+    ) -> tuple[list[IncidentRow], m.Cursor]:
+        from incident_tui import models as m
+
+        app = self.console_app
+        response = await app.backend.query_incident_previews(
+            m.QueryIncidentPreviewsRequest(
+                query=m.IncidentPreviewsQuery(
+                    limit=limit,
+                    order_direction=query.order_direction,
+                    order_field=query.order_field,
+                    query_string=query.query_string,
+                ),
+                cursor=cursor or m.Cursor(),
+                include_membership_preview=True,
+            )
+        )
+        people = []
+        for preview in response.incident_previews:
+            people.append(preview.created_by_user)
+            people.extend(a.user for a in preview.incident_membership_preview.important_assignments)
+        app.remember_users(people)
+        held = any(
+            p.incident_membership_preview.important_assignments for p in response.incident_previews
+        )
+        names = await self._role_names() if held else {}
+        rows = [IncidentRow.from_preview(p, names) for p in response.incident_previews]
+        return rows, response.cursor
+
+    async def _role_names(self) -> dict[int, str]:
+        """Role IDs to names (previews name a role by ID only), read once per screen."""
+        if self._role_names_cache is None:
+            from incident_tui.errors import BackendError
+
+            try:
+                roles = (await self.console_app.backend.get_roles()).roles
+                self._role_names_cache = {role.role_id: role.name for role in roles}
+            except BackendError:
+                self._role_names_cache = {}  # no commander column rather than no list
+        return self._role_names_cache
 
     def reload(self, *, keep_cursor: bool = True, counts: bool = False) -> None:
         """Query again with the current settings; the cursor stays on its incident if it can.

@@ -17,7 +17,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Static
 
 from incident_tui import models as m
 from incident_tui.drafts import Draft
@@ -37,6 +37,7 @@ from incident_tui.ui.screens.incident_overview import OverviewPane
 from incident_tui.ui.screens.incident_roles import DEFAULT_ROLES, RolesPane
 from incident_tui.ui.screens.incident_tasks import TasksPane
 from incident_tui.ui.screens.incident_timeline import TimelinePane
+from incident_tui.ui.widgets.footer import ConsoleFooter
 
 TABS: tuple[tuple[str, str], ...] = (
     ("overview", "Overview"),
@@ -230,7 +231,7 @@ class IncidentScreen(ConsoleScreen):
             yield TimelinePane(id="timeline")
             yield TasksPane(id="tasks")
             yield RolesPane(id="roles")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.reload()

@@ -11,7 +11,7 @@ from incident_tui import models as m
 from incident_tui.drafts import Draft, Place
 from incident_tui.text import clean, is_printable_label, one_line
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, TextPrompt
-from incident_tui.ui.presentation import SEVERITIES, parse_time
+from incident_tui.ui.presentation import SEVERITIES, first_set_time, parse_time
 from incident_tui.ui.screens.incident_common import (
     TIME_HINT,
     IncidentPane,
@@ -150,8 +150,10 @@ class OverviewPane(IncidentPane):
                 if incident.is_drill
                 else Content("no")
             ),
-            "started": Content(format_time(incident.incident_start or incident.created_time)),
-            "ended": Content(format_time(incident.incident_end or closed)),
+            "started": Content(
+                format_time(first_set_time(incident.incident_start, incident.created_time))
+            ),
+            "ended": Content(format_time(first_set_time(incident.incident_end, closed))),
             "duration": Content(incident_duration(incident, now)),
             "labels": Content(", ".join(labels) if labels else "—"),
             "roles": roles,

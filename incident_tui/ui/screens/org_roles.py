@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Checkbox, Footer, Input, OptionList, Static
+from textual.widgets import Checkbox, Input, OptionList, Static
 
 from incident_tui import models as m
 from incident_tui.drafts import Draft, Place
@@ -18,6 +18,7 @@ from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import ConfirmDialog, Dialog, SafeInput, Submit
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
 from incident_tui.ui.screens.incident_common import RecordList, role_flags
+from incident_tui.ui.widgets.footer import ConsoleFooter
 
 MAX_NAME = 100
 
@@ -197,7 +198,7 @@ class OrgRolesScreen(ConsoleScreen):
             yield Static(Content.styled("Org roles", "bold"), id="org-roles-header")
             yield BusyIndicator()
         yield RecordList(empty="No roles yet: press n to create one.", id="org-roles-list")
-        yield Footer()
+        yield ConsoleFooter()
 
     @property
     def role_list(self) -> RecordList:

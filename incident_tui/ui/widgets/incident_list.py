@@ -28,7 +28,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from incident_tui.text import clean
-from incident_tui.ui.presentation import incident_clock, severity_look, status_word
+from incident_tui.ui.presentation import (
+    first_set_time,
+    incident_clock,
+    severity_look,
+    status_word,
+)
 
 if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
     from incident_tui import models as m
@@ -84,6 +89,35 @@ class IncidentRow:
             duration_seconds=incident.duration_seconds,
             tasks_done=tasks.done_count,
             tasks_total=total,
+        )
+
+    @classmethod
+    def from_preview(cls, preview: m.IncidentPreview, role_names: dict[int, str]) -> IncidentRow:
+        """A row from a light preview; ``role_names`` (role ID -> name) finds the commander."""
+        commander = ""
+        for held in preview.incident_membership_preview.important_assignments:
+            if role_names.get(held.role_id) == "commander":
+                commander = held.user.name or held.user.user_id
+                break
+        resolved = str(preview.status) == "resolved"
+        todo, done = preview.todo_count or 0, preview.done_count or 0
+        return cls(
+            incident_id=preview.incident_id,
+            severity=preview.severity_label or preview.severity_id,
+            status=str(preview.status),
+            is_drill=preview.is_drill,
+            title=preview.title,
+            labels=tuple(label.label for label in preview.labels),
+            commander=commander,
+            incident_start=preview.incident_start,
+            # A preview has no duration: a resolved one ends when it was closed.
+            incident_end=first_set_time(
+                preview.incident_end, preview.closed_time if resolved else ""
+            ),
+            created_time=preview.created_time,
+            duration_seconds=0,
+            tasks_done=done,
+            tasks_total=todo + done,
         )
 
 
