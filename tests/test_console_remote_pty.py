@@ -23,7 +23,7 @@ import pytest
 from incident_tui import models as m
 from incident_tui.backends.rpc import RpcBackend, Timeouts
 from incident_tui.durable import outbox_path
-from tests.support.pty_console import PtyConsole
+from tests.support.pty_raw import PtyConsole
 from tests.support.serve_process import ServeProcess
 
 WAIT = 60.0

@@ -39,6 +39,8 @@ RULES = [
         ["incident_tui.backends.factory", "incident_tui.backends.credentials"],
         ["textual", "httpx", "sqlite3", "starlette"],
     ),
+    # Drafts are written at SIGHUP and read before the first dialog: no UI, no store.
+    (["incident_tui.drafts"], ["textual", "httpx", "sqlite3", "starlette"]),
     (
         ["incident_tui.server.tokens", "incident_tui.demo"],
         ["textual", "httpx", "sqlite3", "starlette", "uvicorn"],
@@ -175,6 +177,20 @@ LAYERS: list[tuple[str, tuple[str, ...], str]] = [
             "incident_tui.server",
         ),
         "the durable layer wraps any Backend through the protocol",
+    ),
+    (
+        "incident_tui.drafts",
+        (
+            "textual",
+            "httpx",
+            "sqlite3",
+            "starlette",
+            "incident_tui.backends",
+            "incident_tui.ui",
+            "incident_tui.server",
+            "incident_tui.durable",
+        ),
+        "drafts are plain files below the UI: they know no backend and no widget",
     ),
     (
         "incident_tui.scripting",

@@ -17,12 +17,14 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App
 
 from incident_tui.config import Config, ConfigError, save_setting
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.themes import DEFAULT_THEME, PROD_THEME, VARIABLE_DEFAULTS, load_themes
+from incident_tui.ui.typeahead import KeyQueue
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -30,12 +32,15 @@ if TYPE_CHECKING:
 
     from incident_tui import models as m
     from incident_tui.backends.base import Backend
+    from incident_tui.drafts import DraftStore
     from incident_tui.ui.connection import LinkWatch, Mark
 
 log = logging.getLogger(__name__)
 
 #: Opens the backend of a named context (``:ctx NAME``); run.py supplies it.
 BackendOpener = Callable[[str], "Backend"]
+#: The draft store of a named context (None: drafts are not kept); run.py supplies it.
+DraftsOpener = Callable[[str], "DraftStore | None"]
 
 GLOBAL_COMMANDS: tuple[Command, ...] = (
     Command(
@@ -121,6 +126,7 @@ class IncidentApp(App[int]):
         poll_interval: float | None = None,
         open_backend: BackendOpener | None = None,
         install_signal_handlers: bool = True,
+        drafts_for: DraftsOpener | None = None,
     ) -> None:
         super().__init__()
         self.config: Config = config or Config()
@@ -146,6 +152,12 @@ class IncidentApp(App[int]):
         if backend is not None:
             self._install_backend(backend)
         self.hangup_watchdog: threading.Timer | None = None
+        self.typeahead = KeyQueue(self, super().on_event)
+        self._drafts_for = drafts_for
+        #: What is typed in dialogs, kept on disk (None: not kept, e.g. in tests).
+        self.drafts: DraftStore | None = self._open_drafts(context_name)
+        #: Lines run_console prints once the terminal is back (e.g. "kept a draft").
+        self.exit_notes: list[str] = []
         for theme_obj in load_themes().values():
             self.register_theme(theme_obj)
         self.theme = self._initial_theme(theme)
@@ -203,6 +215,13 @@ class IncidentApp(App[int]):
         return dict(VARIABLE_DEFAULTS)
 
     # --- lifecycle -----------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        """Keys and pastes go through the typeahead queue, one fully handled at a time."""
+        if KeyQueue.takes(event):
+            await self.typeahead.offer(event)
+        else:
+            await super().on_event(event)
+
     def get_default_screen(self) -> Screen:
         """The incident list is the bottom of the stack (one screen to build, not two)."""
         from incident_tui.ui.screens.home import HomeScreen
@@ -216,6 +235,8 @@ class IncidentApp(App[int]):
         if self._backend is None:
             # Draw the first frame, then open the store (pydantic, sqlite) off the loop.
             self.call_after_refresh(self._open_first_backend)
+        elif self.drafts is not None:
+            self.call_after_refresh(self._offer_drafts_in_worker)
 
     def _open_first_backend(self) -> None:
         self.run_worker(self._open_first(), group="open-backend", exit_on_error=False)
@@ -237,11 +258,14 @@ class IncidentApp(App[int]):
             ready = getattr(screen, "on_backend_ready", None)
             if callable(ready):
                 ready()
+        await self._offer_drafts()
 
     async def on_unmount(self) -> None:
         self._remove_hangup_handler()
         if self.link is not None:
             self.link.detach()
+        if self.drafts is not None:
+            await asyncio.to_thread(self.drafts.close)
         if not self._owns_backend or self._backend is None:
             return  # whoever handed us the backend closes it
         try:
@@ -256,24 +280,30 @@ class IncidentApp(App[int]):
             or threading.current_thread() is not threading.main_thread()
         ):
             return
+        loop = asyncio.get_running_loop()
         try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._on_hangup)
+            loop.add_signal_handler(signal.SIGHUP, self._on_hangup)
+            # Textual leaves SIGTERM to Python (death on the spot, terminal left raw).
+            loop.add_signal_handler(signal.SIGTERM, self._on_hangup, 143)
         except (NotImplementedError, RuntimeError, ValueError):
             pass
 
     def _remove_hangup_handler(self) -> None:
         if not self._install_signal_handlers:
             return
-        try:
-            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            try:
+                asyncio.get_running_loop().remove_signal_handler(signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
 
-    def _on_hangup(self) -> None:
-        self.exit(return_code=129)
+    def _on_hangup(self, return_code: int = 129) -> None:
+        """SIGHUP (the SSH session dropped) or SIGTERM: keep open drafts, then leave."""
+        self._keep_drafts(timeout=2.0)
+        self.exit(return_code=return_code)
         # If the exit stalls on a dead terminal, do not linger as an orphan;
         # run_console cancels this once the app has really ended.
-        self.hangup_watchdog = threading.Timer(3.0, os._exit, args=(129,))
+        self.hangup_watchdog = threading.Timer(3.0, os._exit, args=(return_code,))
         self.hangup_watchdog.daemon = True
         self.hangup_watchdog.start()
 
@@ -399,7 +429,16 @@ class IncidentApp(App[int]):
         except Exception as exc:
             return f"cannot open context {name!r}: {_describe(exc)}"
         old, owned_old = self._backend, self._owns_backend
+        kept = self._keep_drafts(timeout=2.0)
+        if kept:
+            self.notify(
+                f"Kept {len(kept)} draft(s) in context {clean(self.context_name)}: "
+                + "; ".join(kept),
+                markup=False,
+                timeout=8,
+            )
         self.context_name = name
+        self.drafts = self._open_drafts(name)
         self._install_backend(backend)
         self._owns_backend = True
         self._known_users.clear()
@@ -421,7 +460,41 @@ class IncidentApp(App[int]):
         reset = getattr(self.screen, "reset_for_context", None)
         if callable(reset):
             await reset()
+        await self._offer_drafts()
         return None
+
+    # --- drafts (the App's side; dialogs keep their own, see ui/drafting.py) ---
+    def _open_drafts(self, context: str) -> DraftStore | None:
+        store = self._drafts_for(context) if self._drafts_for is not None else None
+        if store is not None:
+            store.on_problem = self._draft_problem
+        return store
+
+    def _draft_problem(self, message: str) -> None:
+        """Called on the drafts writer thread: say it on the UI thread, without waiting."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.show_error, message)
+
+    def _keep_drafts(self, timeout: float) -> list[str]:
+        """Hand every open dialog's text to the draft store and wait for the disk."""
+        from incident_tui.ui.drafting import keep_open_drafts
+
+        return keep_open_drafts(self, timeout=timeout)
+
+    async def _offer_drafts(self) -> None:
+        from incident_tui.ui.drafting import offer_kept_drafts
+
+        await offer_kept_drafts(self)
+
+    def _offer_drafts_in_worker(self) -> None:
+        self.run_worker(self._offer_drafts(), group="drafts", exit_on_error=False)
+
+    async def action_quit(self) -> None:
+        """``ctrl+q``: with unsaved text in a dialog, ask (keep as draft / discard / stay)."""
+        from incident_tui.ui.drafting import quit_keeping_drafts
+
+        await quit_keeping_drafts(self)
 
     # --- live refresh --------------------------------------------------------
     def _poll_tick(self) -> None:

@@ -80,7 +80,7 @@ async def prepare_line(app: Any, text: str) -> Callable[[], Any]:
     """
     verb, argument = parse_line(text)
     if verb == "q":
-        return app.exit
+        return app.action_quit  # asks first when a dialog holds unsaved text
     if verb == "help":
         return app.action_help
     if verb == "roles":
@@ -170,7 +170,7 @@ class CommandLine(ModalScreen[None]):
             yield SafeInput(placeholder=":", id="cmdline", suggester=LineSuggester(self.app))
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.set_focus(self.query_one(Input))
 
     @property
     def error_text(self) -> str:

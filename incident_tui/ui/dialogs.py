@@ -6,6 +6,12 @@ closes only when it succeeds; when the backend refuses (``BackendError``) the
 message is shown inside the dialog and what the person typed stays there to be
 fixed. Without ``submit`` the dialog simply returns the value.
 
+A dialog given a draft ``Place`` keeps what is typed in it as a draft (see
+``incident_tui.drafts``): within ``DRAFT_DELAY`` of a change the fields go to the
+store, off the event loop; opened again at the same place, the dialog comes back
+with the draft's text, cursor and focused field. The draft goes only when the
+write succeeded or the person threw the text away (esc asks first).
+
 All text that may come from a backend (labels, names, messages) is shown through
 ``incident_tui.text.clean`` inside ``Content`` objects, never as markup.
 """
@@ -22,10 +28,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, OptionList, Static, TextArea
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from incident_tui.drafts import Draft, DraftStore, FieldValue, Place
 from incident_tui.errors import BackendError
 from incident_tui.text import clean
 
@@ -37,6 +47,58 @@ T = TypeVar("T")
 Submit = Callable[[Any], Awaitable[object]]
 #: Turns typed text into a value, raising ``ValueError(message)`` when it is not acceptable.
 Parser = Callable[[str], Any]
+
+#: Seconds from a change to its draft being handed to the writer (changes meanwhile ride
+#: along, so a steady typist is written every DRAFT_DELAY, never once per key).
+DRAFT_DELAY = 0.5
+
+
+class FieldChanged(Message):
+    """A custom field (one with a ``draft_value``) changed: drafts listen for it."""
+
+
+def field_value(widget: Widget) -> FieldValue:
+    """What a field holds, exactly as typed."""
+    if isinstance(widget, Input):
+        return widget.value
+    if isinstance(widget, TextArea):
+        return widget.text
+    if isinstance(widget, Checkbox):
+        return widget.value
+    return widget.draft_value  # type: ignore[attr-defined]
+
+
+def set_field_value(widget: Widget, value: FieldValue) -> None:
+    """Put a draft's value back, cleaned: a TextArea or Input draws its text raw."""
+    if isinstance(widget, Input) and isinstance(value, str):
+        widget.value = clean(value)
+    elif isinstance(widget, TextArea) and isinstance(value, str):
+        widget.load_text(clean(value, multiline=True))
+    elif isinstance(widget, Checkbox) and isinstance(value, bool):
+        widget.value = value
+    elif hasattr(widget, "draft_value"):
+        try:
+            widget.draft_value = value
+        except ValueError:
+            log.debug("draft value %r refused by %r", value, widget)
+
+
+def field_cursor(widget: Widget) -> list[int] | None:
+    if isinstance(widget, Input):
+        return [widget.cursor_position]
+    if isinstance(widget, TextArea):
+        return list(widget.cursor_location)
+    return None
+
+
+def set_field_cursor(widget: Widget, cursor: list[int]) -> None:
+    if isinstance(widget, Input) and len(cursor) == 1:
+        widget.cursor_position = min(cursor[0], len(widget.value))
+    elif isinstance(widget, TextArea) and len(cursor) == 2:
+        document = widget.document
+        row = min(cursor[0], document.line_count - 1)
+        column = min(cursor[1], len(document.get_line(row)))
+        widget.move_cursor((row, column))
 
 
 def plain(text: str, style: str = "") -> Content:
@@ -122,24 +184,164 @@ class Dialog(ModalScreen[T | None], Generic[T]):
     Dialog.busy #dialog-busy {
         display: block;
     }
+    Dialog #dialog-draft {
+        color: $text-warning;
+        height: auto;
+        display: none;
+    }
+    Dialog #dialog-draft.visible {
+        display: block;
+    }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
 
-    def __init__(self, title: str, *, submit: Submit | None = None) -> None:
+    #: Ask before esc throws typed text away, even with no draft place (the note editor).
+    ASK_BEFORE_DISCARD: ClassVar[bool] = False
+
+    def __init__(
+        self, title: str, *, submit: Submit | None = None, draft: Place | None = None
+    ) -> None:
         super().__init__()
         self.dialog_title = title
         self._submit = submit
         self.busy = False
+        #: Where this dialog's draft belongs (None: no draft is kept).
+        self.draft_place = draft
+        #: The draft this dialog was opened with, if one was kept.
+        self.restored: Draft | None = None
+        self._initial: dict[str, FieldValue] = {}
+        #: The fields as a restored draft filled them: unchanged, the file is not rewritten
+        #: (it keeps what was typed; the fields show it cleaned).
+        self._as_restored: dict[str, FieldValue] | None = None
+        self._draft_timer: Timer | None = None
+        self._draft_kept = False  # the store holds a draft for this place
+        self._draft_over = False  # saved or thrown away: nothing more to keep
 
     def compose_title(self) -> ComposeResult:
         yield Static(plain(self.dialog_title), id="dialog-title")
 
     def compose_status(self) -> ComposeResult:
+        yield Static(Content(""), id="dialog-draft")
         yield Static(Content(""), id="dialog-error")
         yield Static(Content("Saving…"), id="dialog-busy")
+
+    # --- drafts -----------------------------------------------------------------
+
+    @property
+    def draft_store(self) -> DraftStore | None:
+        store = getattr(self.app, "drafts", None)
+        return store if isinstance(store, DraftStore) else None
+
+    def draft_fields(self) -> dict[str, Widget]:
+        """The fields a draft is made of: every text box and tick box with an id, and any
+        widget offering a ``draft_value``."""
+        return {
+            widget.id: widget
+            for widget in self.query("*")
+            if widget.id
+            and (isinstance(widget, Input | TextArea | Checkbox) or hasattr(widget, "draft_value"))
+        }
+
+    def field_values(self) -> dict[str, FieldValue]:
+        return {name: field_value(widget) for name, widget in self.draft_fields().items()}
+
+    @property
+    def has_unsaved_text(self) -> bool:
+        """Something was typed (or a draft restored) that is neither saved nor thrown away."""
+        return bool(self._initial) and not self._draft_over and self.field_values() != self._initial
+
+    def _on_mount(self, event: events.Mount) -> None:
+        # Runs after a subclass's on_mount: its fields hold their starting values now.
+        self._initial = self.field_values()
+        store = self.draft_store
+        if self.draft_place is None or store is None:
+            return
+        draft = store.get(self.draft_place)
+        if draft is not None:
+            self.restore_draft(draft)
+
+    def restore_draft(self, draft: Draft) -> None:
+        """Fill the fields from ``draft``: values (cleaned), cursor, focused field."""
+        fields = self.draft_fields()
+        for name, value in draft.fields.items():
+            if name in fields:
+                set_field_value(fields[name], value)
+        if draft.focus in fields and fields[draft.focus].focusable:
+            self.set_focus(fields[draft.focus])
+        for name, cursor in draft.cursor.items():
+            if name in fields:
+                # After the field's own Focus handling (an Input selects all on focus).
+                fields[name].call_later(set_field_cursor, fields[name], cursor)
+        self.restored = draft
+        self._as_restored = self.field_values()
+        self._draft_kept = True
+        saved = draft.saved
+        when = f" from {saved.strftime('%H:%M UTC')}" if saved else ""
+        note = self.query_one("#dialog-draft", Static)
+        note.update(Content(f"Draft{when} restored. esc then y throws it away."))
+        note.add_class("visible")
+
+    def _snapshot(self) -> Draft:
+        assert self.draft_place is not None
+        fields = self.draft_fields()
+        cursors = {name: field_cursor(widget) for name, widget in fields.items()}
+        return Draft(
+            place=self.draft_place,
+            fields={name: field_value(widget) for name, widget in fields.items()},
+            base=dict(self._initial),
+            cursor={name: cursor for name, cursor in cursors.items() if cursor is not None},
+            focus=next((name for name, widget in fields.items() if widget.has_focus), ""),
+            title=self.dialog_title,
+        )
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Checkbox.Changed)
+    @on(FieldChanged)
+    def _field_changed(self) -> None:
+        if self.draft_place is None or self._draft_over or self._draft_timer is not None:
+            return
+        if self.draft_store is not None and self._initial:
+            self._draft_timer = self.set_timer(DRAFT_DELAY, self.keep_draft)
+
+    def keep_draft(self) -> bool:
+        """Hand the fields to the store now; True when a draft is kept. Nothing typed
+        (the fields as they opened) keeps nothing, and forgets an earlier draft."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        store = self.draft_store
+        if self.draft_place is None or store is None or self._draft_over or not self._initial:
+            return False
+        if not self.is_mounted or not self.is_attached:
+            return self._draft_kept
+        snapshot = self._snapshot()
+        if snapshot.fields == self._as_restored:
+            return True  # nothing typed since the draft came back: the file stays as typed
+        self._as_restored = None
+        if snapshot.fields == self._initial:
+            if self._draft_kept:
+                store.discard(self.draft_place)
+                self._draft_kept = False
+            return False
+        store.put(snapshot)
+        self._draft_kept = True
+        return True
+
+    def end_draft(self) -> None:
+        """The text was saved, or the person threw it away: its draft goes."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        self._draft_over = True
+        store = self.draft_store
+        if self.draft_place is not None and store is not None:
+            if self._draft_kept or store.get(self.draft_place) is not None:
+                store.discard(self.draft_place)
+        self._draft_kept = False
 
     # --- feedback -------------------------------------------------------------
 
@@ -169,6 +371,7 @@ class Dialog(ModalScreen[T | None], Generic[T]):
         if self.busy:
             return
         if self._submit is None:
+            self.end_draft()
             self.dismiss(value)
             return
         self.clear_error()
@@ -190,10 +393,28 @@ class Dialog(ModalScreen[T | None], Generic[T]):
             self.show_error(f"Unexpected error: {type(error).__name__}")
             return
         self._set_busy(False)
+        self.end_draft()
         self.dismiss(value)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Close; with typed text (or a restored draft) ask first, then throw it away."""
+        if self.busy:
+            return
+        asks = self.ASK_BEFORE_DISCARD or self.draft_place is not None
+        if not asks or not self.has_unsaved_text:
+            self.end_draft()
+            self.dismiss(None)
+            return
+
+        def discard(confirmed: bool | None) -> None:
+            if confirmed:
+                self.end_draft()
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmDialog("Discard changes?", "What you typed will be lost.", danger=True),
+            discard,
+        )
 
 
 # --- confirm ----------------------------------------------------------------
@@ -256,7 +477,7 @@ class ConfirmDialog(Dialog[bool]):
                 yield Button(Content(f"{self.no_label} (n)"), id="confirm-no")
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-no" if self.danger else "#confirm-yes", Button).focus()
+        self.set_focus(self.query_one("#confirm-no" if self.danger else "#confirm-yes", Button))
 
     @on(Button.Pressed, "#confirm-yes")
     def action_confirm(self) -> None:
@@ -300,8 +521,9 @@ class TextPrompt(Dialog[Any]):
         hint: str = "",
         parse: Parser = required_text,
         submit: Submit | None = None,
+        draft: Place | None = None,
     ) -> None:
-        super().__init__(title, submit=submit)
+        super().__init__(title, submit=submit, draft=draft)
         self.initial = value
         self.placeholder = placeholder
         self.hint = hint
@@ -323,7 +545,7 @@ class TextPrompt(Dialog[Any]):
             yield Static(Content("enter save · esc cancel"), classes="dialog-hint")
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.set_focus(self.query_one(Input))
 
     @property
     def text(self) -> str:
@@ -374,9 +596,17 @@ class NoteEditor(Dialog[str]):
         Binding("ctrl+s", "save", "Save", id="dialog.save", priority=True),
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
+    ASK_BEFORE_DISCARD = True
 
-    def __init__(self, title: str, text: str = "", *, submit: Submit | None = None) -> None:
-        super().__init__(title, submit=submit)
+    def __init__(
+        self,
+        title: str,
+        text: str = "",
+        *,
+        submit: Submit | None = None,
+        draft: Place | None = None,
+    ) -> None:
+        super().__init__(title, submit=submit, draft=draft)
         # Cleaned: a TextArea draws its text raw, so a stored escape sequence would reach
         # the terminal. Saving an edited note therefore stores the visible stand-ins.
         self.initial = clean(text, multiline=True)
@@ -390,7 +620,7 @@ class NoteEditor(Dialog[str]):
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
-        area.focus()
+        self.set_focus(area)
         area.move_cursor(area.document.end)
 
     @property
@@ -403,22 +633,6 @@ class NoteEditor(Dialog[str]):
             self.show_error("The note is empty.")
             return
         self.finish(text)
-
-    def action_cancel(self) -> None:
-        if self.busy:
-            return
-        if self.text == self.initial:
-            self.dismiss(None)
-            return
-
-        def discard(confirmed: bool | None) -> None:
-            if confirmed:
-                self.dismiss(None)
-
-        self.app.push_screen(
-            ConfirmDialog("Discard changes?", "The note you typed will be lost.", danger=True),
-            discard,
-        )
 
 
 # --- choice picker ------------------------------------------------------------------
@@ -514,9 +728,9 @@ class ChoicePicker(Dialog[str]):
     def on_mount(self) -> None:
         self._refill("")
         if self.has_filter:
-            self.query_one("#picker-input", Input).focus()
+            self.set_focus(self.query_one("#picker-input", Input))
         else:
-            self.query_one(OptionList).focus()
+            self.set_focus(self.query_one(OptionList))
         current = next((i for i, c in enumerate(self._shown) if c.current), None)
         if current is not None:
             self.query_one(OptionList).highlighted = current
@@ -609,6 +823,7 @@ __all__ = [
     "ChoicePicker",
     "ConfirmDialog",
     "Dialog",
+    "FieldChanged",
     "NoteEditor",
     "SafeInput",
     "SafeTextArea",

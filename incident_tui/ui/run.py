@@ -19,6 +19,7 @@ from incident_tui.config import Config, ConfigError, load_config
 
 if TYPE_CHECKING:
     from incident_tui.backends.base import Backend
+    from incident_tui.drafts import DraftStore
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -93,6 +94,22 @@ class ContextOpener:
             user=m.UserPreview(user_id=user.id, name=user.name),
         )
 
+    def drafts_for(self, name: str) -> DraftStore | None:
+        """The draft store of a context: its folder is named by the context and by the
+        store or remote it points at (``--db`` included), so drafts never cross stores."""
+        from incident_tui.drafts import DraftStore
+
+        try:
+            ctx = self.cfg.context(name)
+        except ConfigError:
+            return None
+        if ctx.backend == "sqlite":
+            path = self.db if (name == self.first and self.db is not None) else ctx.db_path()
+            where = str(Path(path).expanduser().absolute())
+        else:
+            where = f"{ctx.url.strip().rstrip('/')} {ctx.plugin}"
+        return DraftStore.for_context(name, where)
+
 
 def _theme_known(name: str) -> bool:
     from textual.theme import BUILTIN_THEMES
@@ -135,13 +152,17 @@ def run_console(args: argparse.Namespace) -> int:
         readonly=asked_readonly,
         theme=theme,
         open_backend=opener,
+        drafts_for=opener.drafts_for,
     )
     try:
         app.run()
     finally:
         app.cancel_hangup_watchdog()
-    for note in opener.notes:
-        print(f"incident-tui: {note}", file=sys.stderr)
+    for note in [*opener.notes, *app.exit_notes]:
+        try:
+            print(f"incident-tui: {note}", file=sys.stderr)
+        except OSError:  # the terminal went away (SIGHUP): nobody to tell
+            break
     if app.startup_error:
         return _fail(app.startup_error)
     return int(app.return_code or 0)

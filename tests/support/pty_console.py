@@ -1,105 +1,175 @@
-"""The real ``incident-tui`` binary in a pseudo-terminal, for tests that type at it, read what
-it draws, and kill it (``kill -9``) like a dropped SSH session would.
+"""The real ``incident-tui`` on a pseudo-terminal of 80x24, read through a VT emulator.
 
-What it draws is kept as raw bytes; tests wait for single words that Textual writes in one
-run (a styled run never splits a word). ``close()`` always ends the process.
+Tests drive it the way a terminal does: bytes written to the pty's master side (a
+whole key sequence in one ``os.write`` for the burst tests), the screen read back
+as text lines by ``pyte``. Waiting is always for a condition on the screen (or the
+process), with generous timeouts: the machine is shared and loaded.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import pty
+import select
 import signal
 import struct
 import sys
 import termios
-import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 
-WAIT = 60.0
+import pyte
+
+REPO = Path(__file__).resolve().parents[2]
+COLS, ROWS = 80, 24
+
+
+def console_env(home: Path, config: Path) -> dict[str, str]:
+    """An environment whose HOME, XDG dirs and config all live under ``home``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("INCIDENT_TUI_", "XDG_", "TEXTUAL")) and key != "NO_COLOR"
+    }
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        XDG_STATE_HOME=str(home / ".local" / "state"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        INCIDENT_TUI_CONFIG=str(config),
+        TERM="xterm-256color",
+        COLUMNS=str(COLS),
+        LINES=str(ROWS),
+        PYTHONPATH=str(REPO),
+    )
+    return env
 
 
 class PtyConsole:
-    def __init__(self, env: dict[str, str], *args: str, cols: int = 100, rows: int = 30) -> None:
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: the console
+    """One run of the console under a pty; ``screen`` is what a person would see."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        executable = Path(sys.executable).with_name("incident-tui")
+        argv = [str(executable), *args] if executable.exists() else [
+            sys.executable, "-m", "incident_tui", *args,
+        ]  # fmt: skip
+        pid, fd = os.forkpty()
+        if pid == 0:  # the child: a terminal of a fixed size, then the console
             try:
-                os.execvpe(
-                    sys.executable,
-                    [sys.executable, "-m", "incident_tui", *args],
-                    dict(env, TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows)),
-                )
+                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+                os.execve(argv[0], argv, env)
             finally:
                 os._exit(127)
         self.pid, self.fd = pid, fd
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        self._output = bytearray()
-        self._lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, name="pty-reader", daemon=True)
-        self._reader.start()
-        self.status: int | None = None
+        self.vt = pyte.Screen(COLS, ROWS)
+        self.stream = pyte.ByteStream(self.vt)
+        self.returncode: int | None = None
 
-    def _read(self) -> None:
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            with self._lock:
-                self._output += chunk
-
-    @property
-    def output(self) -> bytes:
-        with self._lock:
-            return bytes(self._output)
-
-    def mark(self) -> int:
-        """Where the output is now: ``wait_for(..., since=mark)`` looks only after it."""
-        with self._lock:
-            return len(self._output)
-
-    def wait_for(self, word: str, *, since: int = 0, timeout: float = WAIT) -> None:
-        needle = word.encode("utf-8")
-        deadline = time.monotonic() + timeout
-        while needle not in self.output[since:]:
-            if time.monotonic() > deadline or not self.alive():
-                tail = self.output[-3000:].decode("utf-8", "replace")
-                raise AssertionError(f"the console never showed {word!r}; last output:\n{tail}")
-            time.sleep(0.05)
-
-    def send(self, data: str | bytes) -> None:
-        os.write(self.fd, data.encode("utf-8") if isinstance(data, str) else data)
-
-    def alive(self) -> bool:
-        if self.status is not None:
+    # --- the screen -------------------------------------------------------------
+    def _pump(self, wait: float) -> bool:
+        ready, _, _ = select.select([self.fd], [], [], wait)
+        if not ready:
             return False
-        done, status = os.waitpid(self.pid, os.WNOHANG)
-        if done:
-            self.status = status
+        try:
+            chunk = os.read(self.fd, 65536)
+        except OSError:  # the child closed its side
+            self._reap()
             return False
+        if not chunk:
+            self._reap()
+            return False
+        self.stream.feed(chunk)
         return True
 
-    def kill9(self) -> None:
-        if self.alive():
-            os.kill(self.pid, signal.SIGKILL)
-            _, self.status = os.waitpid(self.pid, 0)
+    @property
+    def screen(self) -> str:
+        return "\n".join(line.rstrip() for line in self.vt.display)
 
-    def quit(self, timeout: float = 15.0) -> None:
-        """``ctrl+q``, as a person leaves; killed if it does not go."""
-        if self.alive():
-            self.send(b"\x11")
-            deadline = time.monotonic() + timeout
-            while self.alive() and time.monotonic() < deadline:
+    def wait_for(
+        self, what: str | Callable[[str], bool], timeout: float = 45.0, *, why: str = ""
+    ) -> str:
+        """Read until ``what`` (a text, or a test of the screen) holds; the screen then."""
+        test = (lambda screen: what in screen) if isinstance(what, str) else what
+        deadline = time.monotonic() + timeout
+        while True:
+            self._pump(0.05)
+            if test(self.screen):
+                return self.screen
+            if self.returncode is not None or time.monotonic() > deadline:
+                raise AssertionError(
+                    f"waited for {why or what!r}; exit={self.returncode}; screen:\n{self.screen}"
+                )
+
+    def wait_quiet(self, quiet: float = 0.6, limit: float = 20.0) -> str:
+        """Read until the console writes nothing for ``quiet`` seconds."""
+        deadline = time.monotonic() + limit
+        last = time.monotonic()
+        while time.monotonic() - last < quiet and time.monotonic() < deadline:
+            if self._pump(0.05):
+                last = time.monotonic()
+        return self.screen
+
+    # --- input --------------------------------------------------------------------
+    def write(self, data: bytes) -> None:
+        """All of ``data`` in one ``write()``: a burst, as a laggy link delivers it."""
+        written = os.write(self.fd, data)
+        assert written == len(data), (written, len(data))
+
+    # --- the process ----------------------------------------------------------------
+    def _reap(self) -> None:
+        if self.returncode is not None:
+            return
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            self.returncode = -1
+            return
+        if pid:
+            self.returncode = os.waitstatus_to_exitcode(status)
+
+    def signal(self, signum: int) -> None:
+        os.kill(self.pid, signum)
+
+    def hang_up(self) -> None:
+        """What sshd does when the connection drops: close the terminal's master side.
+        The kernel then sends SIGHUP to the console (the pty's session leader)."""
+        os.close(self.fd)
+        self.fd = -1
+
+    def wait_exit(self, timeout: float = 30.0) -> int:
+        deadline = time.monotonic() + timeout
+        while self.returncode is None and time.monotonic() < deadline:
+            if self.fd >= 0:
+                self._pump(0.05)
+            else:
                 time.sleep(0.05)
-        self.kill9()
+            self._reap()
+        if self.returncode is None:
+            raise AssertionError(f"still running after {timeout}s; screen:\n{self.screen}")
+        return self.returncode
 
     def close(self) -> None:
-        self.kill9()
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
-        self._reader.join(5)
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            self.returncode = -9
+        if self.fd >= 0:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = -1
+
+    def __enter__(self) -> PtyConsole:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

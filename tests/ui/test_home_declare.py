@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from incident_tui import models as m
 from incident_tui.errors import InvalidArgument
+from incident_tui.ui.dialogs import ConfirmDialog
 from incident_tui.ui.screens.declare import DeclareDialog, parse_labels
 from incident_tui.ui.screens.home import HomeScreen
 
@@ -108,7 +109,9 @@ async def test_backend_refusal_is_shown_in_the_dialog_and_keeps_what_was_typed(m
         assert "title must name a service [bold]first[/]" in screen_text(pilot)
         assert dialog.query_one("#title").value == "Cannot be written"
         assert dialog.severity == "major"
-        await press(pilot, "escape")
+        await press(pilot, "escape")  # typed text: asks before throwing it away
+        assert isinstance(app.screen, ConfirmDialog)
+        await press(pilot, "y")
         assert isinstance(app.screen, HomeScreen)
     assert (await newest(store)).incident_id == "5"
 
@@ -129,13 +132,18 @@ async def test_readonly_store_refusal_reaches_the_dialog(tmp_path, make_app, sto
         await refusing.close()
 
 
-async def test_escape_cancels_without_declaring(make_app, store):
+async def test_escape_asks_then_cancels_without_declaring(make_app, store):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "n")
         await type_text(pilot, "Never mind")
         await press(pilot, "escape")
+        assert isinstance(app.screen, ConfirmDialog)
+        await press(pilot, "n")  # no: back to the dialog, text intact
+        assert isinstance(app.screen, DeclareDialog)
+        assert app.screen.query_one("#title").value == "Never mind"
+        await press(pilot, "escape", "y")
         assert isinstance(app.screen, HomeScreen)
     assert (await newest(store)).incident_id == "5"
 

@@ -173,7 +173,7 @@ async def test_escape_cancels_an_edit(make_app, store) -> None:
     async with incident_view(make_app) as (app, pilot, screen):
         await press(pilot, "e")
         await type_text(pilot, " more")
-        await press(pilot, "escape")
+        await press(pilot, "escape", "y")  # esc asks before throwing typed text away
         assert app.screen is screen
         await settle(pilot)
         assert (await get_incident(store)).title == "Checkout API returning 502s"

@@ -19,9 +19,10 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from incident_tui import models as m
+from incident_tui.drafts import Place
 from incident_tui.errors import BackendError
 from incident_tui.text import clean, is_printable_label
-from incident_tui.ui.dialogs import Dialog, SafeInput
+from incident_tui.ui.dialogs import Dialog, FieldChanged, SafeInput
 from incident_tui.ui.presentation import SEVERITIES
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,19 @@ class SeverityChoice(Widget, can_focus=True):
     def value(self) -> str:
         return SEVERITY_CHOICES[self.index]
 
+    @property
+    def draft_value(self) -> str:
+        return self.value
+
+    @draft_value.setter
+    def draft_value(self, value: str | bool) -> None:
+        if value not in SEVERITY_CHOICES:
+            raise ValueError(f"not a severity: {value!r}")
+        self.index = SEVERITY_CHOICES.index(str(value))
+
+    def watch_index(self) -> None:
+        self.post_message(FieldChanged())
+
     def render(self) -> Content:
         parts = []
         for number, severity in enumerate(SEVERITY_CHOICES):
@@ -131,7 +145,7 @@ class DeclareDialog(Dialog[str]):
     ]
 
     def __init__(self) -> None:
-        super().__init__("Declare an incident")
+        super().__init__("Declare an incident", draft=Place("declare"))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
@@ -153,7 +167,7 @@ class DeclareDialog(Dialog[str]):
                 yield Button("Declare (ctrl+s)", variant="error", id="declare", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#title", Input).focus()
+        self.set_focus(self.query_one("#title", Input))
 
     # --- values ---------------------------------------------------------------
     @property
@@ -249,4 +263,5 @@ class DeclareDialog(Dialog[str]):
             self.show_error(f"Unexpected error: {type(exc).__name__}")
             return
         self._set_busy(False)
+        self.end_draft()
         self.dismiss(response.incident.incident_id)

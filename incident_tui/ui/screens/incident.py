@@ -23,12 +23,14 @@ from textual.widgets import ContentSwitcher, Static
 
 from incident_tui import export
 from incident_tui import models as m
+from incident_tui.drafts import Draft
 from incident_tui.errors import BackendError, NotFound, Unavailable
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import TextPrompt, required_text
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
 from incident_tui.ui.screens.incident_common import (
+    IncidentPane,
     app_now,
     drill_content,
     incident_ref,
@@ -219,9 +221,13 @@ class IncidentScreen(ConsoleScreen):
         c.action: TAB_GROUPS[c.group] for c in COMMANDS_LIST if c.group in TAB_GROUPS
     }
 
-    def __init__(self, incident_id: str, *, tab: str = "overview") -> None:
+    def __init__(
+        self, incident_id: str, *, tab: str = "overview", reopen: Draft | None = None
+    ) -> None:
         super().__init__()
         self.incident_id = incident_id
+        #: A kept draft to reopen on its tab once the incident is read (at start).
+        self.reopen = reopen
         self.incident: m.Incident | None = None
         self.org_roles: list[m.Role] = []
         #: The incident's version when last read (None: unknown or not supported).
@@ -401,8 +407,20 @@ class IncidentScreen(ConsoleScreen):
         elif not self.org_roles:
             self.org_roles = [m.Role(name=name) for name in DEFAULT_ROLES]
         self.show_incident(incident)
+        draft, self.reopen = self.reopen, None
+        if draft is not None:
+            self.query_one(f"#{self.active_tab}", IncidentPane).reopen_draft(draft)
 
     def _load_failed(self, error: BackendError) -> None:
+        draft, self.reopen = self.reopen, None
+        if draft is not None:
+            self.app.notify(
+                f"Kept draft ({draft.place.describe()}) not reopened: the incident cannot be"
+                " read now. It stays kept and comes back when you open that dialog again.",
+                markup=False,
+                severity="warning",
+                timeout=12,
+            )
         if self.incident is None or isinstance(error, NotFound):
             self.load_error = str(error) or "The incident could not be read."
             self._render_chrome()

@@ -20,6 +20,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from incident_tui import models as m
+from incident_tui.drafts import Draft
 from incident_tui.text import one_line
 from incident_tui.ui.presentation import severity_look, status_word
 
@@ -280,6 +281,9 @@ class IncidentPane(Vertical):
 
     def show_incident(self, incident: m.Incident) -> None:
         """Show a freshly read incident (tabs override)."""
+
+    def reopen_draft(self, draft: Draft) -> None:
+        """Open the dialog a kept draft belongs to (tabs with drafts override)."""
 
     def changed(self) -> None:
         self.incident_screen.changed()

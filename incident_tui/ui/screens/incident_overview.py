@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from incident_tui import models as m
+from incident_tui.drafts import Draft, Place
 from incident_tui.facts import format_time, incident_duration
 from incident_tui.text import clean, is_printable_label, one_line
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, TextPrompt
@@ -174,8 +175,20 @@ class OverviewPane(IncidentPane):
             )
 
         self.app.push_screen(
-            TextPrompt("Edit title", self.incident.title, submit=self.after(update))
+            TextPrompt(
+                "Edit title",
+                self.incident.title,
+                submit=self.after(update),
+                draft=Place("title", self.incident_id),
+            )
         )
+
+    def reopen_draft(self, draft: Draft) -> None:
+        """Open the prompt a kept draft was typed in (it fills itself from the draft)."""
+        if draft.place.kind == "title":
+            self.edit_title()
+        elif draft.place.kind == "label":
+            self.add_label()
 
     def set_severity(self) -> None:
         current = str(self.incident.severity)
@@ -237,6 +250,7 @@ class OverviewPane(IncidentPane):
                 placeholder="e.g. database",
                 parse=label_parser(existing),  # type: ignore[arg-type]
                 submit=self.after(update),
+                draft=Place("label", self.incident_id),
             )
         )
 

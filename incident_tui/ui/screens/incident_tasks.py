@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from incident_tui import models as m
+from incident_tui.drafts import Draft, Place
 from incident_tui.text import clean
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, TextPrompt
 from incident_tui.ui.screens.incident_common import (
@@ -125,14 +126,33 @@ class TasksPane(IncidentPane):
             await self.backend.add_task(m.AddTaskRequest(incident_id=self.incident_id, text=text))
 
         self.app.push_screen(
-            TextPrompt("Add task", placeholder="what needs doing", submit=self.after(add))
+            TextPrompt(
+                "Add task",
+                placeholder="what needs doing",
+                submit=self.after(add),
+                draft=Place("task", self.incident_id),
+            )
         )
 
     def edit_task(self) -> None:
         task = self.current_task()
-        if task is None:
-            return
+        if task is not None:
+            self._edit_task(task)
 
+    def reopen_draft(self, draft: Draft) -> None:
+        """Open the prompt a kept draft was typed in (it fills itself from the draft)."""
+        if draft.place.kind == "task":
+            self.add_task()
+            return
+        task = next(
+            (t for t in self.incident.task_list.tasks if t.task_id == draft.place.target), None
+        )
+        if task is None:
+            self.note("The task of the kept draft is gone; the draft stays kept.")
+        else:
+            self._edit_task(task)
+
+    def _edit_task(self, task: m.Task) -> None:
         async def update(text: str) -> None:
             await self.backend.update_task_text(
                 m.UpdateTaskTextRequest(
@@ -140,7 +160,14 @@ class TasksPane(IncidentPane):
                 )
             )
 
-        self.app.push_screen(TextPrompt("Edit task", task.text, submit=self.after(update)))
+        self.app.push_screen(
+            TextPrompt(
+                "Edit task",
+                task.text,
+                submit=self.after(update),
+                draft=Place("task-edit", self.incident_id, task.task_id),
+            )
+        )
 
     def _set_status(self, task: m.Task, status: str) -> None:
         async def update() -> None:

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 
 from incident_tui import models as m
+from incident_tui.drafts import Draft, Place
 from incident_tui.facts import format_time
 from incident_tui.text import clean
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, NoteEditor, TextPrompt
@@ -409,23 +410,32 @@ class TimelinePane(IncidentPane):
                 )
             )
 
-        self.app.push_screen(NoteEditor("Add note", submit=self.after(add)))
+        self.app.push_screen(
+            NoteEditor("Add note", submit=self.after(add), draft=Place("note", self.incident_id))
+        )
 
     def edit_note(self) -> None:
         item = self.current_item(editable=True)
-        if item is None:
-            return
+        if item is not None:
+            self._edit_note(item.activity_item_id, item.body)
 
-        async def update(body: str) -> None:
+    def _edit_note(self, item_id: str, body: str) -> None:
+        async def update(text: str) -> None:
             await self.backend.update_activity_body(
                 m.UpdateActivityBodyRequest(
-                    incident_id=self.incident_id,
-                    activity_item_id=item.activity_item_id,
-                    body=body,
+                    incident_id=self.incident_id, activity_item_id=item_id, body=text
                 )
             )
 
-        self.app.push_screen(NoteEditor("Edit note", item.body, submit=self.after(update)))
+        place = Place("note-edit", self.incident_id, item_id)
+        self.app.push_screen(NoteEditor("Edit note", body, submit=self.after(update), draft=place))
+
+    def reopen_draft(self, draft: Draft) -> None:
+        """Open the editor a kept draft was typed in (it fills itself from the draft)."""
+        if draft.place.kind == "note":
+            self.add_note()
+        elif draft.place.kind == "note-edit":
+            self._edit_note(draft.place.target, str(draft.base.get("note-text", "")))
 
     def edit_note_time(self) -> None:
         item = self.current_item(editable=True)

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import Checkbox, Input, OptionList, Static
 
 from incident_tui import models as m
+from incident_tui.drafts import Draft, Place
 from incident_tui.text import clean, is_printable_label, one_line
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import ConfirmDialog, Dialog, SafeInput, Submit
@@ -77,8 +78,15 @@ class RoleForm(Dialog[m.Role]):
         Binding("ctrl+s", "save", "Save", id="dialog.save", priority=True),
     ]
 
-    def __init__(self, title: str, role: m.Role | None = None, *, submit: Submit | None = None):
-        super().__init__(title, submit=submit)
+    def __init__(
+        self,
+        title: str,
+        role: m.Role | None = None,
+        *,
+        submit: Submit | None = None,
+        draft: Place | None = None,
+    ):
+        super().__init__(title, submit=submit, draft=draft)
         self.role = role or m.Role()
 
     def compose(self) -> ComposeResult:
@@ -102,7 +110,7 @@ class RoleForm(Dialog[m.Role]):
             )
 
     def on_mount(self) -> None:
-        self.query_one("#role-name", Input).focus()
+        self.set_focus(self.query_one("#role-name", Input))
 
     def value(self) -> m.Role:
         """The role as the form describes it (keeps the fields the form does not show)."""
@@ -176,8 +184,10 @@ class OrgRolesScreen(ConsoleScreen):
     COMMANDS_LIST: ClassVar[tuple[Command, ...]] = ORG_ROLES_COMMANDS
     BINDINGS = bindings(ORG_ROLES_COMMANDS)
 
-    def __init__(self) -> None:
+    def __init__(self, *, reopen: Draft | None = None) -> None:
         super().__init__()
+        #: A kept draft of the role form to reopen once the roles are read (at start).
+        self.reopen = reopen
         self.roles: list[m.Role] = []
         self.loaded = False
         #: A role to put the cursor on once the list is read again (a new one).
@@ -222,6 +232,23 @@ class OrgRolesScreen(ConsoleScreen):
         if self._select_after_reload is not None:
             self.role_list.select_key(self._select_after_reload)
             self._select_after_reload = None
+        draft, self.reopen = self.reopen, None
+        if draft is not None:
+            self._reopen_draft(draft)
+
+    def _reopen_draft(self, draft: Draft) -> None:
+        if draft.place.kind == "role-new":
+            self.action_create_role()
+            return
+        role = next((r for r in self.roles if str(r.role_id) == draft.place.target), None)
+        if role is None:
+            self.app.notify(
+                "The role of the kept draft is gone; the draft stays kept.",
+                markup=False,
+                severity="warning",
+            )
+        else:
+            self._edit(role)
 
     def action_refresh(self) -> None:
         self.reload()
@@ -259,19 +286,24 @@ class OrgRolesScreen(ConsoleScreen):
             self._select_after_reload = str(created.role.role_id)
             self._changed()
 
-        self.app.push_screen(RoleForm("New role", submit=create))
+        self.app.push_screen(RoleForm("New role", submit=create, draft=Place("role-new")))
 
     def action_edit_role(self) -> None:
         role = self.current_role()
-        if role is None:
-            return
+        if role is not None:
+            self._edit(role)
+
+    def _edit(self, role: m.Role) -> None:
         backend = self.app.backend  # type: ignore[attr-defined]
 
         async def update(changed: m.Role) -> None:
             await backend.update_role(m.UpdateRoleRequest(role=changed))
             self._changed()
 
-        self.app.push_screen(RoleForm(f"Edit role {clean(role.name)}", role, submit=update))
+        place = Place("role-edit", target=str(role.role_id))
+        self.app.push_screen(
+            RoleForm(f"Edit role {clean(role.name)}", role, submit=update, draft=place)
+        )
 
     def action_toggle_archived(self) -> None:
         role = self.current_role()
