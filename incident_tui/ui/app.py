@@ -142,7 +142,7 @@ class IncidentApp(App[int]):
         if backend is not None:
             self._install_backend(backend)
         self.hangup_watchdog: threading.Timer | None = None
-        for theme_obj in load_themes().values():
+        for theme_obj in load_themes(self.terminal_colours).values():
             self.register_theme(theme_obj)
         self.theme = self._initial_theme(theme)
         if self.config.keymap:
@@ -198,6 +198,17 @@ class IncidentApp(App[int]):
         if self.config.theme in self.available_themes:
             return self.config.theme
         return DEFAULT_THEME
+
+    @property
+    def terminal_colours(self) -> int:
+        """How many colours the terminal gets (Rich's detection from TERM/COLORTERM):
+        16-colour terminals get each theme's ``[ansi]`` colours, chosen for contrast."""
+        system = self.console.color_system
+        if system == "truecolor":
+            return 1 << 24
+        if system == "256":
+            return 256
+        return 16
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)

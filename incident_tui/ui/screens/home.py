@@ -169,7 +169,7 @@ class ContextBar(Horizontal):
     """Top line: context, READ-ONLY badge, active counts by severity, list size, spinner."""
 
     DEFAULT_CSS = """
-    ContextBar { height: 1; background: $header-background; }
+    ContextBar { height: 1; background: $header-background; color: $header-foreground; }
     ContextBar > #context-text { width: 1fr; height: 1; }
     """
 

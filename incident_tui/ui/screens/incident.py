@@ -171,6 +171,7 @@ class IncidentScreen(ConsoleScreen):
     IncidentScreen #incident-header {
         height: 1;
         background: $header-background;
+        color: $header-foreground;
         padding: 0 1;
         text-wrap: nowrap;
         text-overflow: ellipsis;
@@ -268,13 +269,13 @@ class IncidentScreen(ConsoleScreen):
         parts: list[Content | str | tuple[str, str]] = [
             (ref, "bold"),
             "  ",
-            severity_content(incident.severity),
+            severity_content(incident.severity, chip=True),
             "  ",
-            status_content(str(incident.status)),
+            status_content(str(incident.status), chip=True),
             "  ",
         ]
         if incident.is_drill:
-            parts += [drill_content(True), "  "]
+            parts += [drill_content(True, chip=True), "  "]
         parts.append(Content(clean(incident.title)))
         return Content.assemble(*parts)
 

@@ -162,6 +162,7 @@ class OrgRolesScreen(ConsoleScreen):
     OrgRolesScreen #org-roles-header {
         height: 1;
         background: $header-background;
+        color: $header-foreground;
         padding: 0 1;
     }
     OrgRolesScreen #org-roles-title-row {
