@@ -375,3 +375,51 @@ async def test_ctrl_r_rereads_and_ctrl_q_quits(make_app, store):
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0 and not app.is_running
+
+
+async def test_live_refresh_deep_in_a_long_list_keeps_the_cursor_on_its_incident(
+    tmp_path, make_app
+):
+    """Row 820 of 2 000: a refresh re-reads the pages around the cursor (not the first ten
+    pages, which clamped the cursor to row 499), and new incidents at the top do not move it."""
+    backend = await bulk_store(tmp_path, 2000)
+    counting = CountingBackend(backend)
+    other = open_store(
+        tmp_path / "bulk.db",
+        m.UserPreview(user_id="bob", name="Bob"),
+        clock=TickingClock(STORE_EPOCH + timedelta(hours=1)),
+    )
+    app = make_app(counting)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            lst = app.screen.query_one(IncidentList)
+            while lst.count <= 820:
+                await press(pilot, "G")
+            lst.cursor = 820
+            await settle(pilot)
+            target = lst.highlighted
+            assert target is not None
+            line_before = lst.cursor - lst.scroll_offset.y
+            await app._poll_once()  # baseline version
+            await other.create_incident(m.CreateIncidentRequest(title="Declared elsewhere"))
+            await other.update_title(
+                m.UpdateTitleRequest(incident_id=target.incident_id, title="Renamed elsewhere")
+            )
+            before = len(counting.queries)
+            await app._poll_once()
+            await settle(pilot)
+            assert lst.highlighted.incident_id == target.incident_id
+            assert lst.cursor == 820 and lst.cursor - lst.scroll_offset.y == line_before
+            cursor_line = next(
+                line for line in screen_text(pilot).splitlines() if line.startswith("▶")
+            )
+            assert f"#{target.incident_id} " in cursor_line and "Renamed elsewhere" in cursor_line
+            reads = [q for q in counting.queries[before:] if q.query.order_field]
+            assert 1 <= len(reads) <= 4  # the pages around the cursor and the top one
+            assert lst.count > 820
+            await press(pilot, "g")  # the top is read again and shows the new incident
+            assert lst.highlighted.title == "Declared elsewhere"
+    finally:
+        await other.close()
+        await backend.close()

@@ -211,6 +211,7 @@ class HomeScreen(ConsoleScreen):
         self._counts: dict[str, int] = {}
         self._counts_more = False
         self._counts_known = False
+        self._shown_query: m.IncidentsQuery | None = None
 
     # --- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -326,10 +327,14 @@ class HomeScreen(ConsoleScreen):
 
         The header counts do not depend on the filter, so keystrokes leave them alone.
         """
-        row = self.incident_list.highlighted if keep_cursor else None
-        self.incident_list.load(
-            self._fetcher(self.build_query()), keep_id=row.incident_id if row else None
-        )
+        query = self.build_query()
+        lst = self.incident_list
+        if keep_cursor and lst.ready and query == self._shown_query:
+            lst.refresh_rows()  # the same list: re-read around the cursor, not from the top
+        else:
+            row = lst.highlighted if keep_cursor else None
+            lst.load(self._fetcher(query), keep_id=row.incident_id if row else None)
+        self._shown_query = query
         if counts:
             self._load_counts()
         self._render_bar()

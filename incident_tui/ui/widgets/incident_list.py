@@ -131,6 +131,23 @@ class PageCache:
                     return page * self.page_size + offset
         return None
 
+    def skeleton(self) -> PageCache:
+        """The same pages (positions and sizes) without their rows, to be read again."""
+        copy = PageCache(self.page_size, self.max_pages)
+        copy.starts = list(self.starts)
+        copy.sizes = list(self.sizes)
+        copy.has_more = self.has_more
+        copy.complete = self.complete
+        copy.ref_width = self.ref_width
+        return copy
+
+    def same_shape(self, page: int, rows: list[IncidentRow], after: m.Cursor) -> bool:
+        """Whether a fresh read of ``page`` ends where the known next page starts."""
+        if page >= len(self.sizes) or len(rows) != self.sizes[page]:
+            return False
+        following = self.starts[page + 1] if page + 1 < len(self.starts) else None
+        return following is None or following.next_value == after.next_value
+
     def pages_needed(self, first: int, last: int) -> list[int]:
         """Pages to fetch so rows ``first..last`` can be shown (known-but-evicted or next)."""
         wanted: list[int] = []
@@ -156,11 +173,7 @@ class PageCache:
         for row in rows:
             self.ref_width = max(self.ref_width, len(row.incident_id) + 1)
         if page < len(self.sizes):
-            following = self.starts[page + 1] if page + 1 < len(self.starts) else None
-            same_shape = len(rows) == self.sizes[page] and (
-                following is None or following.next_value == after.next_value
-            )
-            if not same_shape:
+            if not self.same_shape(page, rows, after):
                 self._truncate_after(page)
                 self.sizes[page] = len(rows)
                 self._set_tail(page, rows, after)
@@ -427,11 +440,26 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         )
 
     def refresh_rows(self) -> None:
-        """Re-read the visible rows in place (live refresh), keeping the cursor's incident."""
+        """Re-read the rows in view (live refresh), keeping the cursor's incident.
+
+        The pages around the cursor are read again from their own keyset positions, so
+        a refresh at row 820 of 2 000 costs two or three requests and the cursor stays
+        on its incident; the first page is read too, for incidents new at the top.
+        """
         if self._fetcher is None:
             return
         row = self.highlighted
-        self.load(self._fetcher, keep_id=row.incident_id if row else None)
+        keep_id = row.incident_id if row else None
+        if not self.cache.complete or keep_id is None:
+            self.load(self._fetcher, keep_id=keep_id)
+            return
+        self._generation += 1
+        self.run_worker(
+            self._refresh_window(self._fetcher, self._generation, keep_id),
+            group="incident-list-reload",
+            exclusive=True,
+            exit_on_error=False,
+        )
 
     def select_incident(self, incident_id: str) -> bool:
         index = self.cache.index_of(incident_id)
@@ -462,6 +490,42 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         except BackendError as exc:
             if generation == self._generation:
                 self.post_message(self.LoadFailed(exc, first_page=True))
+            return
+        self._install(cache, keep_id)
+
+    async def _refresh_window(self, fetcher: PageFetcher, generation: int, keep_id: str) -> None:
+        from incident_tui.errors import BackendError
+
+        old = self.cache
+        size = self.page_size
+        top = self.scroll_offset.y
+        first_page = min(top, self.cursor) // size
+        last_page = min(max(top + self.size.height, self.cursor) // size, len(old.sizes) - 1)
+        cache = old.skeleton()
+        try:
+            page = first_page
+            while page <= last_page and page < len(cache.starts):
+                rows, after = await fetcher(cache.starts[page], size)
+                if generation != self._generation:
+                    return
+                cache.put(page, rows, after)
+                page += 1
+            if first_page > 0:
+                rows, after = await fetcher(None, size)
+                if generation != self._generation:
+                    return
+                if cache.same_shape(0, rows, after):
+                    cache.put(0, rows, after)
+                elif cache.index_of(keep_id) is None and any(
+                    r.incident_id == keep_id for r in rows
+                ):
+                    # The incident moved to the top (sorted by update): follow it there.
+                    cache = PageCache(size)
+                    cache.put(0, rows, after)
+                # else: new incidents above; the top page is read again when shown
+        except BackendError as exc:
+            if generation == self._generation:
+                self.post_message(self.LoadFailed(exc, first_page=False))
             return
         self._install(cache, keep_id)
 
@@ -528,11 +592,15 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             self._inflight.discard(page)
         if generation != self._generation:
             return
+        shown = self.highlighted
         changed = self.cache.put(page, rows, after)
         self._strips.clear()
         if changed:
             self._update_virtual_size()
             self.post_message(self.Loaded())
+        if shown is not None and self.cache.index_of(shown.incident_id) not in (None, self.cursor):
+            # A page read again came back shifted (incidents added above): stay on ours.
+            self.cursor = self.cache.index_of(shown.incident_id) or 0
         self.refresh()
         self._ensure_loaded()
 
