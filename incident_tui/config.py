@@ -1,6 +1,8 @@
 """Configuration: TOML with k9s-style named contexts, the acting user, theme and keymap.
 
-Read with ``tomllib``, written with ``tomli-w``. The file lives at
+Read with ``tomllib`` and never written: the file is the user's, comments and all
+(what the console remembers, such as the last theme per context, goes to the state
+directory: ``incident_tui.remembered``). It lives at
 ``platformdirs.user_config_path("incident-tui") / "config.toml"`` unless
 ``INCIDENT_TUI_CONFIG`` names another.
 
@@ -43,7 +45,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
-import tomli_w
 
 APP_NAME = "incident-tui"
 DEFAULT_CONTEXT = "local"
@@ -64,6 +65,14 @@ def config_path() -> Path:
 
 def data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME)
+
+
+def state_dir() -> Path:
+    """Where the console keeps what it remembers (``INCIDENT_TUI_STATE_DIR`` overrides)."""
+    override = os.environ.get("INCIDENT_TUI_STATE_DIR")
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_state_path(APP_NAME)
 
 
 def default_db_path() -> Path:
@@ -269,22 +278,3 @@ def _check_context(ctx: ContextConfig) -> None:
         )
     if ctx.proxy and urlsplit(ctx.proxy).scheme not in ("http", "https"):
         raise ConfigError(f"{where}.proxy must be an http:// or https:// url")
-
-
-def save_setting(key: str, value: Any, path: Path | None = None) -> None:
-    """Change one top-level setting (e.g. the remembered theme), keeping the rest."""
-    path = path or config_path()
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raw = {}
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        # Never rewrite a file we cannot read back: the person's settings would be lost.
-        raise ConfigError(f"{path}: not valid TOML ({exc}); left unchanged") from None
-    raw[key] = value
-    prepare_private_parent(path, config_path())
-    tmp = path.with_suffix(".toml.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        tomli_w.dump(raw, fh)
-    os.replace(tmp, path)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 
-from incident_tui.config import Config, ConfigError, save_setting
+from incident_tui.config import Config, ConfigError
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.themes import DEFAULT_THEME, PROD_THEME, VARIABLE_DEFAULTS, load_themes
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from incident_tui import models as m
     from incident_tui.backends.base import Backend
+    from incident_tui.remembered import Remembered
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +120,12 @@ class IncidentApp(App[int]):
         poll_interval: float | None = None,
         open_backend: BackendOpener | None = None,
         install_signal_handlers: bool = True,
+        remembered: Remembered | None = None,
     ) -> None:
         super().__init__()
         self.config: Config = config or Config()
+        #: Where the last theme per context is kept (None: remember nothing, e.g. tests).
+        self.remembered = remembered
         self.context_name = context_name
         self._readonly_asked = bool(readonly)
         self.readonly = bool(readonly)
@@ -186,14 +190,20 @@ class IncidentApp(App[int]):
         return self._fixed_now or datetime.now(UTC)
 
     def _initial_theme(self, requested: str | None) -> str:
+        return self.theme_for(self.context_name, requested)
+
+    def theme_for(self, context: str, requested: str | None = None) -> str:
+        """The theme of ``context``: asked for (``--theme``), else the one last chosen
+        there, else its config's, else loud for a context named prod, else the default."""
         try:
-            ctx_theme = self.config.context(self.context_name).theme
+            ctx_theme = self.config.context(context).theme
         except ConfigError:
             ctx_theme = ""
-        for name in (requested, ctx_theme):
+        remembered = self.remembered.theme(context) if self.remembered is not None else ""
+        for name in (requested, remembered, ctx_theme):
             if name and name in self.available_themes:
                 return name
-        if "prod" in self.context_name.lower():
+        if "prod" in context.lower():
             return PROD_THEME  # loud unless the context itself says otherwise
         if self.config.theme in self.available_themes:
             return self.config.theme
@@ -221,7 +231,6 @@ class IncidentApp(App[int]):
         return HomeScreen()
 
     def on_mount(self) -> None:
-        self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_interval(self.poll_interval, self._poll_tick, name="live-refresh")
         self._install_hangup_handler()
         if self._backend is None:
@@ -357,24 +366,18 @@ class IncidentApp(App[int]):
 
     # --- themes and keymap ---------------------------------------------------
     def set_theme(self, name: str) -> str | None:
-        """Switch theme and remember it; returns an error message for an unknown name."""
+        """Switch theme (``:theme``, the palette) and remember it for this context only;
+        returns an error message for an unknown name. The config file is never written."""
         if name not in self.available_themes:
             known = ", ".join(sorted(n for n in self.available_themes if n.startswith("incident")))
             return f"unknown theme {name!r} (try: {known})"
         self.theme = name
+        if self.remembered is not None:
+            try:
+                self.remembered.set_theme(self.context_name, name)
+            except ConfigError as exc:
+                self.show_error(f"could not remember the theme: {exc}")
         return None
-
-    def _remember_theme(self, theme: object) -> None:
-        name = getattr(theme, "name", "")
-        if not name or self.config.path is None:
-            return
-        try:
-            save_setting("theme", name, path=self.config.path)
-            self.config.theme = name
-        except ConfigError as exc:
-            self.show_error(f"could not remember the theme: {exc}")
-        except OSError as exc:
-            self.show_error(f"could not remember the theme: {exc.strerror or exc}")
 
     # --- contexts ------------------------------------------------------------
     async def switch_context(self, name: str) -> str | None:
@@ -394,14 +397,7 @@ class IncidentApp(App[int]):
         self._install_backend(backend)
         self._owns_backend = True
         self._known_users.clear()
-        try:
-            ctx_theme = self.config.context(name).theme
-        except ConfigError:
-            ctx_theme = ""
-        if ctx_theme in self.available_themes:
-            self.theme = ctx_theme
-        elif "prod" in name.lower():
-            self.theme = PROD_THEME
+        self.theme = self.theme_for(name)  # this context's, never saved as anyone else's
         if owned_old and old is not None:
             try:
                 await old.close()

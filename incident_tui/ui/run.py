@@ -111,6 +111,7 @@ def run_console(args: argparse.Namespace) -> int:
         return _fail("--demo needs to write: drop --readonly for the first run", 2)
 
     opener = ContextOpener(cfg, name, db, asked_readonly, demo)
+    from incident_tui.remembered import Remembered
     from incident_tui.ui.app import IncidentApp
 
     app: Any = IncidentApp(
@@ -120,6 +121,7 @@ def run_console(args: argparse.Namespace) -> int:
         readonly=asked_readonly,
         theme=theme,
         open_backend=opener,
+        remembered=Remembered(),
     )
     try:
         app.run()

@@ -87,6 +87,14 @@ def colour_terminal(monkeypatch) -> None:
     monkeypatch.delenv("TEXTUAL_COLOR_SYSTEM", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def private_state(tmp_path: Path, monkeypatch) -> Path:
+    """What the console remembers goes to the test's own folder, never the user's."""
+    path = tmp_path / "state"
+    monkeypatch.setenv("INCIDENT_TUI_STATE_DIR", str(path))
+    return path
+
+
 @pytest.fixture
 async def store(tmp_path: Path):
     backend = open_store(tmp_path / "store.db")

@@ -120,10 +120,16 @@ async def test_colon_unknown_incident_stays_open_with_the_text_and_a_message(mak
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_colon_theme_switches_and_is_remembered(tmp_path, make_app):
+async def test_colon_theme_is_remembered_for_the_context_and_the_config_is_untouched(
+    tmp_path, make_app, store
+):
+    from incident_tui.remembered import Remembered
+
     path = tmp_path / "config.toml"
-    path.write_text("poll_interval = 5\n")
-    app = make_app(config=load_config(path))
+    path.write_text("# my settings\npoll_interval = 5  # seconds\n\n[contexts.prod]\n")
+    before = path.read_bytes()
+    state = tmp_path / "state.toml"
+    app = make_app(config=load_config(path), remembered=Remembered(state))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.theme == "incident-dark"
@@ -136,8 +142,44 @@ async def test_colon_theme_switches_and_is_remembered(tmp_path, make_app):
         await press(pilot, "enter")
         assert "unknown theme 'nope'" in app.screen.error_text
         assert app.theme == "incident-light"
-    reread = load_config(path)
-    assert reread.theme == "incident-light" and reread.poll_interval == 5
+    assert path.read_bytes() == before  # comments kept: the config file is never written
+    assert Remembered(state).theme("local") == "incident-light"
+    from incident_tui.ui.app import IncidentApp
+
+    again = IncidentApp(store, load_config(path), "local", remembered=Remembered(state))
+    assert again.theme == "incident-light"
+    prod = IncidentApp(store, load_config(path), "prod", remembered=Remembered(state))
+    assert prod.theme == "incident-prod"  # remembered for local only
+
+
+async def test_ctx_prod_then_a_restart_on_local_does_not_look_like_prod(tmp_path, make_app, store):
+    from incident_tui.remembered import Remembered
+    from incident_tui.ui.app import IncidentApp
+
+    from .conftest import open_store
+
+    cfg = Config(contexts={"prod": ContextConfig(name="prod", path=str(tmp_path / "prod.db"))})
+    state = tmp_path / "state.toml"
+    app = make_app(
+        config=cfg,
+        remembered=Remembered(state),
+        open_backend=lambda name: open_store(Path(cfg.context(name).db_path())),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "colon")
+        await type_text(pilot, "ctx prod")
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert app.context_name == "prod" and app.theme == "incident-prod"
+        await press(pilot, "colon")
+        await type_text(pilot, "ctx local")
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert app.context_name == "local" and app.theme == "incident-dark"
+    assert not state.exists()  # nothing chosen, nothing remembered
+    restarted = IncidentApp(store, cfg, "local", remembered=Remembered(state))
+    assert restarted.theme == "incident-dark"
 
 
 async def test_colon_roles_opens_org_roles_and_q_quits(make_app):
@@ -287,19 +329,29 @@ def test_four_themes_ship_and_load():
 
 
 @pytest.mark.parametrize(
-    ("context", "ctx_theme", "saved", "expected"),
+    ("context", "ctx_theme", "configured", "remembered", "expected"),
     [
-        ("local", "", "", "incident-dark"),
-        ("local", "", "incident-light", "incident-light"),
-        ("prod", "", "incident-light", "incident-prod"),  # loud by default in prod contexts
-        ("prod", "incident-high-contrast", "", "incident-high-contrast"),
+        ("local", "", "", "", "incident-dark"),
+        ("local", "", "incident-light", "", "incident-light"),
+        ("prod", "", "incident-light", "", "incident-prod"),  # loud by default in prod
+        ("prod", "incident-high-contrast", "", "", "incident-high-contrast"),
+        ("prod", "incident-high-contrast", "", "incident-light", "incident-light"),
+        ("local", "", "incident-light", "incident-prod", "incident-prod"),
     ],
 )
-async def test_theme_choice_per_context_and_remembered(store, context, ctx_theme, saved, expected):
+async def test_theme_choice_per_context_and_remembered(
+    tmp_path, store, context, ctx_theme, configured, remembered, expected
+):
+    from incident_tui.remembered import Remembered
     from incident_tui.ui.app import IncidentApp
 
-    cfg = Config(theme=saved, contexts={context: ContextConfig(name=context, theme=ctx_theme)})
-    app = IncidentApp(store, cfg, context_name=context, install_signal_handlers=False)
+    state = Remembered(tmp_path / "state.toml")
+    if remembered:
+        state.set_theme(context, remembered)
+    cfg = Config(theme=configured, contexts={context: ContextConfig(name=context, theme=ctx_theme)})
+    app = IncidentApp(
+        store, cfg, context_name=context, install_signal_handlers=False, remembered=state
+    )
     assert app.theme == expected
 
 
