@@ -212,6 +212,9 @@ class IncidentScreen(ConsoleScreen):
         self.version: int | None = None
         self.active_tab = tab if tab in TAB_IDS else "overview"
         self.load_error: str = ""
+        self._full_load_pending = False
+        #: The org roles screen was opened from here: read the roles again on return.
+        self._roles_may_change = False
 
     # --- layout ------------------------------------------------------------------
 
@@ -330,9 +333,12 @@ class IncidentScreen(ConsoleScreen):
         incident and, when it is on screen, the timeline (which otherwise goes stale
         and is read when its tab is shown).
         """
+        if light and self._full_load_pending:
+            return  # a full read is under way: a light one would cancel it (and the roles)
+        self._full_load_pending = self._full_load_pending or not light
         self.run_backend(
             lambda: self._fetch(roles=not light),
-            self._loaded,
+            lambda result: self._loaded(result, full=not light),
             group="incident-load",
             on_error=self._load_failed,
         )
@@ -372,8 +378,12 @@ class IncidentScreen(ConsoleScreen):
                 org_roles = None  # a remote may not let us list org roles: use the defaults
         return response.incident, version, org_roles
 
-    def _loaded(self, result: tuple[m.Incident, int | None, list[m.Role] | None]) -> None:
+    def _loaded(
+        self, result: tuple[m.Incident, int | None, list[m.Role] | None], *, full: bool = True
+    ) -> None:
         incident, version, roles = result
+        if full:
+            self._full_load_pending = False
         self.load_error = ""
         self.version = version
         if roles is not None:
@@ -383,6 +393,7 @@ class IncidentScreen(ConsoleScreen):
         self.show_incident(incident)
 
     def _load_failed(self, error: BackendError) -> None:
+        self._full_load_pending = False
         if self.incident is None or isinstance(error, NotFound):
             self.load_error = str(error) or "The incident could not be read."
             self._render_chrome()
@@ -420,8 +431,22 @@ class IncidentScreen(ConsoleScreen):
     def action_refresh(self) -> None:
         self.reload()
 
+    def on_screen_suspend(self) -> None:
+        super().on_screen_suspend()
+        from incident_tui.ui.screens.org_roles import OrgRolesScreen
+
+        self._roles_may_change = isinstance(self.app.screen_stack[-1], OrgRolesScreen)
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        if self._roles_may_change:
+            self._roles_may_change = False
+            self.reload()  # a role created, renamed or archived there shows here
+
     def on_backend_changed(self) -> None:
         """Live refresh: re-read only when this incident's version moved."""
+        if self.incident is None and self._full_load_pending:
+            return  # the first read is still under way and will show the latest
         backend = self.app.backend  # type: ignore[attr-defined]
         if self.version is None or not self._versions():
             self.reload(light=True)
