@@ -250,12 +250,13 @@ async def test_backend_refusal_keeps_the_typed_title(make_app, store) -> None:
 
 
 async def test_failing_mutation_without_dialog_shows_the_error(make_app, store) -> None:
-    backend = Wrapped(store, fail={"update_incident_is_drill": Unavailable("store is locked")})
-    async with incident_view(make_app, backend=backend) as (app, pilot, screen):
-        await press(pilot, "D")
+    backend = Wrapped(store, fail={"update_task_status": Unavailable("store is locked")})
+    async with incident_view(make_app, backend=backend, tab="tasks") as (app, pilot, screen):
+        await press(pilot, "space")
         assert app.is_running
         assert any("store is locked" in n for n in notifications(app))
-        assert (await get_incident(store)).is_drill is False
+        tasks = (await get_incident(store)).task_list.tasks
+        assert [str(t.status) for t in tasks] == ["todo", "done"]
 
 
 async def test_markup_in_title_and_labels_renders_literally(make_app, store) -> None:

@@ -86,7 +86,7 @@ OVERVIEW_COMMANDS: tuple[Command, ...] = (
          "Resolve the incident, or reopen a resolved one (confirmed)", "Overview",
          mutates=True),
     _cmd("incident.toggle_drill", "D", "toggle_drill", "Drill",
-         "Mark or unmark the incident as a drill", "Overview", mutates=True),
+         "Mark or unmark the incident as a drill (confirmed)", "Overview", mutates=True),
     _cmd("incident.add_label", "l", "add_label", "+Label",
          "Add a label", "Overview", mutates=True),
     _cmd("incident.remove_label", "L", "remove_label", "-Label",
@@ -95,7 +95,8 @@ OVERVIEW_COMMANDS: tuple[Command, ...] = (
          "Edit when the incident started (RFC 3339 or YYYY-MM-DD HH:MM)", "Overview",
          mutates=True, show=False),
     _cmd("incident.edit_end", "T", "edit_end", "End",
-         "Edit when the incident ended (RFC 3339 or YYYY-MM-DD HH:MM)", "Overview",
+         "Edit when the incident ended; on an active one, resolve it at a time you give",
+         "Overview",
          mutates=True, show=False),
 )
 
