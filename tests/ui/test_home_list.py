@@ -14,7 +14,7 @@ from incident_tui.backends.sqlite.timeutil import fmt
 from incident_tui.ui.screens.home import HomeScreen
 from incident_tui.ui.widgets.incident_list import PAGE_SIZE, IncidentList, IncidentRow, PageCache
 
-from .conftest import STORE_EPOCH, TickingClock, open_store
+from .conftest import FIXED_NOW, STORE_EPOCH, TickingClock, open_store, seed_incidents
 from .incident_support import press, screen_text, settle, type_text
 
 
@@ -423,3 +423,94 @@ async def test_live_refresh_deep_in_a_long_list_keeps_the_cursor_on_its_incident
     finally:
         await other.close()
         await backend.close()
+
+
+@pytest.fixture
+async def timed_store(tmp_path):
+    """The five incidents declared two minutes before FIXED_NOW, then given times:
+    #1 runs since 12:00 yesterday; #3 ran 02:50-03:10 today; #5 ran 21:00-22:00
+    yesterday; #2 and #4 run since they were declared."""
+    backend = open_store(
+        tmp_path / "timed.db", clock=TickingClock(FIXED_NOW - timedelta(minutes=2))
+    )
+    await seed_incidents(backend)
+
+    async def event(incident_id: str, kind: str, at: str) -> None:
+        await backend.update_incident_event_time(
+            m.UpdateIncidentEventTimeRequest(
+                incident_id=incident_id, event_time=at, activity_item_kind=kind
+            )
+        )
+
+    await event("1", "incidentStart", "2026-11-24T12:00:00Z")
+    await backend.update_status(m.UpdateStatusRequest(incident_id="3", status="resolved"))
+    await event("3", "incidentStart", "2026-11-25T02:50:00Z")
+    await event("3", "incidentEnd", "2026-11-25T03:10:00Z")
+    await event("5", "incidentStart", "2026-11-24T21:00:00Z")
+    await event("5", "incidentEnd", "2026-11-24T22:00:00Z")
+    yield backend
+    await backend.close()
+
+
+async def test_time_column_is_the_age_while_active_and_the_resolved_at_time_once_resolved(
+    make_app, timed_store
+):
+    app = make_app(timed_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = screen_text(pilot).splitlines()
+        assert "TIME" in lines[1] and "AGE" not in lines[1]
+        row = {ref: next(line for line in lines if f"#{ref} " in line) for ref in "12345"}
+        assert row["1"].split()[-2] == "15h30m"  # age since its start, against FIXED_NOW
+        assert row["3"].endswith(" 03:10     —")  # resolved today (UTC): when
+        assert row["5"].endswith("Nov 24     —")  # resolved yesterday: not how long
+
+
+async def test_sorting_by_time_and_duration_orders_the_column_shown(make_app, timed_store):
+    app = make_app(timed_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "TITLE · declared▼" in screen_text(pilot).splitlines()[1]
+        for _ in range(5):
+            await press(pilot, "s")
+        header = screen_text(pilot).splitlines()[1]
+        assert "TIME▼" in header and "declared" not in header
+        # the latest moment first: started (active) or resolved (resolved)
+        assert listed_ids(app) == ["4", "2", "3", "5", "1"]
+        await press(pilot, "S")
+        assert "TIME▲" in screen_text(pilot).splitlines()[1]
+        assert listed_ids(app) == ["1", "5", "3", "2", "4"]
+        await press(pilot, "s")  # duration, longest first; the DUR column shows at 80
+        lines = screen_text(pilot).splitlines()
+        assert "DUR▼" in lines[1]
+        assert listed_ids(app) == ["1", "5", "3", "2", "4"]
+        shown = [next(line for line in lines if f"#{ref} " in line).split()[-1] for ref in "153"]
+        assert shown == ["15h30m", "1h00m", "20m"]
+        await press(pilot, "S")
+        assert listed_ids(app) == ["4", "2", "3", "5", "1"]
+
+
+async def test_with_a_scrollbar_the_header_lines_up_with_the_values(tmp_path, make_app):
+    backend = await bulk_store(tmp_path, 300)
+    app = make_app(backend)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            lst = app.screen.query_one(IncidentList)
+            assert lst.scrollable_content_region.width == 79  # the scrollbar takes one
+            lines = screen_text(pilot).splitlines()
+            header, first = lines[1], lines[2]
+            assert header.index("STATUS") == first.index("RESOLVED")
+            assert header.index("TITLE") == first.index("Bulk")
+            assert header.index("TIME") + len("TIME") == first.index("Nov 24") + len("Nov 24")
+            assert header.index("TASKS") + len("TASKS") == 79 and first[78] == "—"
+    finally:
+        await backend.close()
+
+
+async def test_at_40x10_the_time_keeps_its_last_character(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await settle(pilot)
+        for line in screen_text(pilot).splitlines()[2:7]:
+            assert line.rstrip().endswith("m") or line.rstrip().endswith("24"), line

@@ -242,3 +242,18 @@ async def test_overview_at_80_columns_keeps_each_role_with_its_holder(make_app, 
         title_rows = [n for n, line in enumerate(lines) if "word" in line and "Title" in line]
         (first,) = title_rows
         assert lines[first + 1].startswith(" " * 13) and "word" in lines[first + 1]
+
+
+async def test_duration_so_far_moves_with_the_clock(make_app, store) -> None:
+    from datetime import timedelta
+
+    async with incident_view(make_app) as (app, pilot, screen):
+
+        def duration() -> str:
+            return next(line for line in screen_text(pilot).splitlines() if "Duration" in line)
+
+        assert "5h 29m so far" in duration()
+        app._fixed_now += timedelta(minutes=10)  # what the once-a-minute tick sees
+        screen.overview.tick()
+        await settle(pilot)
+        assert "5h 39m so far" in duration()

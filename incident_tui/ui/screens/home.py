@@ -24,6 +24,7 @@ from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.presentation import SEVERITIES
 from incident_tui.ui.screens.base import BACK, BusyIndicator, ConsoleScreen
 from incident_tui.ui.widgets.incident_list import (
+    DESCENDING_FIRST,
     SORT_FIELDS,
     IncidentList,
     IncidentRow,
@@ -141,7 +142,7 @@ HOME_COMMANDS: tuple[Command, ...] = (
         "s",
         "cycle_sort",
         "Sort",
-        "Sort by: declared, updated, severity, title, status",
+        "Sort by: declared, updated, severity, title, status, time, duration",
         "Filter and sort",
     ),
     Command(
@@ -329,6 +330,7 @@ class HomeScreen(ConsoleScreen):
         """
         query = self.build_query()
         lst = self.incident_list
+        lst.sort_field = self.sort_field
         if keep_cursor and lst.ready and query == self._shown_query:
             lst.refresh_rows()  # the same list: re-read around the cursor, not from the top
         else:
@@ -411,6 +413,10 @@ class HomeScreen(ConsoleScreen):
         self._show_filter_error("")
         self._render_bar()
         self._render_columns()  # the reference column widens for longer ids
+
+    @on(IncidentList.ColumnsChanged)
+    def _on_columns_changed(self) -> None:
+        self._render_columns()
 
     @on(IncidentList.LoadFailed)
     def _on_load_failed(self, event: IncidentList.LoadFailed) -> None:
@@ -530,11 +536,7 @@ class HomeScreen(ConsoleScreen):
 
     def action_cycle_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORT_FIELDS)
-        self.descending = SORT_FIELDS[self.sort_index][0] in (
-            "createdTime",
-            "modifiedTime",
-            "severity",
-        )
+        self.descending = SORT_FIELDS[self.sort_index][0] in DESCENDING_FIRST
         self.reload()
         self.notify(f"sorted by {SORT_FIELDS[self.sort_index][1]}", markup=False, timeout=2)
 

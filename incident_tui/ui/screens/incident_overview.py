@@ -117,6 +117,17 @@ class OverviewPane(IncidentPane):
     def focus_main(self) -> None:
         self.query_one("#overview-scroll", VerticalScroll).focus()
 
+    def on_mount(self) -> None:
+        # "Duration … so far" moves on with the clock: once a minute, one fact redrawn.
+        self.set_interval(60, self.tick, name="overview-duration")
+
+    def tick(self) -> None:
+        """Redraw the duration of a running incident against the current time."""
+        incident = self.incident_screen.incident
+        if incident is not None and str(incident.status) != "resolved":
+            duration = incident_duration(incident, app_now(self.app))
+            self.query_one("#fact-duration", Static).update(Content(duration))
+
     def show_incident(self, incident: m.Incident) -> None:
         facts = self.render_facts(incident)
         for key, _ in FACTS:

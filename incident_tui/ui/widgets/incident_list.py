@@ -28,7 +28,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from incident_tui.text import clean
-from incident_tui.ui.presentation import incident_clock, severity_look, status_word
+from incident_tui.ui.presentation import (
+    duration_column,
+    severity_look,
+    status_word,
+    time_column,
+)
 
 if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
     from incident_tui import models as m
@@ -55,6 +60,7 @@ class IncidentRow:
     duration_seconds: int
     tasks_done: int
     tasks_total: int
+    closed_time: str = ""
 
     @classmethod
     def from_incident(cls, incident: m.Incident) -> IncidentRow:
@@ -84,6 +90,7 @@ class IncidentRow:
             duration_seconds=incident.duration_seconds,
             tasks_done=tasks.done_count,
             tasks_total=total,
+            closed_time=incident.closed_time,
         )
 
 
@@ -212,14 +219,19 @@ class Columns:
     title: int
     labels: int
     commander: int
-    clock: int
+    time: int
+    duration: int
     tasks: int
 
     @classmethod
-    def for_width(cls, width: int, ref: int = 5) -> Columns:
-        """Columns for ``width`` cells; ``ref`` fits the longest reference loaded ("#100000")."""
+    def for_width(cls, width: int, ref: int = 5, sort_field: str = "") -> Columns:
+        """Columns for ``width`` cells; ``ref`` fits the longest reference loaded ("#100000").
+
+        The row never exceeds ``width`` (the last column keeps its last character), and
+        the column the list is sorted by is always shown.
+        """
         ref = max(ref, 4)
-        status, clock, tasks = 8, 6, 5
+        status, time, duration, tasks = 8, 7, 6, 5
         if width >= 140:
             sev, long_sev, drill, labels, commander = 15, True, 7, 24, 16
         elif width >= 110:
@@ -228,14 +240,21 @@ class Columns:
             sev, long_sev, drill, labels, commander = 7, False, 1, 14, 10
         elif width >= 70:
             sev, long_sev, drill, labels, commander = 7, False, 1, 0, 10
+            duration, tasks = (6, 0) if sort_field == "duration" else (0, 5)
         else:
             sev, long_sev, drill, labels, commander = 7, False, 1, 0, 0
-            clock, tasks = 6, 0
-        fixed = 1 + ref + 1 + sev + 1 + status + 1 + drill + 1 + clock + 1
-        fixed += (labels + 1 if labels else 0) + (commander + 1 if commander else 0)
-        fixed += tasks + 1 if tasks else 0
-        title = max(width - fixed, 8)
-        return cls(ref, sev, long_sev, status, drill, title, labels, commander, clock, tasks)
+            duration, tasks = 0, 0
+            if sort_field == "duration":
+                time, duration = 0, 6
+        widths = (ref, sev, status, drill, labels, commander, time, duration, tasks)
+        fixed = 1 + sum(w + 1 for w in widths if w)
+        if width - fixed < 8:
+            status = 3  # "ACT" / "RES": the word stays, shortened
+            fixed -= 5
+        title = max(width - fixed, 1)
+        return cls(
+            ref, sev, long_sev, status, drill, title, labels, commander, time, duration, tasks
+        )
 
 
 def _fit(text: str, width: int) -> str:
@@ -252,45 +271,52 @@ def _right(text: str, width: int) -> str:
     return " " * (width - cell_len(text)) + text
 
 
-SORT_FIELDS: tuple[tuple[str, str], ...] = (
-    ("createdTime", "declared"),
-    ("modifiedTime", "updated"),
-    ("severity", "severity"),
-    ("title", "title"),
-    ("status", "status"),
+#: (orderField, the word for it, the column it orders; "" when no column shows it).
+SORT_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("createdTime", "declared", ""),
+    ("modifiedTime", "updated", ""),
+    ("severity", "severity", "severity"),
+    ("title", "title", "title"),
+    ("status", "status", "status"),
+    ("statusTime", "time", "time"),
+    ("duration", "duration", "duration"),
 )
+#: Sorts that start most-first (newest, most severe, longest).
+DESCENDING_FIRST = frozenset({"createdTime", "modifiedTime", "severity", "statusTime", "duration"})
 
 
 def column_header(columns: Columns, sort_field: str, descending: bool) -> str:
-    """The header line over the list, with an arrow on the sorted column."""
+    """The header line over the list: the arrow sits on the column whose values are in
+    that order; an order no column shows is named after TITLE (``TITLE · declared▼``)."""
     arrow = "▼" if descending else "▲"
+    sorted_column = next((col for f, _, col in SORT_FIELDS if f == sort_field), "")
+    word = next((w for f, w, _ in SORT_FIELDS if f == sort_field), sort_field)
 
-    def name(label: str, field: str, width: int, right: bool = False) -> str:
-        text = f"{label}{arrow}" if field == sort_field else label
+    def name(label: str, column: str, width: int, right: bool = False) -> str:
+        text = f"{label}{arrow}" if column == sorted_column else label
         return _right(text, width) if right else _fit(text, width)
 
+    title = "TITLE" if sorted_column else f"TITLE · {word}{arrow}"
     parts = [
         " ",
-        name("REF", "", columns.ref),
+        _fit("REF", columns.ref),
         " ",
         name("SEV", "severity", columns.severity),
         " ",
-        name("STATUS", "status", columns.status),
+        name("STATUS" if columns.status > 3 else "ST", "status", columns.status),
         " ",
         _fit("D" if columns.drill == 1 else "DRILL", columns.drill),
         " ",
-        name("TITLE", "title", columns.title),
+        name(title, "title", columns.title),
     ]
     if columns.labels:
         parts += [" ", _fit("LABELS", columns.labels)]
     if columns.commander:
         parts += [" ", _fit("COMMANDER", columns.commander)]
-    clock_label = (
-        "AGE"
-        if sort_field not in ("createdTime", "modifiedTime")
-        else (f"AGE{arrow}" if sort_field == "createdTime" else f"UPD{arrow}")
-    )
-    parts += [" ", _right(clock_label, columns.clock)]
+    if columns.time:
+        parts += [" ", name("TIME", "time", columns.time, right=True)]
+    if columns.duration:
+        parts += [" ", name("DUR", "duration", columns.duration, right=True)]
     if columns.tasks:
         parts += [" ", _right("TASKS", columns.tasks)]
     return "".join(parts)
@@ -363,6 +389,9 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
     class Loaded(Message):
         """A page arrived (the header updates its "N+ incidents")."""
 
+    class ColumnsChanged(Message):
+        """The column widths changed (a scrollbar came or went): redraw the header."""
+
     class LoadFailed(Message):
         def __init__(self, error: BackendError, first_page: bool) -> None:
             super().__init__()
@@ -388,7 +417,9 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(400)
         self._styles: dict[str, Style] | None = None
         self._columns: Columns | None = None
-        self._columns_key: tuple[int, int] = (0, 0)
+        self._columns_key: tuple[int, int, str] = (0, 0, "")
+        #: The order the rows come in (the screen sets it), so its column is shown.
+        self.sort_field = ""
         self._now_value: datetime | None = None
         self.empty_message = "No incidents match."
         self.loading_message = "Loading incidents…"
@@ -413,11 +444,14 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
     @property
     def columns(self) -> Columns:
         width = self.scrollable_content_region.width or self.size.width or 80
-        key = (width, self.cache.ref_width)
+        key = (width, self.cache.ref_width, self.sort_field)
         if self._columns is None or self._columns_key != key:
-            self._columns = Columns.for_width(width, self.cache.ref_width)
+            changed = self._columns is not None
+            self._columns = Columns.for_width(width, self.cache.ref_width, self.sort_field)
             self._columns_key = key
             self._strips.clear()
+            if changed:  # e.g. a scrollbar appeared: the header must line up again
+                self.post_message(self.ColumnsChanged())
         return self._columns
 
     def load(self, fetcher: PageFetcher, *, keep_id: str | None = None) -> None:
@@ -751,7 +785,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             ),
             (_fit(sev_text, cols.severity) + " ", styles.get(look.style, styles["sev-pending"])),
             (
-                _fit(status_word(row.status), cols.status) + " ",
+                _fit(status_word(row.status)[: cols.status], cols.status) + " ",
                 styles["resolved" if resolved else "active"],
             ),
             (_fit(drill, cols.drill) + " ", styles["drill"] if drill else quiet),
@@ -761,15 +795,27 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             runs.append((" " + _fit(clean(",".join(row.labels)), cols.labels), styles["muted"]))
         if cols.commander:
             runs.append((" " + _fit(clean(row.commander) or "—", cols.commander), quiet))
-        clock = incident_clock(
-            row.status,
-            row.incident_start,
-            row.incident_end,
-            row.created_time,
-            row.duration_seconds,
-            self._now_value,
-        )
-        runs.append((" " + _right(clock, cols.clock), quiet))
+        if cols.time:
+            shown = time_column(
+                row.status,
+                row.incident_start,
+                row.incident_end,
+                row.closed_time,
+                row.created_time,
+                self._now_value,
+            )
+            runs.append((" " + _right(shown, cols.time), quiet))
+        if cols.duration:
+            lasted = duration_column(
+                row.status,
+                row.incident_start,
+                row.incident_end,
+                row.closed_time,
+                row.created_time,
+                row.duration_seconds,
+                self._now_value,
+            )
+            runs.append((" " + _right(lasted, cols.duration), quiet))
         if cols.tasks:
             tasks = f"{row.tasks_done}/{row.tasks_total}" if row.tasks_total else "—"
             runs.append((" " + _right(tasks, cols.tasks), styles["muted"]))
