@@ -176,6 +176,21 @@ class IncidentApp(App[int]):
         self.homescreen_version = None
 
     @property
+    def readonly_reason(self) -> str:
+        """Why changes are off, in words (read-only mode's messages say it)."""
+        if self._readonly_asked:
+            return "started with --readonly"
+        try:
+            if self.config.context(self.context_name).readonly:
+                return f"context {self.context_name!r} is read-only in the config"
+        except ConfigError:
+            pass
+        if self._backend is not None:
+            reason = self._backend.capabilities.read_only_reason
+            return reason or f"{self._backend.capabilities.system} offers no changes here"
+        return ""
+
+    @property
     def user(self) -> m.UserPreview:
         """The acting person (built on first use: the first frame needs no pydantic)."""
         if self._user is None:
@@ -231,11 +246,21 @@ class IncidentApp(App[int]):
         return HomeScreen()
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._footer_for_modal)
         self.set_interval(self.poll_interval, self._poll_tick, name="live-refresh")
         self._install_hangup_handler()
         if self._backend is None:
             # Draw the first frame, then open the store (pydantic, sqlite) off the loop.
             self.call_after_refresh(self._open_first_backend)
+
+    def _footer_for_modal(self, screen: Screen) -> None:
+        """A dialog gets a footer of its own keys (else the footer of the screen under it
+        shows through, offering keys that do nothing while the dialog is open)."""
+        from textual.screen import ModalScreen
+        from textual.widgets import Footer
+
+        if isinstance(screen, ModalScreen) and not screen.query(Footer):
+            screen.mount(Footer(compact=True))
 
     def _open_first_backend(self) -> None:
         self.run_worker(self._open_first(), group="open-backend", exit_on_error=False)

@@ -363,3 +363,44 @@ async def test_sighup_ends_the_app_promptly(make_app):
         await pilot.pause(0.2)
     app.cancel_hangup_watchdog()
     assert app.return_code == 129
+
+
+def _footer_problems(app, where: str) -> list[str]:
+    """Footer items (shown bindings) missing or cut from the bottom line."""
+    footer = screen_text_of(app).splitlines()[-1]
+    problems = []
+    for active in app.screen.active_bindings.values():
+        binding = active.binding
+        if binding.show and active.enabled and binding.description not in footer:
+            problems.append(f"{where}: {binding.description!r} not in {footer!r}")
+    return problems
+
+
+def screen_text_of(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_footer_labels_fit_at_80_columns_and_a_dialog_shows_its_own_keys(make_app, store):
+    await store.update_status(m.UpdateStatusRequest(incident_id="2", status="resolved"))
+    app = make_app()
+    problems: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        problems += _footer_problems(app, "list")
+        for incident_id in ("1", "2"):  # active: R resolves; resolved: R reopens
+            app.open_incident(incident_id)
+            await settle(pilot)
+            for key, tab in (("1", "overview"), ("2", "timeline"), ("3", "tasks"), ("4", "roles")):
+                await press(pilot, key)
+                problems += _footer_problems(app, f"#{incident_id} {tab}")
+            await press(pilot, "1")
+            footer = screen_text(pilot).splitlines()[-1]
+            assert ("R Reopen" if incident_id == "2" else "R Resolve") in footer
+            await press(pilot, "escape")
+        await press(pilot, "O")
+        problems += _footer_problems(app, "org roles")
+        await press(pilot, "escape", "n")
+        assert isinstance(app.screen, DeclareDialog)
+        footer = screen_text(pilot).splitlines()[-1]
+        assert "Declare" in footer and "Cancel" in footer and "Filter" not in footer
+    assert not problems, "\n".join(problems)

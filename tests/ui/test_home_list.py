@@ -514,3 +514,43 @@ async def test_at_40x10_the_time_keeps_its_last_character(make_app, store):
         await settle(pilot)
         for line in screen_text(pilot).splitlines()[2:7]:
             assert line.rstrip().endswith("m") or line.rstrip().endswith("24"), line
+
+
+async def test_an_invalid_filter_shows_nothing_rather_than_its_last_valid_prefix(make_app):
+    """``status:bogus`` used to keep showing the results for the bare word ``status``,
+    marked "filtered"."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "slash")
+        await type_text(pilot, "Login")
+        await settle(pilot)
+        assert listed_ids(app) == ["3"]
+        await type_text(pilot, " status:bogus")
+        await settle(pilot)
+        text = screen_text(pilot)
+        assert listed_ids(app) == []
+        assert "Login page slow" not in text
+        assert "The filter is not valid" in text and "status" in text.splitlines()[-2]
+        header = text.splitlines()[0]
+        assert "filter not valid: nothing shown" in header and "filtered" not in header
+        await pilot.press(*["backspace"] * len("bogus"))
+        await type_text(pilot, "active")
+        await settle(pilot)
+        assert listed_ids(app) == ["3"]
+        assert "filtered" in screen_text(pilot).splitlines()[0]
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+async def test_an_empty_store_says_how_to_declare(make_app, empty_store, readonly):
+    app = make_app(empty_store, readonly=readonly)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(pilot)
+        if readonly:
+            assert "No incidents yet (read-only: declaring is off here)." in text
+        else:
+            assert "No incidents yet: press n to declare one." in text
+        assert "0 incidents" in text.splitlines()[0]
+        await press(pilot, "a")
+        assert "No incidents match: esc clears the filter" in screen_text(pilot)

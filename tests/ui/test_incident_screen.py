@@ -297,3 +297,40 @@ async def test_esc_and_q_each_leave_the_incident_view_from_any_tab(make_app) -> 
                 assert app.screen is screen
                 await press(pilot, key)
                 assert not isinstance(app.screen, IncidentScreen), (key, tab)
+
+
+async def test_read_only_keys_of_changes_say_why_they_do_nothing(make_app, store) -> None:
+    app = make_app(readonly=True)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        from incident_tui.ui.screens.home import HomeScreen
+
+        assert isinstance(app.screen, HomeScreen)
+        said = notifications(app)
+        assert said == ["Read-only: started with --readonly; changes are off (Declare is one)."]
+        app.open_incident("1")
+        await settle(pilot)
+        await press(pilot, "R")
+        assert notifications(app)[-1].startswith("Read-only: started with --readonly")
+        await press(pilot, "3")
+        text = screen_text(pilot)
+        assert "press a" not in text
+        before = len(notifications(app))
+        await press(pilot, "j")  # a key that changes nothing: no message
+        assert len(notifications(app)) == before
+
+
+async def test_tasks_tab_of_a_read_only_console_does_not_offer_to_add(make_app, store) -> None:
+    incident = await store.create_incident(m.CreateIncidentRequest(title="No tasks here"))
+    async with incident_view(
+        make_app, incident.incident.incident_id, tab="tasks", readonly=True
+    ) as (app, pilot, screen):
+        text = screen_text(pilot)
+        assert "No tasks yet." in text and "press a" not in text
+    async with incident_view(make_app, incident.incident.incident_id, tab="tasks") as (
+        app,
+        pilot,
+        screen,
+    ):
+        assert "No tasks yet: press a to add one." in screen_text(pilot)

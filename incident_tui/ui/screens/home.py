@@ -213,6 +213,7 @@ class HomeScreen(ConsoleScreen):
         self._counts_more = False
         self._counts_known = False
         self._shown_query: m.IncidentsQuery | None = None
+        self._filter_invalid = False
 
     # --- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -295,6 +296,17 @@ class HomeScreen(ConsoleScreen):
             query_string=f"{toggles} {text}" if toggles and text else toggles or text,
         )
 
+    def _empty_message(self) -> str:
+        """What an empty list says: how to declare, when nothing hides anything."""
+        if self.filter_text.strip() or self._toggle_terms():
+            return "No incidents match: esc clears the filter, a and d the toggles."
+        if self.console_app.readonly:
+            return "No incidents yet (read-only: declaring is off here)."
+        from incident_tui.ui.screens.base import command_keys
+
+        declare = next(c for c in HOME_COMMANDS if c.id == "list.declare")
+        return f"No incidents yet: press {command_keys(self.app, declare)} to declare one."
+
     def _filter_message(self, message: str) -> str:
         """A backend's "col N: ..." counted in the person's text, not in our prefix."""
         toggles = self._toggle_terms()
@@ -331,6 +343,7 @@ class HomeScreen(ConsoleScreen):
         query = self.build_query()
         lst = self.incident_list
         lst.sort_field = self.sort_field
+        lst.empty_message = self._empty_message()
         if keep_cursor and lst.ready and query == self._shown_query:
             lst.refresh_rows()  # the same list: re-read around the cursor, not from the top
         else:
@@ -389,7 +402,7 @@ class HomeScreen(ConsoleScreen):
             if self._counts_more:
                 bar.append(f"({COUNT_LIMIT}+) ")
         lst = self.incident_list
-        if lst.ready:
+        if lst.ready and not self._filter_invalid:
             noun = "incident" if lst.count == 1 and not lst.has_more else "incidents"
             bar.append(f"│ {lst.count}{'+' if lst.has_more else ''} {noun} ")
         flags = []
@@ -398,7 +411,7 @@ class HomeScreen(ConsoleScreen):
         if self.drills != "shown":
             flags.append(f"drills {self.drills}")
         if self.filter_text.strip():
-            flags.append("filtered")
+            flags.append("filter not valid: nothing shown" if self._filter_invalid else "filtered")
         if flags:
             bar.append("│ " + ", ".join(flags), style="italic")
         self.query_one("#context-text", Static).update(bar)
@@ -410,6 +423,7 @@ class HomeScreen(ConsoleScreen):
     # --- list events -----------------------------------------------------------
     @on(IncidentList.Loaded)
     def _on_loaded(self) -> None:
+        self._filter_invalid = False
         self._show_filter_error("")
         self._render_bar()
         self._render_columns()  # the reference column widens for longer ids
@@ -425,6 +439,11 @@ class HomeScreen(ConsoleScreen):
         if isinstance(event.error, InvalidArgument) and self.filter_text.strip():
             self._show_filter_error(self._filter_message(event.error.message))
             self.add_class("-filtering")
+            self._filter_invalid = True
+            self.incident_list.show_nothing(
+                "The filter is not valid (see the message below): fix it, or esc to clear it."
+            )
+            self._render_bar()
         else:
             self.console_app.show_error(event.error)
 

@@ -82,9 +82,10 @@ OVERVIEW_COMMANDS: tuple[Command, ...] = (
          "Edit the incident's title", "Overview", mutates=True),
     _cmd("incident.set_severity", "v", "set_severity", "Severity",
          "Set the severity (picker)", "Overview", mutates=True),
-    _cmd("incident.resolve", "R", "toggle_status", "Resolve/reopen",
-         "Resolve the incident, or reopen a resolved one (confirmed)", "Overview",
-         mutates=True),
+    _cmd("incident.resolve", "R", "resolve", "Resolve",
+         "Resolve the incident (confirmed)", "Overview", mutates=True),
+    _cmd("incident.reopen", "R", "reopen", "Reopen",
+         "Reopen a resolved incident (confirmed)", "Overview", mutates=True),
     _cmd("incident.toggle_drill", "D", "toggle_drill", "Drill",
          "Mark or unmark the incident as a drill (confirmed)", "Overview", mutates=True),
     _cmd("incident.add_label", "l", "add_label", "+Label",
@@ -229,7 +230,8 @@ class IncidentScreen(ConsoleScreen):
             yield TimelinePane(id="timeline")
             yield TasksPane(id="tasks")
             yield RolesPane(id="roles")
-        yield Footer()
+        # Compact, and ctrl+p left to the help: every tab's keys fit at 80 columns.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.reload()
@@ -296,7 +298,15 @@ class IncidentScreen(ConsoleScreen):
         tab = self._ACTION_TAB.get(action)
         if tab is not None and tab != self.active_tab:
             return False
+        if action in ("resolve", "reopen") and self.incident is not None:
+            # One key, R, and the footer names what it does to this incident.
+            resolved = str(self.incident.status) == "resolved"
+            return resolved == (action == "reopen")
         return True
+
+    def command_applies(self, command: Command) -> bool:
+        tab = self._ACTION_TAB.get(command.action)
+        return tab is None or tab == self.active_tab
 
     def action_show_tab(self, tab: str) -> None:
         if tab not in TAB_IDS:
@@ -408,6 +418,7 @@ class IncidentScreen(ConsoleScreen):
         self.overview.show_incident(incident)
         self.tasks.show_incident(incident)
         self.roles.show_incident(incident)
+        self.refresh_bindings()  # R resolves or reopens
         if self.active_tab == "timeline" and not self.timeline.loaded:
             self.timeline.reload()
 
@@ -469,7 +480,8 @@ class IncidentScreen(ConsoleScreen):
 
     action_edit_title = _delegate("overview", "edit_title")
     action_set_severity = _delegate("overview", "set_severity")
-    action_toggle_status = _delegate("overview", "toggle_status")
+    action_resolve = _delegate("overview", "toggle_status")
+    action_reopen = _delegate("overview", "toggle_status")
     action_toggle_drill = _delegate("overview", "toggle_drill")
     action_add_label = _delegate("overview", "add_label")
     action_remove_label = _delegate("overview", "remove_label")

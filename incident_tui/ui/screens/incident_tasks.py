@@ -93,6 +93,11 @@ class TasksPane(IncidentPane):
             f" · {sum(1 for t in tasks if str(t.status) == 'progress')} in progress",
         )
         self.query_one("#tasks-summary", Static).update(summary)
+        self.task_list.empty_text = (
+            "No tasks yet."
+            if getattr(self.app, "readonly", False)
+            else "No tasks yet: press a to add one."
+        )
         self.task_list.set_rows([(t.task_id, task_row(t)) for t in tasks])
 
     def current_task(self) -> m.Task | None:

@@ -188,7 +188,7 @@ class OrgRolesScreen(ConsoleScreen):
             yield Static(Content.styled("Org roles", "bold"), id="org-roles-header")
             yield BusyIndicator()
         yield RecordList(empty="No roles yet: press n to create one.", id="org-roles-list")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def role_list(self) -> RecordList:
@@ -218,6 +218,8 @@ class OrgRolesScreen(ConsoleScreen):
                 f" · {len(roles)} roles" + (f" ({archived} archived)" if archived else ""),
             )
         )
+        if getattr(self.app, "readonly", False):
+            self.role_list.empty_text = "No roles yet."
         self.role_list.set_rows([(str(r.role_id), org_role_row(r)) for r in roles])
         if self._select_after_reload is not None:
             self.role_list.select_key(self._select_after_reload)

@@ -423,6 +423,8 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._now_value: datetime | None = None
         self.empty_message = "No incidents match."
         self.loading_message = "Loading incidents…"
+        #: Shown instead of any row (an invalid filter); cleared when rows are installed.
+        self.notice = ""
 
     # --- public face --------------------------------------------------------
     @property
@@ -495,6 +497,23 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             exit_on_error=False,
         )
 
+    def show_nothing(self, message: str) -> None:
+        """No rows, only ``message``: what an invalid filter would show could only mislead
+        (the results of its last valid prefix). The next ``load`` brings rows back."""
+        self._generation += 1  # answers still under way belong to the old query
+        cache = PageCache(self.page_size)
+        cache.has_more = False
+        cache.complete = True
+        self.cache = cache
+        self.notice = message
+        self._inflight.clear()
+        self._strips.clear()
+        self.set_reactive(IncidentList.cursor, 0)
+        self._update_virtual_size()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.Highlighted(None))
+
     def select_incident(self, incident_id: str) -> bool:
         index = self.cache.index_of(incident_id)
         if index is None:
@@ -566,6 +585,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
     def _install(self, cache: PageCache, keep_id: str | None) -> None:
         old_cursor, old_top = self.cursor, self.scroll_offset.y
         self.cache = cache
+        self.notice = ""
         self._inflight.clear()
         self._strips.clear()
         self._now_value = None
@@ -739,7 +759,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
                 if self.cache.has_more:
                     return self._note_line("Loading more…", width, base)
                 if index == 0:
-                    return self._note_line(self.empty_message, width, base)
+                    return self._note_line(self.notice or self.empty_message, width, base)
             return Strip.blank(width, base)
         selected = index == self.cursor
         key = (index, width, selected)
