@@ -80,7 +80,23 @@ def default_db_path() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) as 0700; tighten it if it exists and is ours."""
+    """Create ``path`` as 0700, and every missing parent too (``mkdir -p`` would make
+    those 0755 whatever the mode asked); tighten ``path`` if it exists and is ours.
+    Parents that already exist are left as they are."""
+    missing: list[Path] = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        try:
+            os.chmod(folder, 0o700)
+        except OSError:
+            pass
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         os.chmod(path, 0o700)

@@ -113,6 +113,8 @@ async def test_new_store_is_private(tmp_path: Path) -> None:
     try:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        # every folder created for it, not only the last (mkdir -p made these 0755)
+        assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
         wal = Path(f"{path}-wal")
         assert wal.exists()
         assert stat.S_IMODE(wal.stat().st_mode) & 0o077 == 0

@@ -404,3 +404,25 @@ async def test_footer_labels_fit_at_80_columns_and_a_dialog_shows_its_own_keys(m
         footer = screen_text(pilot).splitlines()[-1]
         assert "Declare" in footer and "Cancel" in footer and "Filter" not in footer
     assert not problems, "\n".join(problems)
+
+
+async def test_the_palette_draws_no_emoji(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "dec")
+        await settle(pilot, rounds=5)
+        text = screen_text(pilot)
+        assert "Declare" in text
+        wide = sorted({ch for ch in text if ord(ch) >= 0x1F000 or 0x2600 <= ord(ch) < 0x2800})
+        assert wide == [], wide
+
+
+async def test_help_says_where_timeline_tags_are_set(make_app):
+    from .incident_support import incident_view
+
+    async with incident_view(make_app, tab="timeline") as (app, pilot, screen):
+        await press(pilot, "question_mark")
+        body = " ".join(app.screen.plain_text.split())
+        assert "its API has no method that sets one" in body

@@ -118,7 +118,8 @@ TIMELINE_COMMANDS: tuple[Command, ...] = (
     _cmd("timeline.filter_kind", "f", "filter_kind", "Kind",
          "Show only one kind of item", "Timeline"),
     _cmd("timeline.filter_tag", "number_sign", "filter_tag", "Tag",
-         "Show only items with a tag (important, starred)", "Timeline", show=False),
+         "Show only items with a tag (important, starred). Tags are set in Grafana's"
+         " web app: its API has no method that sets one", "Timeline", show=False),
 )
 
 TASKS_COMMANDS: tuple[Command, ...] = (
