@@ -16,7 +16,7 @@ from incident_tui.ui.screens.help import HelpScreen
 from incident_tui.ui.screens.home import HomeScreen
 from incident_tui.ui.themes import load_themes
 
-from .incident_support import press, screen_text, settle, type_text
+from .incident_support import press, screen_text, settle, type_text, wait_for
 
 # --- help -----------------------------------------------------------------------
 
@@ -360,7 +360,7 @@ async def test_sighup_ends_the_app_promptly(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         os.kill(os.getpid(), signal.SIGHUP)
-        await pilot.pause(0.2)
+        await wait_for(lambda: app.return_code is not None, what="the app to exit")
     app.cancel_hangup_watchdog()
     assert app.return_code == 129
 

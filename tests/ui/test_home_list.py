@@ -15,7 +15,7 @@ from incident_tui.ui.screens.home import HomeScreen
 from incident_tui.ui.widgets.incident_list import PAGE_SIZE, IncidentList, IncidentRow, PageCache
 
 from .conftest import FIXED_NOW, STORE_EPOCH, TickingClock, open_store, seed_incidents
-from .incident_support import press, screen_text, settle, type_text
+from .incident_support import press, screen_text, settle, type_text, wait_for
 
 
 class CountingBackend:
@@ -331,15 +331,15 @@ async def test_a_slow_backend_shows_a_spinner_and_loading_not_a_frozen_screen(ma
     slow = SlowBackend(store)
     app = make_app(slow)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.4)  # longer than the spinner's delay
         spinner = app.screen.query_one(BusyIndicator)
-        assert not spinner.has_class("-idle")
+        await wait_for(lambda: not spinner.has_class("-idle"), what="the spinner")
+        await pilot.pause()
         assert "Loading incidents…" in screen_text(pilot)
         await pilot.press("question_mark")  # keys still work while waiting
-        await pilot.pause(0.1)
-        assert not isinstance(app.screen, HomeScreen)
+        await wait_for(lambda: not isinstance(app.screen, HomeScreen), what="the help screen")
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await wait_for(lambda: isinstance(app.screen, HomeScreen), what="the list again")
+        assert not slow.release.is_set() and not listed_ids(app)  # still waiting
         slow.release.set()
         await settle(pilot)
         assert spinner.has_class("-idle")

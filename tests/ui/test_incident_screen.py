@@ -24,22 +24,23 @@ from .incident_support import (
     press,
     screen_text,
     settle,
+    wait_for,
 )
 
 
 class Wrapped:
-    """A real backend with some methods slowed down, failing or counted."""
+    """A real backend with some methods held back, failing or counted."""
 
     def __init__(
         self,
         inner: Any,
         *,
-        delay: dict[str, float] | None = None,
+        gate: dict[str, asyncio.Event] | None = None,
         fail: dict[str, Exception] | None = None,
         versions: bool = True,
     ) -> None:
         self.inner = inner
-        self.delay = delay or {}
+        self.gate = gate or {}
         self.fail = fail or {}
         self.calls: Counter[str] = Counter()
         self.capabilities = replace(inner.capabilities, versions=versions)
@@ -51,8 +52,8 @@ class Wrapped:
 
         async def call(*args: Any, **kwargs: Any) -> Any:
             self.calls[name] += 1
-            if name in self.delay:
-                await asyncio.sleep(self.delay[name])
+            if name in self.gate:  # answers only once the test lets it (a slow link)
+                await self.gate[name].wait()
             if name in self.fail:
                 raise self.fail[name]
             return await target(*args, **kwargs)
@@ -195,30 +196,32 @@ async def test_two_consoles_on_one_store_see_each_others_changes(make_app, store
     try:
         async with incident_view(make_app, poll_interval=0.2) as (app, pilot, screen):
             await other.update_severity(m.UpdateSeverityRequest(incident_id="1", severity="minor"))
-            for _ in range(30):
-                await pilot.pause(0.1)
-                if "SEV3 minor" in header(pilot):
-                    break
+            await wait_for(lambda: "SEV3 minor" in header(pilot), what="the change to show")
             assert "● SEV3 minor" in header(pilot)
     finally:
         await other.close()
 
 
 async def test_slow_backend_shows_a_spinner_not_a_frozen_screen(make_app, store) -> None:
-    backend = Wrapped(store, delay={"get_incident": 0.6})
+    release = asyncio.Event()
+    backend = Wrapped(store, gate={"get_incident": release})
     app = make_app(backend=backend)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.open_incident("1")
-        await pilot.pause(0.35)
+        await wait_for(
+            lambda: isinstance(app.screen, IncidentScreen) and app.screen.query(BusyIndicator),
+            what="the incident screen",
+        )
         screen = app.screen
-        assert isinstance(screen, IncidentScreen)
         indicator = screen.query_one(BusyIndicator)
-        assert not indicator.has_class("-idle")
+        await wait_for(lambda: not indicator.has_class("-idle"), what="the spinner")
+        await pilot.pause()
         assert "loading" in screen_text(pilot)
-        await press(pilot, "e")  # the incident is not there yet: say so, do nothing
+        await pilot.press("e")  # the incident is not there yet: say so, do nothing
+        await wait_for(lambda: any("still loading" in n for n in notifications(app)))
         assert app.screen is screen
-        assert any("still loading" in n for n in notifications(app))
+        release.set()
         await settle(pilot)
         assert indicator.has_class("-idle")
         assert "Checkout API" in header(pilot)
