@@ -305,7 +305,8 @@ class DeclareDialog(Dialog[str]):
                     )
             except BackendError as exc:
                 self.app.notify(
-                    f"Declared #{clean(incident_id)}, but its times could not be set: {exc}",
+                    f"Declared #{clean(incident_id)}, but its times could not be set: "
+                    + clean(str(exc)),
                     severity="error",
                     markup=False,
                 )

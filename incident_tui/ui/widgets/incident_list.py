@@ -800,7 +800,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         drill = ("D" if cols.drill == 1 else "[drill]") if row.is_drill else ""
         runs: list[tuple[str, Style]] = [
             (
-                ("▶" if selected else " ") + _fit(f"#{row.incident_id}", cols.ref) + " ",
+                ("▶" if selected else " ") + _fit(f"#{clean(row.incident_id)}", cols.ref) + " ",
                 styles["ref"],
             ),
             (_fit(sev_text, cols.severity) + " ", styles.get(look.style, styles["sev-pending"])),
