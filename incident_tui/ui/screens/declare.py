@@ -182,6 +182,8 @@ class DeclareDialog(Dialog[str]):
         error = self.query_one(f"#{field}-error", Static)
         error.update(Content(clean(message)))
         error.set_class(bool(message), "visible")
+        if message:  # the dialog scrolls on small terminals: show why it was refused
+            self.call_after_refresh(error.scroll_visible, animate=False)
 
     def build_request(self) -> m.CreateIncidentRequest | None:
         """The request, or None after showing inline why it cannot be sent."""
