@@ -243,6 +243,8 @@ class RecordList(OptionList):
             return strip
         if index != self.highlighted or self.options[index].disabled:
             return strip
+        if not strip.text.strip("─ "):
+            return strip  # the rule under a divided record is not part of the cursor
         cursor = self.get_visual_style(
             "option-list--option", "option-list--option-highlighted"
         ).rich_style
