@@ -261,6 +261,9 @@ class IncidentApp(App[int]):
 
         if isinstance(screen, ModalScreen) and not screen.query(Footer):
             screen.mount(Footer(compact=True))
+            # A footer draws once the screen's bindings are announced (on a focus change):
+            # announce them for dialogs whose focus does not move (help).
+            screen.call_after_refresh(screen.refresh_bindings)
 
     def _open_first_backend(self) -> None:
         self.run_worker(self._open_first(), group="open-backend", exit_on_error=False)

@@ -403,6 +403,8 @@ async def test_footer_labels_fit_at_80_columns_and_a_dialog_shows_its_own_keys(m
         assert isinstance(app.screen, DeclareDialog)
         footer = screen_text(pilot).splitlines()[-1]
         assert "Declare" in footer and "Cancel" in footer and "Filter" not in footer
+        await press(pilot, "escape", "question_mark")  # a dialog whose focus never moves
+        assert "esc Close" in screen_text(pilot).splitlines()[-1]
     assert not problems, "\n".join(problems)
 
 
