@@ -277,4 +277,6 @@ class ConsoleScreen(Screen):
                 )
             return None
 
-        return self.run_worker(runner(), group=group, exclusive=exclusive, exit_on_error=False)
+        # The function, not a coroutine: a worker cancelled before it starts leaves nothing
+        # un-awaited behind.
+        return self.run_worker(runner, group=group, exclusive=exclusive, exit_on_error=False)
