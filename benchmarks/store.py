@@ -170,6 +170,9 @@ async def measure(path: Path, repeat: int) -> list[tuple[str, list[float], float
             ("QueryIncidents label filter (common label)", q(incident_labels=["payments"]), 5),
             ("QueryIncidents label filter (rare label)", q(incident_labels=["security"]), 5),
             (f"QueryIncidents page after {depth:,} (cursor)", q(deep), 5),
+            ("QueryIncidents sorted by time (statusTime, indexed)", q(order_field="statusTime"), 5),
+            # Duration depends on the time of the read: no index can hold it, every row is read.
+            ("QueryIncidents sorted by duration (full scan)", q(order_field="duration"), 200),
             (f"QueryIncidents queryString '{SEARCH_WORD}'", q(query_string=SEARCH_WORD), 25),
             (
                 "QueryIncidents queryString 'status:active payments'",

@@ -1,6 +1,8 @@
 """Configuration: TOML with k9s-style named contexts, the acting user, theme and keymap.
 
-Read with ``tomllib``, written with ``tomli-w``. The file lives at
+Read with ``tomllib`` and never written: the file is the user's, comments and all
+(what the console remembers, such as the last theme per context, goes to the state
+directory: ``incident_tui.remembered``). It lives at
 ``platformdirs.user_config_path("incident-tui") / "config.toml"`` unless
 ``INCIDENT_TUI_CONFIG`` names another.
 
@@ -51,7 +53,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
-import tomli_w
 
 APP_NAME = "incident-tui"
 DEFAULT_CONTEXT = "local"
@@ -74,12 +75,36 @@ def data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME)
 
 
+def state_dir() -> Path:
+    """Where the console keeps what it remembers (``INCIDENT_TUI_STATE_DIR`` overrides)."""
+    override = os.environ.get("INCIDENT_TUI_STATE_DIR")
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_state_path(APP_NAME)
+
+
 def default_db_path() -> Path:
     return data_dir() / "incidents.db"
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) as 0700; tighten it if it exists and is ours."""
+    """Create ``path`` as 0700, and every missing parent too (``mkdir -p`` would make
+    those 0755 whatever the mode asked); tighten ``path`` if it exists and is ours.
+    Parents that already exist are left as they are."""
+    missing: list[Path] = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        try:
+            os.chmod(folder, 0o700)
+        except OSError:
+            pass
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         os.chmod(path, 0o700)
@@ -311,22 +336,3 @@ def _check_timezone(name: str, where: str) -> None:
         raise ConfigError(
             f"{where}.timezone {name[:60]!r} is not a time zone name such as Europe/Paris"
         ) from None
-
-
-def save_setting(key: str, value: Any, path: Path | None = None) -> None:
-    """Change one top-level setting (e.g. the remembered theme), keeping the rest."""
-    path = path or config_path()
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raw = {}
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        # Never rewrite a file we cannot read back: the person's settings would be lost.
-        raise ConfigError(f"{path}: not valid TOML ({exc}); left unchanged") from None
-    raw[key] = value
-    prepare_private_parent(path, config_path())
-    tmp = path.with_suffix(".toml.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        tomli_w.dump(raw, fh)
-    os.replace(tmp, path)

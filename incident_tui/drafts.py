@@ -36,9 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
-from incident_tui.config import APP_NAME, ensure_private_dir
+from incident_tui.config import ensure_private_dir, state_dir
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +62,7 @@ FieldValue = str | bool
 
 
 def drafts_root() -> Path:
-    return platformdirs.user_state_path(APP_NAME) / "drafts"
+    return state_dir() / "drafts"
 
 
 def _digest(text: str) -> str:

@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from incident_tui import models as m
-from incident_tui.config import APP_NAME, Config, ConfigError, ensure_private_dir, load_config
+from incident_tui.config import (
+    Config,
+    ConfigError,
+    ensure_private_dir,
+    load_config,
+    state_dir,
+)
 from incident_tui.errors import BackendError
 from incident_tui.facts import format_time, incident_clock, incident_duration
 from incident_tui.references import resolve_incident
@@ -492,9 +498,7 @@ def _check_note(args: argparse.Namespace) -> None:
 def _keep_unsent(body: str, reference: str) -> Path | None:
     """Save a note read from standard input that could not be sent, so it is not lost."""
     try:
-        import platformdirs
-
-        folder = ensure_private_dir(platformdirs.user_state_path(APP_NAME) / "unsent")
+        folder = ensure_private_dir(state_dir() / "unsent")
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         safe = "".join(ch if ch.isalnum() else "_" for ch in reference)[:40] or "incident"
         path = folder / f"note-{safe}-{stamp}-{os.getpid()}.txt"

@@ -1,9 +1,12 @@
 """Render the console's main screens from the demo store into ``screenshots/*.svg``.
 
-    python scripts/screenshots.py [--out screenshots] [--size 100x30]
+    python scripts/screenshots.py [--out screenshots] [--size 80x24] [--only NAME ...]
 
-The demo store is built fresh in a temporary folder against a fixed "now", so
-running it again gives the same pictures (the README shows them).
+Every screen at 80x24 (what a newcomer at 80 columns sees) in the default theme, the
+list and an incident in every other theme, the list as a 16-colour terminal gets it
+(``TERM=screen``, tmux's default), and one wide list. The demo store is built fresh in a
+temporary folder against a fixed "now", so running it again gives the same pictures
+(the README shows them).
 """
 
 from __future__ import annotations
@@ -67,22 +70,43 @@ def org_roles() -> Step:
     return step
 
 
-SHOTS: list[tuple[str, str, Step]] = [
-    ("home", "incident-dark", keys()),
-    ("home-filtered", "incident-dark", keys("slash", *"label:db", "enter")),
-    ("incident-overview", "incident-dark", first_active()),
-    ("incident-timeline", "incident-dark", first_active("2")),
-    ("incident-tasks", "incident-dark", first_active("3")),
-    ("incident-roles", "incident-dark", first_active("4")),
-    ("org-roles", "incident-dark", org_roles()),
-    ("declare", "incident-dark", keys("n", *"Checkout latency above SLO", "tab", "right")),
-    ("help", "incident-dark", keys("question_mark")),
-    ("palette", "incident-dark", keys("ctrl+p", *"dns")),
-    ("command-line", "incident-dark", keys("colon", *"theme incident-l")),
-    ("home-light", "incident-light", keys()),
-    ("home-high-contrast", "incident-high-contrast", keys()),
-    ("home-prod", "incident-prod", keys()),
+#: (file name, theme, steps, size (None: --size), terminal: "true" colour or "16" colours)
+SHOTS: list[tuple[str, str, Step, tuple[int, int] | None, str]] = [
+    ("home", "incident-dark", keys(), None, "true"),
+    ("home-filtered", "incident-dark", keys("slash", *"label:db", "enter"), None, "true"),
+    ("incident-overview", "incident-dark", first_active(), None, "true"),
+    ("incident-timeline", "incident-dark", first_active("2"), None, "true"),
+    ("incident-tasks", "incident-dark", first_active("3"), None, "true"),
+    ("incident-roles", "incident-dark", first_active("4"), None, "true"),
+    ("org-roles", "incident-dark", org_roles(), None, "true"),
+    (
+        "declare",
+        "incident-dark",
+        keys("n", *"Checkout latency above SLO", "tab", "right"),
+        None,
+        "true",
+    ),
+    ("help", "incident-dark", keys("question_mark"), None, "true"),
+    ("palette", "incident-dark", keys("ctrl+p", *"dns"), None, "true"),
+    ("command-line", "incident-dark", keys("colon", *"theme incident-l"), None, "true"),
+    ("home-wide", "incident-dark", keys(), (140, 40), "true"),
+    ("home-16-colours", "incident-dark", keys(), None, "16"),
 ]
+for _theme, _short in (
+    ("incident-light", "light"),
+    ("incident-high-contrast", "high-contrast"),
+    ("incident-prod", "prod"),
+):
+    SHOTS += [
+        (f"home-{_short}", _theme, keys(), None, "true"),
+        (f"incident-overview-{_short}", _theme, first_active(), None, "true"),
+    ]
+
+#: How each terminal is announced (Rich reads these when the app starts).
+TERMINALS = {
+    "true": {"COLORTERM": "truecolor", "TERM": "xterm-256color"},
+    "16": {"COLORTERM": "", "TERM": "screen"},
+}
 
 
 async def build_store(path: Path) -> None:
@@ -96,10 +120,14 @@ async def build_store(path: Path) -> None:
         await backend.close()
 
 
-def shoot(db: Path, name: str, theme: str, step: Step, size: tuple[int, int], out: Path) -> Path:
+def shoot(
+    db: Path, name: str, theme: str, step: Step, size: tuple[int, int], out: Path, terminal: str
+) -> Path:
     from incident_tui.backends.sqlite import SqliteBackend
     from incident_tui.ui.app import IncidentApp
 
+    os.environ.pop("NO_COLOR", None)
+    os.environ.update(TERMINALS[terminal])
     backend = SqliteBackend(db, ME, clock=lambda: NOW)
     app = IncidentApp(
         backend,
@@ -129,7 +157,7 @@ def shoot(db: Path, name: str, theme: str, step: Step, size: tuple[int, int], ou
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
-    parser.add_argument("--size", default="100x30", help="COLSxROWS (default 100x30)")
+    parser.add_argument("--size", default="80x24", help="COLSxROWS (default 80x24)")
     parser.add_argument("--only", nargs="*", help="names of the shots to make")
     args = parser.parse_args(argv)
     os.environ["TZ"] = "UTC"  # times shown in local time: the same pictures everywhere
@@ -140,10 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "demo.db"
         asyncio.run(build_store(db))
-        for name, theme, step in SHOTS:
+        for name, theme, step, size, terminal in SHOTS:
             if args.only and name not in args.only:
                 continue
-            path = shoot(db, name, theme, step, (cols, rows), args.out)
+            path = shoot(db, name, theme, step, size or (cols, rows), args.out, terminal)
             print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     print(f"{time.perf_counter() - started:.1f} s")
     return 0

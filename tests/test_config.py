@@ -25,7 +25,6 @@ from incident_tui.config import (
     ConfigError,
     ContextConfig,
     load_config,
-    save_setting,
 )
 from incident_tui.errors import Unauthenticated
 
@@ -132,29 +131,81 @@ def test_unknown_context_lists_the_known_ones(tmp_path: Path) -> None:
         cfg.context("staging")
 
 
-def test_save_setting_keeps_contexts_and_is_private(tmp_path: Path) -> None:
-    path = write(tmp_path, '[contexts.prod]\nbackend = "sqlite"\npath = "/x.db"\n')
-    save_setting("theme", "incident-light", path)
-    cfg = load_config(path)
-    assert cfg.theme == "incident-light" and cfg.context("prod").path == "/x.db"
-    assert (path.stat().st_mode & 0o777) == 0o600
+def test_remembered_theme_goes_to_a_private_state_file_never_the_config(
+    tmp_path: Path,
+) -> None:
+    from incident_tui.remembered import Remembered
+
+    config = write(tmp_path, '# my contexts\n[contexts.prod]  # the big one\nbackend = "sqlite"\n')
+    before = config.read_bytes()
+    state = tmp_path / "state" / "state.toml"
+    remembered = Remembered(state)
+    remembered.set_theme("local", "incident-light")
+    remembered.set_theme("prod", "incident-high-contrast")
+    assert config.read_bytes() == before  # comments and all
+    again = Remembered(state)
+    assert again.theme("local") == "incident-light"
+    assert again.theme("prod") == "incident-high-contrast" and again.theme("other") == ""
+    assert (state.stat().st_mode & 0o777) == 0o600
+    assert (state.parent.stat().st_mode & 0o777) == 0o700
 
 
-def test_save_setting_leaves_a_directory_the_user_chose_as_it_is(tmp_path: Path) -> None:
-    shared = tmp_path / "dotfiles"
-    shared.mkdir()
-    os.chmod(shared, 0o755)
-    save_setting("theme", "incident-light", shared / "incident.toml")
-    assert (shared.stat().st_mode & 0o777) == 0o755
-    assert ((shared / "incident.toml").stat().st_mode & 0o777) == 0o600
+def test_a_broken_state_file_is_forgotten_not_fatal(tmp_path: Path) -> None:
+    from incident_tui.remembered import Remembered
+
+    state = tmp_path / "state.toml"
+    state.write_bytes(b"themes = [unclosed \xff")
+    remembered = Remembered(state)
+    assert remembered.theme("local") == ""
+    remembered.set_theme("local", "incident-dark")
+    assert Remembered(state).theme("local") == "incident-dark"
 
 
-def test_save_setting_refuses_to_overwrite_a_broken_file(tmp_path: Path) -> None:
-    path = write(tmp_path, "theme = [unclosed\n")
-    before = path.read_bytes()
-    with pytest.raises(ConfigError, match="not valid TOML"):
-        save_setting("theme", "incident-light", path)
-    assert path.read_bytes() == before
+def test_state_dir_follows_the_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from incident_tui.config import state_dir
+    from incident_tui.remembered import default_state_path
+
+    monkeypatch.setenv("INCIDENT_TUI_STATE_DIR", str(tmp_path / "s"))
+    assert state_dir() == tmp_path / "s"
+    assert default_state_path() == tmp_path / "s" / "state.toml"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--context", "local"],
+        ["demo", "--db", "{tmp}/demo.db"],
+        ["serve", "--db", "{tmp}/serve.db", "--tokens", "{tmp}/tokens.json"],
+        ["token", "list", "--tokens", "{tmp}/tokens.json"],
+    ],
+)
+def test_a_config_file_that_is_not_utf8_is_one_clear_line_for_every_command(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    from incident_tui.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_bytes(b'current_context = "local"\n# caf\xe9 latin-1 comment\n')
+    monkeypatch.setenv("INCIDENT_TUI_CONFIG", str(config))
+    monkeypatch.setenv("INCIDENT_TUI_STATE_DIR", str(tmp_path / "state"))
+    (tmp_path / "tokens.json").write_text('{"tokens": []}')
+    code = main([arg.replace("{tmp}", str(tmp_path)) for arg in argv])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    if argv and argv[0] in ("token", "demo"):
+        # token does not read the config; demo only for the author, and a broken
+        # config does not stop a store (the login name is used instead)
+        assert code == 0, err
+        return
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("incident-tui: ")
+    assert "not UTF-8" in lines[0] and str(config) in lines[0]
+    assert "Traceback" not in err
 
 
 def test_context_flag_reaches_the_factory(tmp_path: Path) -> None:

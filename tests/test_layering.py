@@ -15,6 +15,7 @@ RULES = [
         ["incident_tui.models", "incident_tui.config", "incident_tui.text"],
         ["textual", "httpx", "sqlite3", "starlette"],
     ),
+    (["incident_tui.remembered"], ["textual", "httpx", "sqlite3", "starlette"]),
     (["incident_tui.query"], ["textual", "httpx", "sqlite3", "starlette"]),
     (["incident_tui.backends.base"], ["textual", "httpx", "sqlite3", "starlette"]),
     (["incident_tui.backends.sqlite"], ["textual", "starlette", "httpx"]),
@@ -106,6 +107,7 @@ _LOW = (
     "incident_tui.text",
     "incident_tui.config",
     "incident_tui.facts",
+    "incident_tui.remembered",
 )
 _ABOVE_BACKENDS = (
     "incident_tui.ui",

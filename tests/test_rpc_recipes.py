@@ -29,6 +29,7 @@ def home(tmp_path: Path) -> dict[str, str]:
         HOME=str(tmp_path),
         XDG_CONFIG_HOME=str(tmp_path / ".config"),
         XDG_DATA_HOME=str(tmp_path / ".local" / "share"),
+        XDG_STATE_HOME=str(tmp_path / ".local" / "state"),
         PYTHONPATH=str(REPO),
     )
     for name in ("INCIDENT_TUI_CONFIG", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):

@@ -190,6 +190,8 @@ class Capabilities:
         "title",
         "status",
         "severity",
+        "statusTime",
+        "duration",
     )
     ascending: bool = True
     acts_as_users: bool = False  # ``as_user`` gives a view writing as another person

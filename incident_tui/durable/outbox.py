@@ -28,12 +28,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import platformdirs
 from pydantic import ValidationError
 
 from incident_tui import models as m
 from incident_tui.backends.base import METHODS, Method
-from incident_tui.config import APP_NAME, ensure_private_dir
+from incident_tui.config import ensure_private_dir, state_dir
 from incident_tui.errors import Unavailable
 
 T = TypeVar("T")
@@ -72,7 +71,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 
 def outbox_dir() -> Path:
-    return platformdirs.user_state_path(APP_NAME) / "outbox"
+    return state_dir() / "outbox"
 
 
 def outbox_path(context: str, url: str, folder: Path | None = None) -> Path:

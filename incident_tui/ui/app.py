@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App
+from textual.signal import Signal
 
-from incident_tui.config import Config, ConfigError, save_setting
+from incident_tui.config import Config, ConfigError
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.themes import DEFAULT_THEME, PROD_THEME, VARIABLE_DEFAULTS, load_themes
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from incident_tui import models as m
     from incident_tui.backends.base import Backend
     from incident_tui.drafts import DraftStore
+    from incident_tui.remembered import Remembered
     from incident_tui.ui.connection import LinkWatch, Mark
 
 log = logging.getLogger(__name__)
@@ -127,9 +129,12 @@ class IncidentApp(App[int]):
         open_backend: BackendOpener | None = None,
         install_signal_handlers: bool = True,
         drafts_for: DraftsOpener | None = None,
+        remembered: Remembered | None = None,
     ) -> None:
         super().__init__()
         self.config: Config = config or Config()
+        #: Where the last theme per context is kept (None: remember nothing, e.g. tests).
+        self.remembered = remembered
         self.context_name = context_name
         self._readonly_asked = bool(readonly)
         self.readonly = bool(readonly)
@@ -158,7 +163,9 @@ class IncidentApp(App[int]):
         self.drafts: DraftStore | None = self._open_drafts(context_name)
         #: Lines run_console prints once the terminal is back (e.g. "kept a draft").
         self.exit_notes: list[str] = []
-        for theme_obj in load_themes().values():
+        #: Published once a minute, for what is drawn relative to the clock.
+        self.minute_signal: Signal[None] = Signal(self, "minute")
+        for theme_obj in load_themes(self.terminal_colours).values():
             self.register_theme(theme_obj)
         self.theme = self._initial_theme(theme)
         if self.config.keymap:
@@ -184,6 +191,23 @@ class IncidentApp(App[int]):
         self._watch_link(backend)
 
     @property
+    def readonly_reason(self) -> str:
+        """Why changes are off, in words (read-only mode's messages say it); "" when on."""
+        if not self.readonly:
+            return ""
+        if self._readonly_asked:
+            return "started with --readonly"
+        try:
+            if self.config.context(self.context_name).readonly:
+                return f"context {self.context_name!r} is read-only in the config"
+        except ConfigError:
+            pass
+        if self._backend is not None:
+            reason = self._backend.capabilities.read_only_reason
+            return reason or f"{self._backend.capabilities.system} offers no changes here"
+        return ""
+
+    @property
     def user(self) -> m.UserPreview:
         """The acting person (built on first use: the first frame needs no pydantic)."""
         if self._user is None:
@@ -198,18 +222,35 @@ class IncidentApp(App[int]):
         return self._fixed_now or datetime.now(UTC)
 
     def _initial_theme(self, requested: str | None) -> str:
+        return self.theme_for(self.context_name, requested)
+
+    def theme_for(self, context: str, requested: str | None = None) -> str:
+        """The theme of ``context``: asked for (``--theme``), else the one last chosen
+        there, else its config's, else loud for a context named prod, else the default."""
         try:
-            ctx_theme = self.config.context(self.context_name).theme
+            ctx_theme = self.config.context(context).theme
         except ConfigError:
             ctx_theme = ""
-        for name in (requested, ctx_theme):
+        remembered = self.remembered.theme(context) if self.remembered is not None else ""
+        for name in (requested, remembered, ctx_theme):
             if name and name in self.available_themes:
                 return name
-        if "prod" in self.context_name.lower():
+        if "prod" in context.lower():
             return PROD_THEME  # loud unless the context itself says otherwise
         if self.config.theme in self.available_themes:
             return self.config.theme
         return DEFAULT_THEME
+
+    @property
+    def terminal_colours(self) -> int:
+        """How many colours the terminal gets (Rich's detection from TERM/COLORTERM):
+        16-colour terminals get each theme's ``[ansi]`` colours, chosen for contrast."""
+        system = self.console.color_system
+        if system == "truecolor":
+            return 1 << 24
+        if system == "256":
+            return 256
+        return 16
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
@@ -229,14 +270,31 @@ class IncidentApp(App[int]):
         return HomeScreen()
 
     def on_mount(self) -> None:
-        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.screen_change_signal.subscribe(self, self._footer_for_modal)
         self.set_interval(self.poll_interval, self._poll_tick, name="live-refresh")
+        # One clock for what ages on screen ("so far" durations): widgets subscribe and
+        # unsubscribe, so a closed screen leaves no timer (and no reference) behind.
+        self.set_interval(60, lambda: self.minute_signal.publish(None), name="minute")
         self._install_hangup_handler()
         if self._backend is None:
             # Draw the first frame, then open the store (pydantic, sqlite) off the loop.
             self.call_after_refresh(self._open_first_backend)
         elif self.drafts is not None:
             self.call_after_refresh(self._offer_drafts_in_worker)
+
+    def _footer_for_modal(self, screen: Screen) -> None:
+        """A dialog gets a footer of its own keys (else the footer of the screen under it
+        shows through, offering keys that do nothing while the dialog is open)."""
+        from textual.screen import ModalScreen
+        from textual.widgets import Footer
+
+        from incident_tui.ui.widgets.footer import ConsoleFooter
+
+        if isinstance(screen, ModalScreen) and not screen.query(Footer):
+            screen.mount(ConsoleFooter(compact=True))
+            # A footer draws once the screen's bindings are announced (on a focus change):
+            # announce them for dialogs whose focus does not move (help).
+            screen.call_after_refresh(screen.refresh_bindings)
 
     def _open_first_backend(self) -> None:
         self.run_worker(self._open_first(), group="open-backend", exit_on_error=False)
@@ -396,24 +454,18 @@ class IncidentApp(App[int]):
 
     # --- themes and keymap ---------------------------------------------------
     def set_theme(self, name: str) -> str | None:
-        """Switch theme and remember it; returns an error message for an unknown name."""
+        """Switch theme (``:theme``, the palette) and remember it for this context only;
+        returns an error message for an unknown name. The config file is never written."""
         if name not in self.available_themes:
             known = ", ".join(sorted(n for n in self.available_themes if n.startswith("incident")))
             return f"unknown theme {name!r} (try: {known})"
         self.theme = name
+        if self.remembered is not None:
+            try:
+                self.remembered.set_theme(self.context_name, name)
+            except ConfigError as exc:
+                self.show_error(f"could not remember the theme: {exc}")
         return None
-
-    def _remember_theme(self, theme: object) -> None:
-        name = getattr(theme, "name", "")
-        if not name or self.config.path is None:
-            return
-        try:
-            save_setting("theme", name, path=self.config.path)
-            self.config.theme = name
-        except ConfigError as exc:
-            self.show_error(f"could not remember the theme: {exc}")
-        except OSError as exc:
-            self.show_error(f"could not remember the theme: {exc.strerror or exc}")
 
     # --- contexts ------------------------------------------------------------
     async def switch_context(self, name: str) -> str | None:
@@ -442,14 +494,7 @@ class IncidentApp(App[int]):
         self._install_backend(backend)
         self._owns_backend = True
         self._known_users.clear()
-        try:
-            ctx_theme = self.config.context(name).theme
-        except ConfigError:
-            ctx_theme = ""
-        if ctx_theme in self.available_themes:
-            self.theme = ctx_theme
-        elif "prod" in name.lower():
-            self.theme = PROD_THEME
+        self.theme = self.theme_for(name)  # this context's, never saved as anyone else's
         if owned_old and old is not None:
             try:
                 await old.close()
@@ -580,13 +625,6 @@ class IncidentApp(App[int]):
             ctx_readonly = False
         capabilities = self.backend.capabilities
         self.readonly = bool(self._readonly_asked or ctx_readonly or capabilities.read_only)
-
-    @property
-    def readonly_reason(self) -> str:
-        """Why changes are off (a read-only token, the context, --readonly)."""
-        if not self.readonly:
-            return ""
-        return self.backend.capabilities.read_only_reason or "this console is read-only"
 
     def link_status(self) -> str:
         """The header's link state: "" while the remote answers (see ui/connection.py)."""

@@ -143,6 +143,7 @@ def run_console(args: argparse.Namespace) -> int:
         return _fail("--demo needs to write: drop --readonly for the first run", 2)
 
     opener = ContextOpener(cfg, name, db, asked_readonly, demo)
+    from incident_tui.remembered import Remembered
     from incident_tui.ui.app import IncidentApp
 
     app: Any = IncidentApp(
@@ -153,6 +154,7 @@ def run_console(args: argparse.Namespace) -> int:
         theme=theme,
         open_backend=opener,
         drafts_for=opener.drafts_for,
+        remembered=Remembered(),
     )
     try:
         app.run()

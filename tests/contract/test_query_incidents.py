@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -545,6 +545,85 @@ async def test_order_by_modified_time_puts_the_latest_change_first(backend: Back
     await backend.update_severity(m.UpdateSeverityRequest(incident_id=made[0], severity="major"))
     listed = await ids(backend, order_field="modifiedTime", order_direction="DESC", limit=2)
     assert listed == [made[0], made[2], made[1]]
+
+
+async def _timed(backend: Backend, title: str, start: str, end: str = "") -> str:
+    """An incident that started at ``start`` (and, with ``end``, was resolved then)."""
+    incident_id = (await declare(backend, title)).incident_id
+    if end:
+        await backend.update_status(
+            m.UpdateStatusRequest(incident_id=incident_id, status="resolved")
+        )
+    for kind, moment in (("incidentStart", start), ("incidentEnd", end)):
+        if moment:
+            await backend.update_incident_event_time(
+                m.UpdateIncidentEventTimeRequest(
+                    incident_id=incident_id, event_time=moment, activity_item_kind=kind
+                )
+            )
+    return incident_id
+
+
+@pytest.mark.needs(
+    "create_incident",
+    "update_status",
+    "update_incident_event_time",
+    "query_incidents",
+    sort="statusTime",
+)
+async def test_order_by_status_time_is_the_start_while_active_and_the_end_once_resolved(
+    backend: Backend,
+):
+    made = {
+        "a": await _timed(backend, "active since 01:00", "2026-11-20T01:00:00Z"),
+        "r": await _timed(
+            backend, "resolved 03:00", "2026-11-10T00:00:00Z", "2026-11-20T03:00:00Z"
+        ),
+        "b": await _timed(backend, "active since 02:00", "2026-11-20T02:00:00Z"),
+        "s": await _timed(
+            backend, "resolved 00:30", "2026-11-20T00:10:00Z", "2026-11-20T00:30:00Z"
+        ),
+    }
+    listed = await ids(backend, order_field="statusTime", order_direction="DESC", limit=1)
+    assert listed == [made["r"], made["b"], made["a"], made["s"]]
+    ascending = await ids(backend, order_field="statusTime", order_direction="ASC", limit=3)
+    assert ascending == list(reversed(listed))
+
+
+@pytest.mark.needs(
+    "create_incident",
+    "update_status",
+    "update_incident_event_time",
+    "query_incidents",
+    sort="duration",
+)
+async def test_order_by_duration_counts_a_running_incident_up_to_now(backend: Backend):
+    now = datetime.now(UTC)
+    iso = lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    made = {
+        "long-resolved": await _timed(
+            backend, "lasted 3 days", iso(now - timedelta(days=30)), iso(now - timedelta(days=27))
+        ),
+        "running-2h": await _timed(backend, "running 2 h", iso(now - timedelta(hours=2))),
+        "short-resolved": await _timed(
+            backend,
+            "lasted 10 min",
+            iso(now - timedelta(hours=5)),
+            iso(now - timedelta(hours=4, minutes=50)),
+        ),
+        "running-4d": await _timed(backend, "running 4 days", iso(now - timedelta(days=4))),
+    }
+    listed = await all_incidents(backend, order_field="duration", order_direction="DESC", limit=1)
+    assert [i.incident_id for i in listed] == [
+        made["running-4d"],
+        made["long-resolved"],
+        made["running-2h"],
+        made["short-resolved"],
+    ]
+    durations = [i.duration_seconds for i in listed]
+    assert durations == sorted(durations, reverse=True)
+    ascending = await ids(backend, order_field="duration", order_direction="ASC", limit=3)
+    assert ascending == [i.incident_id for i in reversed(listed)]
 
 
 @pytest.mark.needs("query_incidents")

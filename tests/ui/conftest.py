@@ -78,6 +78,23 @@ async def seed_incidents(backend) -> list[m.Incident]:
     return made
 
 
+@pytest.fixture(autouse=True)
+def colour_terminal(monkeypatch) -> None:
+    """Render as a true-colour terminal whatever TERM the tests run under (a 16-colour
+    TERM picks each theme's ``[ansi]`` colours); tests of other depths set their own."""
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("TEXTUAL_COLOR_SYSTEM", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def private_state(tmp_path: Path, monkeypatch) -> Path:
+    """What the console remembers goes to the test's own folder, never the user's."""
+    path = tmp_path / "state"
+    monkeypatch.setenv("INCIDENT_TUI_STATE_DIR", str(path))
+    return path
+
+
 @pytest.fixture
 async def store(tmp_path: Path):
     backend = open_store(tmp_path / "store.db")

@@ -3,6 +3,8 @@ read what the screen shows as text, and read the backend afterwards."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,6 +17,19 @@ from incident_tui.ui.headless import settle
 def screen_text(pilot: Pilot) -> str:
     """What the terminal shows right now, as plain text lines."""
     return "\n".join(strip.text for strip in pilot.app.screen._compositor.render_strips())
+
+
+async def wait_for(
+    condition: Callable[[], object], *, timeout: float = 30.0, what: str = ""
+) -> None:
+    """Let the app run until ``condition()`` holds: a condition, not a clock, so a loaded
+    machine only makes it slower; the timeout is generous and only catches a hang."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what or condition}")
+        await asyncio.sleep(0.01)
 
 
 async def press(pilot: Pilot, *keys: str) -> None:

@@ -124,3 +124,13 @@ def test_demo_fills_an_empty_store_once(config_file, tmp_path, started, capsys):
             await backend.close()
 
     assert 30 <= asyncio.run(count()) <= 60
+
+
+def test_db_in_new_folders_creates_each_of_them_private(config_file, tmp_path, started):
+    import stat
+
+    db = tmp_path / "new" / "a" / "b.db"
+    assert run("--db", str(db)) == 0
+    for folder in (tmp_path / "new", tmp_path / "new" / "a"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600

@@ -16,7 +16,7 @@ from incident_tui.ui.screens.help import HelpScreen
 from incident_tui.ui.screens.home import HomeScreen
 from incident_tui.ui.themes import load_themes
 
-from .incident_support import press, screen_text, settle, type_text
+from .incident_support import press, screen_text, settle, type_text, wait_for
 
 # --- help -----------------------------------------------------------------------
 
@@ -120,10 +120,16 @@ async def test_colon_unknown_incident_stays_open_with_the_text_and_a_message(mak
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_colon_theme_switches_and_is_remembered(tmp_path, make_app):
+async def test_colon_theme_is_remembered_for_the_context_and_the_config_is_untouched(
+    tmp_path, make_app, store
+):
+    from incident_tui.remembered import Remembered
+
     path = tmp_path / "config.toml"
-    path.write_text("poll_interval = 5\n")
-    app = make_app(config=load_config(path))
+    path.write_text("# my settings\npoll_interval = 5  # seconds\n\n[contexts.prod]\n")
+    before = path.read_bytes()
+    state = tmp_path / "state.toml"
+    app = make_app(config=load_config(path), remembered=Remembered(state))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.theme == "incident-dark"
@@ -136,8 +142,44 @@ async def test_colon_theme_switches_and_is_remembered(tmp_path, make_app):
         await press(pilot, "enter")
         assert "unknown theme 'nope'" in app.screen.error_text
         assert app.theme == "incident-light"
-    reread = load_config(path)
-    assert reread.theme == "incident-light" and reread.poll_interval == 5
+    assert path.read_bytes() == before  # comments kept: the config file is never written
+    assert Remembered(state).theme("local") == "incident-light"
+    from incident_tui.ui.app import IncidentApp
+
+    again = IncidentApp(store, load_config(path), "local", remembered=Remembered(state))
+    assert again.theme == "incident-light"
+    prod = IncidentApp(store, load_config(path), "prod", remembered=Remembered(state))
+    assert prod.theme == "incident-prod"  # remembered for local only
+
+
+async def test_ctx_prod_then_a_restart_on_local_does_not_look_like_prod(tmp_path, make_app, store):
+    from incident_tui.remembered import Remembered
+    from incident_tui.ui.app import IncidentApp
+
+    from .conftest import open_store
+
+    cfg = Config(contexts={"prod": ContextConfig(name="prod", path=str(tmp_path / "prod.db"))})
+    state = tmp_path / "state.toml"
+    app = make_app(
+        config=cfg,
+        remembered=Remembered(state),
+        open_backend=lambda name: open_store(Path(cfg.context(name).db_path())),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "colon")
+        await type_text(pilot, "ctx prod")
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert app.context_name == "prod" and app.theme == "incident-prod"
+        await press(pilot, "colon")
+        await type_text(pilot, "ctx local")
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert app.context_name == "local" and app.theme == "incident-dark"
+    assert not state.exists()  # nothing chosen, nothing remembered
+    restarted = IncidentApp(store, cfg, "local", remembered=Remembered(state))
+    assert restarted.theme == "incident-dark"
 
 
 async def test_colon_roles_opens_org_roles_and_q_quits(make_app):
@@ -287,19 +329,29 @@ def test_four_themes_ship_and_load():
 
 
 @pytest.mark.parametrize(
-    ("context", "ctx_theme", "saved", "expected"),
+    ("context", "ctx_theme", "configured", "remembered", "expected"),
     [
-        ("local", "", "", "incident-dark"),
-        ("local", "", "incident-light", "incident-light"),
-        ("prod", "", "incident-light", "incident-prod"),  # loud by default in prod contexts
-        ("prod", "incident-high-contrast", "", "incident-high-contrast"),
+        ("local", "", "", "", "incident-dark"),
+        ("local", "", "incident-light", "", "incident-light"),
+        ("prod", "", "incident-light", "", "incident-prod"),  # loud by default in prod
+        ("prod", "incident-high-contrast", "", "", "incident-high-contrast"),
+        ("prod", "incident-high-contrast", "", "incident-light", "incident-light"),
+        ("local", "", "incident-light", "incident-prod", "incident-prod"),
     ],
 )
-async def test_theme_choice_per_context_and_remembered(store, context, ctx_theme, saved, expected):
+async def test_theme_choice_per_context_and_remembered(
+    tmp_path, store, context, ctx_theme, configured, remembered, expected
+):
+    from incident_tui.remembered import Remembered
     from incident_tui.ui.app import IncidentApp
 
-    cfg = Config(theme=saved, contexts={context: ContextConfig(name=context, theme=ctx_theme)})
-    app = IncidentApp(store, cfg, context_name=context, install_signal_handlers=False)
+    state = Remembered(tmp_path / "state.toml")
+    if remembered:
+        state.set_theme(context, remembered)
+    cfg = Config(theme=configured, contexts={context: ContextConfig(name=context, theme=ctx_theme)})
+    app = IncidentApp(
+        store, cfg, context_name=context, install_signal_handlers=False, remembered=state
+    )
     assert app.theme == expected
 
 
@@ -308,6 +360,71 @@ async def test_sighup_ends_the_app_promptly(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         os.kill(os.getpid(), signal.SIGHUP)
-        await pilot.pause(0.2)
+        await wait_for(lambda: app.return_code is not None, what="the app to exit")
     app.cancel_hangup_watchdog()
     assert app.return_code == 129
+
+
+def _footer_problems(app, where: str) -> list[str]:
+    """Footer items (shown bindings) missing or cut from the bottom line."""
+    footer = screen_text_of(app).splitlines()[-1]
+    problems = []
+    for active in app.screen.active_bindings.values():
+        binding = active.binding
+        if binding.show and active.enabled and binding.description not in footer:
+            problems.append(f"{where}: {binding.description!r} not in {footer!r}")
+    return problems
+
+
+def screen_text_of(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_footer_labels_fit_at_80_columns_and_a_dialog_shows_its_own_keys(make_app, store):
+    await store.update_status(m.UpdateStatusRequest(incident_id="2", status="resolved"))
+    app = make_app()
+    problems: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        problems += _footer_problems(app, "list")
+        for incident_id in ("1", "2"):  # active: R resolves; resolved: R reopens
+            app.open_incident(incident_id)
+            await settle(pilot)
+            for key, tab in (("1", "overview"), ("2", "timeline"), ("3", "tasks"), ("4", "roles")):
+                await press(pilot, key)
+                problems += _footer_problems(app, f"#{incident_id} {tab}")
+            await press(pilot, "1")
+            footer = screen_text(pilot).splitlines()[-1]
+            assert ("R Reopen" if incident_id == "2" else "R Resolve") in footer
+            await press(pilot, "escape")
+        await press(pilot, "O")
+        problems += _footer_problems(app, "org roles")
+        await press(pilot, "escape", "n")
+        assert isinstance(app.screen, DeclareDialog)
+        footer = screen_text(pilot).splitlines()[-1]
+        assert "Declare" in footer and "Cancel" in footer and "Filter" not in footer
+        await press(pilot, "escape", "question_mark")  # a dialog whose focus never moves
+        assert "esc Close" in screen_text(pilot).splitlines()[-1]
+    assert not problems, "\n".join(problems)
+
+
+async def test_the_palette_draws_no_emoji(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "dec")
+        await settle(pilot, rounds=5)
+        text = screen_text(pilot)
+        assert "Declare" in text
+        wide = sorted({ch for ch in text if ord(ch) >= 0x1F000 or 0x2600 <= ord(ch) < 0x2800})
+        assert wide == [], wide
+
+
+async def test_help_says_where_timeline_tags_are_set(make_app):
+    from .incident_support import incident_view
+
+    async with incident_view(make_app, tab="timeline") as (app, pilot, screen):
+        await press(pilot, "question_mark")
+        body = " ".join(app.screen.plain_text.split())
+        assert "its API has no method that sets one" in body

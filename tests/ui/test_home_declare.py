@@ -48,18 +48,54 @@ async def test_declaring_creates_the_incident_with_every_field_and_opens_it(make
         assert incident.created_by_user.user_id == "alice"
 
 
-async def test_retrospective_declares_a_resolved_incident(make_app, store):
+async def test_retrospective_asks_for_start_and_end_and_declares_them(make_app, store):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "n")
         await type_text(pilot, "Yesterday's DNS blip")
         dialog = app.screen
-        dialog.query_one("#retro").value = True
+        assert not dialog.query_one("#retro-times").has_class("-shown")
+        await press(pilot, "tab", "tab", "tab", "tab", "space")  # the retrospective box
+        assert dialog.query_one("#retro").value is True
+        assert dialog.query_one("#retro-times").has_class("-shown")
+        await press(pilot, "ctrl+s")  # no start given: asked for, nothing sent
+        assert app.screen is dialog
+        assert "Type a time" in screen_text(pilot)
+        assert (await newest(store)).incident_id == "5"
+        await press(pilot, "tab")
+        await type_text(pilot, "2026-11-24 01:10 UTC")
+        await press(pilot, "tab")
+        dialog.query_one("#retro-end").value = ""
+        await type_text(pilot, "2026-11-24 00:55 UTC")
+        await press(pilot, "ctrl+s")
+        assert "cannot end before it started" in screen_text(pilot)
+        dialog.query_one("#retro-end").value = ""
+        await type_text(pilot, "2026-11-24 02:40 UTC")
         await press(pilot, "ctrl+s")
         incident = await newest(store)
         assert incident.title == "Yesterday's DNS blip"
-        assert incident.status == "resolved" and incident.incident_end
+        assert incident.status == "resolved"
+        assert incident.incident_start.startswith("2026-11-24T01:10:00")
+        assert incident.incident_end.startswith("2026-11-24T02:40:00")
+        assert incident.duration_seconds == 90 * 60
+
+
+async def test_declare_dialog_at_60x15_scrolls_to_every_field(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(60, 15)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        dialog = app.screen
+        screen_region = dialog.region
+        seen = set()
+        for _ in range(12):
+            focused = dialog.focused
+            assert focused is not None
+            seen.add(focused.id)
+            assert screen_region.contains_region(focused.region), focused.id
+            await press(pilot, "tab")
+        assert {"title", "severity", "labels", "drill", "retro", "cancel", "declare"} <= seen
 
 
 async def test_empty_title_is_refused_inline_and_nothing_is_sent(make_app, store):

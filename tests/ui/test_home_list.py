@@ -16,8 +16,8 @@ from incident_tui.errors import Unimplemented
 from incident_tui.ui.screens.home import HomeScreen
 from incident_tui.ui.widgets.incident_list import PAGE_SIZE, IncidentList, IncidentRow, PageCache
 
-from .conftest import STORE_EPOCH, TickingClock, open_store
-from .incident_support import press, screen_text, settle, type_text
+from .conftest import FIXED_NOW, STORE_EPOCH, TickingClock, open_store, seed_incidents
+from .incident_support import press, screen_text, settle, type_text, wait_for
 
 
 class CountingBackend:
@@ -403,15 +403,15 @@ async def test_a_slow_backend_shows_a_spinner_and_loading_not_a_frozen_screen(ma
     slow = SlowBackend(store)
     app = make_app(slow)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.4)  # longer than the spinner's delay
         spinner = app.screen.query_one(BusyIndicator)
-        assert not spinner.has_class("-idle")
+        await wait_for(lambda: not spinner.has_class("-idle"), what="the spinner")
+        await pilot.pause()
         assert "Loading incidents…" in screen_text(pilot)
         await pilot.press("question_mark")  # keys still work while waiting
-        await pilot.pause(0.1)
-        assert not isinstance(app.screen, HomeScreen)
+        await wait_for(lambda: not isinstance(app.screen, HomeScreen), what="the help screen")
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await wait_for(lambda: isinstance(app.screen, HomeScreen), what="the list again")
+        assert not slow.release.is_set() and not listed_ids(app)  # still waiting
         slow.release.set()
         await settle(pilot)
         assert spinner.has_class("-idle")
@@ -447,3 +447,182 @@ async def test_ctrl_r_rereads_and_ctrl_q_quits(make_app, store):
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0 and not app.is_running
+
+
+async def test_live_refresh_deep_in_a_long_list_keeps_the_cursor_on_its_incident(
+    tmp_path, make_app
+):
+    """Row 820 of 2 000: a refresh re-reads the pages around the cursor (not the first ten
+    pages, which clamped the cursor to row 499), and new incidents at the top do not move it."""
+    backend = await bulk_store(tmp_path, 2000)
+    counting = CountingBackend(backend)
+    other = open_store(
+        tmp_path / "bulk.db",
+        m.UserPreview(user_id="bob", name="Bob"),
+        clock=TickingClock(STORE_EPOCH + timedelta(hours=1)),
+    )
+    app = make_app(counting)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            lst = app.screen.query_one(IncidentList)
+            while lst.count <= 820:
+                await press(pilot, "G")
+            lst.cursor = 820
+            await settle(pilot)
+            target = lst.highlighted
+            assert target is not None
+            line_before = lst.cursor - lst.scroll_offset.y
+            await app._poll_once()  # baseline version
+            await other.create_incident(m.CreateIncidentRequest(title="Declared elsewhere"))
+            await other.update_title(
+                m.UpdateTitleRequest(incident_id=target.incident_id, title="Renamed elsewhere")
+            )
+            before = len(counting.queries)
+            await app._poll_once()
+            await settle(pilot)
+            assert lst.highlighted.incident_id == target.incident_id
+            assert lst.cursor == 820 and lst.cursor - lst.scroll_offset.y == line_before
+            cursor_line = next(
+                line for line in screen_text(pilot).splitlines() if line.startswith("▶")
+            )
+            assert f"#{target.incident_id} " in cursor_line and "Renamed elsewhere" in cursor_line
+            reads = [q for q in counting.queries[before:] if q.query.order_field]
+            assert 1 <= len(reads) <= 4  # the pages around the cursor and the top one
+            assert lst.count > 820
+            await press(pilot, "g")  # the top is read again and shows the new incident
+            assert lst.highlighted.title == "Declared elsewhere"
+    finally:
+        await other.close()
+        await backend.close()
+
+
+@pytest.fixture
+async def timed_store(tmp_path):
+    """The five incidents declared two minutes before FIXED_NOW, then given times:
+    #1 runs since 12:00 yesterday; #3 ran 02:50-03:10 today; #5 ran 21:00-22:00
+    yesterday; #2 and #4 run since they were declared."""
+    backend = open_store(
+        tmp_path / "timed.db", clock=TickingClock(FIXED_NOW - timedelta(minutes=2))
+    )
+    await seed_incidents(backend)
+
+    async def event(incident_id: str, kind: str, at: str) -> None:
+        await backend.update_incident_event_time(
+            m.UpdateIncidentEventTimeRequest(
+                incident_id=incident_id, event_time=at, activity_item_kind=kind
+            )
+        )
+
+    await event("1", "incidentStart", "2026-11-24T12:00:00Z")
+    await backend.update_status(m.UpdateStatusRequest(incident_id="3", status="resolved"))
+    await event("3", "incidentStart", "2026-11-25T02:50:00Z")
+    await event("3", "incidentEnd", "2026-11-25T03:10:00Z")
+    await event("5", "incidentStart", "2026-11-24T21:00:00Z")
+    await event("5", "incidentEnd", "2026-11-24T22:00:00Z")
+    yield backend
+    await backend.close()
+
+
+async def test_time_column_is_the_age_while_active_and_the_resolved_at_time_once_resolved(
+    make_app, timed_store
+):
+    app = make_app(timed_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = screen_text(pilot).splitlines()
+        assert "TIME" in lines[1] and "AGE" not in lines[1]
+        row = {ref: next(line for line in lines if f"#{ref} " in line) for ref in "12345"}
+        assert row["1"].split()[-2] == "15h30m"  # age since its start, against FIXED_NOW
+        assert row["3"].endswith(" 03:10     —")  # resolved today (UTC): when
+        assert row["5"].endswith("Nov 24     —")  # resolved yesterday: not how long
+
+
+async def test_sorting_by_time_and_duration_orders_the_column_shown(make_app, timed_store):
+    app = make_app(timed_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "TITLE · declared▼" in screen_text(pilot).splitlines()[1]
+        for _ in range(5):
+            await press(pilot, "s")
+        header = screen_text(pilot).splitlines()[1]
+        assert "TIME▼" in header and "declared" not in header
+        # the latest moment first: started (active) or resolved (resolved)
+        assert listed_ids(app) == ["4", "2", "3", "5", "1"]
+        await press(pilot, "S")
+        assert "TIME▲" in screen_text(pilot).splitlines()[1]
+        assert listed_ids(app) == ["1", "5", "3", "2", "4"]
+        await press(pilot, "s")  # duration, longest first; the DUR column shows at 80
+        lines = screen_text(pilot).splitlines()
+        assert "DUR▼" in lines[1]
+        assert listed_ids(app) == ["1", "5", "3", "2", "4"]
+        shown = [next(line for line in lines if f"#{ref} " in line).split()[-1] for ref in "153"]
+        assert shown == ["15h30m", "1h00m", "20m"]
+        await press(pilot, "S")
+        assert listed_ids(app) == ["4", "2", "3", "5", "1"]
+
+
+async def test_with_a_scrollbar_the_header_lines_up_with_the_values(tmp_path, make_app):
+    backend = await bulk_store(tmp_path, 300)
+    app = make_app(backend)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            lst = app.screen.query_one(IncidentList)
+            assert lst.scrollable_content_region.width == 79  # the scrollbar takes one
+            lines = screen_text(pilot).splitlines()
+            header, first = lines[1], lines[2]
+            assert header.index("STATUS") == first.index("RESOLVED")
+            assert header.index("TITLE") == first.index("Bulk")
+            assert header.index("TIME") + len("TIME") == first.index("Nov 24") + len("Nov 24")
+            assert header.index("TASKS") + len("TASKS") == 79 and first[78] == "—"
+    finally:
+        await backend.close()
+
+
+async def test_at_40x10_the_time_keeps_its_last_character(make_app, store):
+    app = make_app()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await settle(pilot)
+        for line in screen_text(pilot).splitlines()[2:7]:
+            assert line.rstrip().endswith("m") or line.rstrip().endswith("24"), line
+
+
+async def test_an_invalid_filter_shows_nothing_rather_than_its_last_valid_prefix(make_app):
+    """``status:bogus`` used to keep showing the results for the bare word ``status``,
+    marked "filtered"."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "slash")
+        await type_text(pilot, "Login")
+        await settle(pilot)
+        assert listed_ids(app) == ["3"]
+        await type_text(pilot, " status:bogus")
+        await settle(pilot)
+        text = screen_text(pilot)
+        assert listed_ids(app) == []
+        assert "Login page slow" not in text
+        assert "The filter is not valid" in text and "status" in text.splitlines()[-2]
+        header = text.splitlines()[0]
+        assert "filter not valid: nothing shown" in header and "filtered" not in header
+        await pilot.press(*["backspace"] * len("bogus"))
+        await type_text(pilot, "active")
+        await settle(pilot)
+        assert listed_ids(app) == ["3"]
+        assert "filtered" in screen_text(pilot).splitlines()[0]
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+async def test_an_empty_store_says_how_to_declare(make_app, empty_store, readonly):
+    app = make_app(empty_store, readonly=readonly)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(pilot)
+        if readonly:
+            assert "No incidents yet (read-only: declaring is off here)." in text
+        else:
+            assert "No incidents yet: press n to declare one." in text
+        assert "0 incidents" in text.splitlines()[0]
+        await press(pilot, "a")
+        assert "No incidents match: esc clears the filter" in screen_text(pilot)

@@ -80,12 +80,17 @@ async def test_resolve_cancelled_changes_nothing(make_app, store) -> None:
         assert "incidentStatusChanged" not in await kinds(store)
 
 
-async def test_toggle_drill(make_app, store) -> None:
+async def test_toggle_drill_asks_first_like_resolve(make_app, store) -> None:
     async with incident_view(make_app) as (app, pilot, screen):
         await press(pilot, "D")
+        assert isinstance(app.screen, ConfirmDialog)
+        await press(pilot, "n")  # a stray D changes nothing
+        assert app.screen is screen
+        assert (await get_incident(store)).is_drill is False
+        await press(pilot, "D", "y")
         assert (await get_incident(store)).is_drill is True
         assert "[drill]" in screen_text(pilot).splitlines()[0]
-        await press(pilot, "D")
+        await press(pilot, "D", "y")
         assert (await get_incident(store)).is_drill is False
         assert "[drill]" not in screen_text(pilot).splitlines()[0]
 
@@ -140,11 +145,14 @@ async def test_edit_start_time_accepts_utc_and_converts_to_rfc3339(make_app, sto
         assert start is not None and start.isoformat() == "2026-11-24T21:15:00+00:00"
 
 
-async def test_edit_end_time_validates_inline_and_keeps_text(make_app, store) -> None:
-    async with incident_view(make_app) as (app, pilot, screen):
+async def test_end_time_of_a_resolved_incident_validates_inline_and_keeps_text(
+    make_app, store
+) -> None:
+    async with incident_view(make_app, "5") as (app, pilot, screen):
         await press(pilot, "T")
         prompt = app.screen
-        assert isinstance(prompt, TextPrompt)
+        assert isinstance(prompt, TextPrompt) and prompt.dialog_title == "Incident end time"
+        prompt.query_one(Input).value = ""
         await type_text(pilot, "soon")
         await press(pilot, "enter")
         assert app.screen is prompt
@@ -153,20 +161,61 @@ async def test_edit_end_time_validates_inline_and_keeps_text(make_app, store) ->
         await type_text(pilot, "2026-11-25T03:00:00Z")
         await press(pilot, "enter")
         assert app.screen is screen
-        end = parse_time((await get_incident(store)).incident_end)
+        end = parse_time((await get_incident(store, "5")).incident_end)
         assert end is not None and end.isoformat() == "2026-11-25T03:00:00+00:00"
 
 
-async def test_end_before_start_refused_by_backend_keeps_dialog_open(make_app, store) -> None:
+async def test_T_on_an_active_incident_resolves_it_at_the_time_given(make_app, store) -> None:
     async with incident_view(make_app) as (app, pilot, screen):
         await press(pilot, "T")
         prompt = app.screen
+        assert isinstance(prompt, TextPrompt)
+        assert "is active: saving resolves it" in screen_text(pilot)
+        await press(pilot, "escape")  # leaves it active
+        assert str((await get_incident(store)).status) == "active"
+        await press(pilot, "T")
+        prompt = app.screen
+        prompt.query_one(Input).value = ""
+        await type_text(pilot, "2026-11-25T03:00:00Z")
+        await press(pilot, "enter")
+        assert app.screen is screen
+        incident = await get_incident(store)
+        assert str(incident.status) == "resolved"
+        end = parse_time(incident.incident_end)
+        assert end is not None and end.isoformat() == "2026-11-25T03:00:00+00:00"
+        assert "RESOLVED" in screen_text(pilot).splitlines()[0]
+
+
+async def test_an_end_before_the_start_is_refused_inline_and_nothing_is_sent(
+    make_app, store
+) -> None:
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "T")
+        prompt = app.screen
+        prompt.query_one(Input).value = ""
         await type_text(pilot, "2000-01-01 00:00 UTC")
         await press(pilot, "enter")
         assert app.screen is prompt
-        assert "before it started" in prompt.error_text
+        assert "cannot end before" in prompt.error_text
         assert prompt.text == "2000-01-01 00:00 UTC"
-        assert (await get_incident(store)).incident_end == ""
+        incident = await get_incident(store)
+        assert incident.incident_end == "" and str(incident.status) == "active"
+
+
+async def test_resolving_keeps_an_end_time_set_by_hand(make_app, store) -> None:
+    await store.update_incident_event_time(
+        m.UpdateIncidentEventTimeRequest(
+            incident_id="1", event_time="2026-11-25T02:45:00Z", activity_item_kind="incidentEnd"
+        )
+    )
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "R")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "2026-11-25 02:45 UTC, set by hand, is kept" in screen_text(pilot)
+        await press(pilot, "y")
+        incident = await get_incident(store)
+        assert str(incident.status) == "resolved"
+        assert parse_time(incident.incident_end).isoformat() == "2026-11-25T02:45:00+00:00"
 
 
 async def test_escape_cancels_an_edit(make_app, store) -> None:
@@ -193,3 +242,18 @@ async def test_overview_at_80_columns_keeps_each_role_with_its_holder(make_app, 
         title_rows = [n for n, line in enumerate(lines) if "word" in line and "Title" in line]
         (first,) = title_rows
         assert lines[first + 1].startswith(" " * 13) and "word" in lines[first + 1]
+
+
+async def test_duration_so_far_moves_with_the_clock(make_app, store) -> None:
+    from datetime import timedelta
+
+    async with incident_view(make_app) as (app, pilot, screen):
+
+        def duration() -> str:
+            return next(line for line in screen_text(pilot).splitlines() if "Duration" in line)
+
+        assert "5h 29m so far" in duration()
+        app._fixed_now += timedelta(minutes=10)  # what the once-a-minute tick sees
+        screen.overview.tick()
+        await settle(pilot)
+        assert "5h 39m so far" in duration()

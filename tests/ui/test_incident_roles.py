@@ -109,3 +109,71 @@ async def test_O_opens_the_org_roles_screen(make_app) -> None:
         from incident_tui.ui.screens.org_roles import OrgRolesScreen
 
         assert isinstance(app.screen, OrgRolesScreen)
+
+
+class GatedRoles:
+    """The real store, with GetRoles held until released (a slow remote)."""
+
+    def __init__(self, inner) -> None:
+        import asyncio
+
+        self.inner = inner
+        self.release = asyncio.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    async def get_roles(self, request):
+        await self.release.wait()
+        return await self.inner.get_roles(request)
+
+
+async def test_roles_tab_right_after_declaring_shows_flags_and_custom_roles(make_app, store):
+    """A live-refresh tick during the first read used to cancel it (roles and all):
+    the tab then showed the three defaults without their flags."""
+    from incident_tui.ui.screens.incident import IncidentScreen
+
+    from .incident_support import settle
+
+    await store.create_role(
+        m.CreateRoleRequest(role=m.Role(name="scribe", description="writes it down"))
+    )
+    gated = GatedRoles(store)
+    app = make_app(gated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        await type_text(pilot, "Disk full on db-3")
+        await pilot.press("ctrl+s")
+        for _ in range(50):
+            await pilot.pause()
+            if isinstance(app.screen, IncidentScreen):
+                break
+        screen = app.screen
+        assert isinstance(screen, IncidentScreen)
+        screen.on_backend_changed()  # a poll lands while GetRoles is still out
+        await pilot.pause()
+        gated.release.set()
+        await settle(pilot)
+        await press(pilot, "4")
+        text = screen_text(pilot)
+        assert "scribe" in text
+        commander = next(line for line in text.splitlines() if "commander" in line)
+        assert "[important]" in commander and "[mandatory]" in commander
+        assert "0/4 held" in text
+
+
+async def test_a_role_created_from_the_roles_tab_shows_on_return(make_app, store):
+    from incident_tui.ui.screens.org_roles import OrgRolesScreen
+
+    async with incident_view(make_app, tab="roles") as (app, pilot, screen):
+        await press(pilot, "O")
+        assert isinstance(app.screen, OrgRolesScreen)
+        await press(pilot, "n")
+        await type_text(pilot, "scribe")
+        await press(pilot, "enter")
+        assert any(r.name == "scribe" for r in app.screen.roles)
+        await press(pilot, "escape")
+        assert app.screen is screen
+        assert "scribe" in screen.query_one(RolesPane).role_list.keys
+        assert "scribe" in screen_text(pilot)

@@ -24,22 +24,23 @@ from .incident_support import (
     press,
     screen_text,
     settle,
+    wait_for,
 )
 
 
 class Wrapped:
-    """A real backend with some methods slowed down, failing or counted."""
+    """A real backend with some methods held back, failing or counted."""
 
     def __init__(
         self,
         inner: Any,
         *,
-        delay: dict[str, float] | None = None,
+        gate: dict[str, asyncio.Event] | None = None,
         fail: dict[str, Exception] | None = None,
         versions: bool = True,
     ) -> None:
         self.inner = inner
-        self.delay = delay or {}
+        self.gate = gate or {}
         self.fail = fail or {}
         self.calls: Counter[str] = Counter()
         self.capabilities = replace(inner.capabilities, versions=versions)
@@ -51,8 +52,8 @@ class Wrapped:
 
         async def call(*args: Any, **kwargs: Any) -> Any:
             self.calls[name] += 1
-            if name in self.delay:
-                await asyncio.sleep(self.delay[name])
+            if name in self.gate:  # answers only once the test lets it (a slow link)
+                await self.gate[name].wait()
             if name in self.fail:
                 raise self.fail[name]
             return await target(*args, **kwargs)
@@ -195,30 +196,32 @@ async def test_two_consoles_on_one_store_see_each_others_changes(make_app, store
     try:
         async with incident_view(make_app, poll_interval=0.2) as (app, pilot, screen):
             await other.update_severity(m.UpdateSeverityRequest(incident_id="1", severity="minor"))
-            for _ in range(30):
-                await pilot.pause(0.1)
-                if "SEV3 minor" in header(pilot):
-                    break
+            await wait_for(lambda: "SEV3 minor" in header(pilot), what="the change to show")
             assert "● SEV3 minor" in header(pilot)
     finally:
         await other.close()
 
 
 async def test_slow_backend_shows_a_spinner_not_a_frozen_screen(make_app, store) -> None:
-    backend = Wrapped(store, delay={"get_incident": 0.6})
+    release = asyncio.Event()
+    backend = Wrapped(store, gate={"get_incident": release})
     app = make_app(backend=backend)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.open_incident("1")
-        await pilot.pause(0.35)
+        await wait_for(
+            lambda: isinstance(app.screen, IncidentScreen) and app.screen.query(BusyIndicator),
+            what="the incident screen",
+        )
         screen = app.screen
-        assert isinstance(screen, IncidentScreen)
         indicator = screen.query_one(BusyIndicator)
-        assert not indicator.has_class("-idle")
+        await wait_for(lambda: not indicator.has_class("-idle"), what="the spinner")
+        await pilot.pause()
         assert "loading" in screen_text(pilot)
-        await press(pilot, "e")  # the incident is not there yet: say so, do nothing
+        await pilot.press("e")  # the incident is not there yet: say so, do nothing
+        await wait_for(lambda: any("still loading" in n for n in notifications(app)))
         assert app.screen is screen
-        assert any("still loading" in n for n in notifications(app))
+        release.set()
         await settle(pilot)
         assert indicator.has_class("-idle")
         assert "Checkout API" in header(pilot)
@@ -250,12 +253,13 @@ async def test_backend_refusal_keeps_the_typed_title(make_app, store) -> None:
 
 
 async def test_failing_mutation_without_dialog_shows_the_error(make_app, store) -> None:
-    backend = Wrapped(store, fail={"update_incident_is_drill": Unavailable("store is locked")})
-    async with incident_view(make_app, backend=backend) as (app, pilot, screen):
-        await press(pilot, "D")
+    backend = Wrapped(store, fail={"update_task_status": Unavailable("store is locked")})
+    async with incident_view(make_app, backend=backend, tab="tasks") as (app, pilot, screen):
+        await press(pilot, "space")
         assert app.is_running
         assert any("store is locked" in n for n in notifications(app))
-        assert (await get_incident(store)).is_drill is False
+        tasks = (await get_incident(store)).task_list.tasks
+        assert [str(t.status) for t in tasks] == ["todo", "done"]
 
 
 async def test_markup_in_title_and_labels_renders_literally(make_app, store) -> None:
@@ -296,3 +300,40 @@ async def test_esc_and_q_each_leave_the_incident_view_from_any_tab(make_app) -> 
                 assert app.screen is screen
                 await press(pilot, key)
                 assert not isinstance(app.screen, IncidentScreen), (key, tab)
+
+
+async def test_read_only_keys_of_changes_say_why_they_do_nothing(make_app, store) -> None:
+    app = make_app(readonly=True)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        from incident_tui.ui.screens.home import HomeScreen
+
+        assert isinstance(app.screen, HomeScreen)
+        said = notifications(app)
+        assert said == ["Read-only: started with --readonly; changes are off (Declare is one)."]
+        app.open_incident("1")
+        await settle(pilot)
+        await press(pilot, "R")
+        assert notifications(app)[-1].startswith("Read-only: started with --readonly")
+        await press(pilot, "3")
+        text = screen_text(pilot)
+        assert "press a" not in text
+        before = len(notifications(app))
+        await press(pilot, "j")  # a key that changes nothing: no message
+        assert len(notifications(app)) == before
+
+
+async def test_tasks_tab_of_a_read_only_console_does_not_offer_to_add(make_app, store) -> None:
+    incident = await store.create_incident(m.CreateIncidentRequest(title="No tasks here"))
+    async with incident_view(
+        make_app, incident.incident.incident_id, tab="tasks", readonly=True
+    ) as (app, pilot, screen):
+        text = screen_text(pilot)
+        assert "No tasks yet." in text and "press a" not in text
+    async with incident_view(make_app, incident.incident.incident_id, tab="tasks") as (
+        app,
+        pilot,
+        screen,
+    ):
+        assert "No tasks yet: press a to add one." in screen_text(pilot)

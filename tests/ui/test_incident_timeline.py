@@ -251,3 +251,24 @@ async def test_scrolling_to_the_bottom_reads_the_next_page(make_app, store) -> N
         await settle(pilot)
         assert len(pane.items) == len(await activity(store))
         assert pane.item_list.highlighted == 0  # the cursor did not move
+
+
+async def test_a_wrapped_note_line_continues_under_its_text(make_app, store) -> None:
+    words = " ".join(f"word{n:02d}" for n in range(30))
+    await add_note(store, words, incident_id="2")
+    async with incident_view(make_app, "2", tab="timeline") as (app, pilot, screen):
+        lines = screen_text(pilot).splitlines()
+        body = [n for n, line in enumerate(lines) if "word" in line]
+        assert len(body) >= 3  # ~240 characters wrap at 80 columns
+        for n in body:
+            assert lines[n].startswith("  word"), lines[n]
+
+
+async def test_one_timeline_item_is_one_item(make_app, store) -> None:
+    incident = await store.create_incident(m.CreateIncidentRequest(title="Fresh"))
+    async with incident_view(make_app, incident.incident.incident_id, tab="timeline") as (
+        app,
+        pilot,
+        screen,
+    ):
+        assert "· 1 item" in screen_text(pilot) and "1 items" not in screen_text(pilot)

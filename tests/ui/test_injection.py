@@ -125,3 +125,34 @@ async def test_the_store_keeps_the_original_text(make_app, store):
         await settle(pilot)
     incident = (await store.get_incident(m.GetIncidentRequest(incident_id=incident_id))).incident
     assert incident.title == f"{MARKUP_TITLE} {ESCAPES} {BIDI}"
+
+
+class ForeignIds:
+    """A remote whose incident ids carry escape sequences (ids are untrusted too)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def query_incidents(self, request: m.QueryIncidentsRequest) -> Any:
+        response = await self.inner.query_incidents(request)
+        for incident in response.incidents:
+            incident.incident_id = f"{incident.incident_id}{ESCAPES}"
+        return response
+
+    async def query_incident_previews(self, request: m.QueryIncidentPreviewsRequest) -> Any:
+        response = await self.inner.query_incident_previews(request)
+        for preview in response.incident_previews:
+            preview.incident_id = f"{preview.incident_id}{ESCAPES}"
+        return response
+
+
+async def test_an_incident_id_with_escapes_is_drawn_harmless_in_the_list(make_app, store):
+    app = make_app(ForeignIds(store))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        text, segments = rendered(app)
+        assert_nothing_raw(segments)
+        assert "#5␛" in text

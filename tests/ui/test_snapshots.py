@@ -200,3 +200,15 @@ def test_home_no_color(snap_compare, make, monkeypatch):
 def test_incident_overview_no_color(snap_compare, make, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(make(), terminal_size=(80, 24), run_before=opened("1"))
+
+
+def test_home_16_colours(snap_compare, make, monkeypatch):
+    """``TERM=screen`` (tmux's default): each theme's [ansi] colours, as VGA RGB in the SVG."""
+    monkeypatch.setenv("TERM", "screen")
+    monkeypatch.setenv("COLORTERM", "")
+    assert snap_compare(make(), terminal_size=(80, 24), run_before=then("j"))
+
+
+def test_home_sorted_by_time_at_80x24(snap_compare, make):
+    keys = ["s"] * 5  # declared, updated, severity, title, status, time
+    assert snap_compare(make(), terminal_size=(80, 24), run_before=then(*keys))

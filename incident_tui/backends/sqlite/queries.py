@@ -16,7 +16,7 @@ from typing import Any
 
 from incident_tui import models as m
 from incident_tui.backends.sqlite import reads
-from incident_tui.backends.sqlite.schema import SEVERITY_RANK_SQL
+from incident_tui.backends.sqlite.schema import SEVERITY_RANK_SQL, STATUS_TIME_SQL
 from incident_tui.backends.sqlite.search import compile_query_string
 from incident_tui.backends.sqlite.timeutil import normalise_time
 from incident_tui.errors import InvalidArgument
@@ -26,23 +26,29 @@ MAX_LIMIT = 500
 SEVERITIES = tuple(s.value for s in m.Severity)
 STATUSES = tuple(s.value for s in m.IncidentStatus)
 
+_START = "COALESCE(NULLIF(i.incident_start, ''), i.created_at)"
+_END = "COALESCE(NULLIF(i.incident_end, ''), NULLIF(i.closed_at, ''))"
+#: How long it lasted, in days: end (or, while it runs, the time of the read) minus start.
+#: ``{now}`` is a Julian day number carried in the cursor, so one paged read uses one clock.
+DURATION_SQL = f"(COALESCE(julianday({_END}), {{now}}) - julianday({_START}))"
+
 #: orderField -> SQL sort key over alias ``i`` (the seq breaks ties).
 ORDER_KEYS: dict[str, str] = {
     "createdTime": "i.created_at",
     "modifiedTime": "i.modified_at",
     "incidentStart": "i.incident_start",
+    "statusTime": f"({STATUS_TIME_SQL})",
+    "duration": DURATION_SQL,
     "title": "i.title COLLATE NOCASE",
     "status": "i.status",
     "severity": f"({SEVERITY_RANK_SQL})",
 }
 ORDER_VALUE_COLUMNS: dict[str, str] = {
-    "createdTime": "i.created_at",
-    "modifiedTime": "i.modified_at",
-    "incidentStart": "i.incident_start",
+    **ORDER_KEYS,
     "title": "i.title",
-    "status": "i.status",
-    "severity": f"({SEVERITY_RANK_SQL})",
 }
+#: Order fields whose key depends on the time of the read.
+CLOCKED_ORDERS = frozenset({"duration"})
 
 
 def encode_cursor(parts: list[Any]) -> str:
@@ -52,6 +58,12 @@ def encode_cursor(parts: list[Any]) -> str:
 
 def decode_cursor(value: str, field: str, direction: str) -> tuple[Any, int]:
     """The (sort value, seq) a cursor points after; InvalidArgument if it is not ours."""
+    value, seq, _ = decode_clocked_cursor(value, field, direction)
+    return value, seq
+
+
+def decode_clocked_cursor(value: str, field: str, direction: str) -> tuple[Any, int, float | None]:
+    """``decode_cursor`` plus the Julian day the read began at (orders by duration)."""
     bad = InvalidArgument(
         "the paging cursor is not valid for this query; start from the first page"
     )
@@ -60,19 +72,34 @@ def decode_cursor(value: str, field: str, direction: str) -> tuple[Any, int]:
         parts = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, UnicodeError, binascii.Error):
         raise bad from None
+    clocked = field in CLOCKED_ORDERS
     if (
         not isinstance(parts, list)
-        or len(parts) != 4
+        or len(parts) != (5 if clocked else 4)
         or parts[0] != field
         or parts[1] != direction
-        or not isinstance(parts[2], str | int)
+        or not isinstance(parts[2], str | int | float)
         or isinstance(parts[2], bool)
         or not isinstance(parts[3], int)
         or isinstance(parts[3], bool)
-        or not all(_fits_sqlite(p) for p in parts[2:])
+        or not all(_fits_sqlite(p) for p in parts[2:4])
+        or (clocked and not _julian_day(parts[4]))
     ):
         raise bad
-    return parts[2], parts[3]
+    return parts[2], parts[3], (float(parts[4]) if clocked else None)
+
+
+def _julian_day(value: object) -> bool:
+    """A plausible Julian day number (1970 to 2200): safe to put into SQL as a literal."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and (2440587.5 <= value <= 2524593.5)
+    )
+
+
+def julian_day(moment: datetime) -> float:
+    return moment.timestamp() / 86400.0 + 2440587.5
 
 
 def _fits_sqlite(value: object) -> bool:
@@ -212,16 +239,23 @@ def _select_incidents(
         raise InvalidArgument(
             f"orderField must be one of {', '.join(ORDER_KEYS)} (got {field[:40]!r})"
         )
-    key = ORDER_KEYS[field]
     where, params = compile_incident_filters(query, now, conn)
+    read_at = julian_day(now)
+    cursor_value: tuple[Any, int] | None = None
     if after.next_value:
-        value, seq = decode_cursor(after.next_value, field, direction)
+        value, seq, pinned = decode_clocked_cursor(after.next_value, field, direction)
+        read_at = pinned if pinned is not None else read_at
+        cursor_value = (value, seq)
+    key = ORDER_KEYS[field].format(now=repr(read_at))
+    value_column = ORDER_VALUE_COLUMNS[field].format(now=repr(read_at))
+    if cursor_value is not None:
+        value, seq = cursor_value
         op, bound = ("<", "<=") if direction == "DESC" else (">", ">=")
         # The plain bound lets SQLite seek an expression index; the row value is exact.
         where.append(f"{key} {bound} ? AND ({key}, i.seq) {op} (?, ?)")
         params.extend([value, value, seq])
     sql = (
-        f"SELECT i.seq, {ORDER_VALUE_COLUMNS[field]} FROM incidents i"
+        f"SELECT i.seq, {value_column} FROM incidents i"
         + (f" WHERE {' AND '.join(where)}" if where else "")
         + f" ORDER BY {key} {direction}, i.seq {direction} LIMIT ?"
     )
@@ -231,9 +265,10 @@ def _select_incidents(
     cursor = m.Cursor()
     if has_more:
         last = rows[-1]
-        cursor = m.Cursor(
-            next_value=encode_cursor([field, direction, last[1], last[0]]), has_more=True
-        )
+        parts = [field, direction, last[1], last[0]]
+        if field in CLOCKED_ORDERS:
+            parts.append(read_at)
+        cursor = m.Cursor(next_value=encode_cursor(parts), has_more=True)
     echoed = query.model_copy(update={"limit": limit, "order_direction": direction})
     return [r[0] for r in rows], cursor, echoed
 

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from incident_tui.backends.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
+from incident_tui.backends.sqlite.schema import MIGRATIONS, OPTIONAL_INDEXES, SCHEMA_VERSION
 from incident_tui.config import default_db_path, prepare_private_parent
 from incident_tui.errors import BackendError, InvalidArgument, PermissionDenied, Unavailable
 
@@ -249,6 +249,9 @@ class Store:
                 f"{self.path} was written by a newer incident-tui (store version {version})"
             )
         if version == SCHEMA_VERSION:
+            if not self.readonly:
+                for statement in OPTIONAL_INDEXES:
+                    conn.execute(statement)
             return
         if self.readonly and not fresh:
             raise StoreError(
@@ -263,6 +266,8 @@ class Store:
                 for statement in _split_sql(MIGRATIONS[target - 1]):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {target}")
+            for statement in OPTIONAL_INDEXES:
+                conn.execute(statement)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from textual import events
 from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -162,10 +163,39 @@ class ConsoleScreen(Screen):
     def refuse_if_readonly(self) -> bool:
         """For actions reached other ways than a key: True (and a message) when read-only."""
         if getattr(self.app, "readonly", False):
-            reason = getattr(self.app, "readonly_reason", "") or "changes are disabled here"
-            self.app.notify(f"Read-only: {reason}.", severity="warning", markup=False)
+            self._say_readonly()
             return True
         return False
+
+    def _say_readonly(self, what: str = "") -> None:
+        reason = getattr(self.app, "readonly_reason", "") or "changes are disabled here"
+        action = f" ({what} is one)" if what else ""
+        self.app.notify(
+            f"Read-only: {reason}; changes are off{action}.",
+            severity="warning",
+            markup=False,
+            timeout=4,
+        )
+
+    def command_applies(self, command: Command) -> bool:
+        """Whether ``command`` is meant where the person is (screens with tabs narrow it)."""
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A key of a change in read-only mode says why it does nothing (its binding is off,
+        so the key reaches here instead of doing nothing in silence)."""
+        if not getattr(self.app, "readonly", False):
+            return
+        keymap = getattr(getattr(self.app, "config", None), "keymap", {}) or {}
+        for command in screen_commands(self):
+            if not command.mutates or not self.command_applies(command):
+                continue
+            keys = keymap.get(command.id, command.key).split(",")
+            if event.key in (k.strip() for k in keys):
+                event.stop()
+                event.prevent_default()
+                self._say_readonly(command.description)
+                return
 
     # --- navigation -------------------------------------------------------
     async def action_back(self) -> None:
@@ -247,4 +277,6 @@ class ConsoleScreen(Screen):
                 )
             return None
 
-        return self.run_worker(runner(), group=group, exclusive=exclusive, exit_on_error=False)
+        # The function, not a coroutine: a worker cancelled before it starts leaves nothing
+        # un-awaited behind.
+        return self.run_worker(runner, group=group, exclusive=exclusive, exit_on_error=False)

@@ -7,6 +7,7 @@ shown in the dialog and everything typed stays, to be fixed and sent again.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from textual import on, work
@@ -24,6 +25,7 @@ from incident_tui.errors import BackendError
 from incident_tui.text import clean, is_printable_label
 from incident_tui.ui.dialogs import Dialog, FieldChanged, SafeInput
 from incident_tui.ui.presentation import SEVERITIES
+from incident_tui.ui.screens.incident_common import local_zone_name, parse_time_input
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +136,11 @@ class DeclareDialog(Dialog[str]):
     DeclareDialog #flags { height: auto; margin-top: 1; }
     DeclareDialog Checkbox, DeclareDialog Checkbox:focus { border: none; padding: 0; margin-right: 2; background: $panel; }
     DeclareDialog Checkbox:focus { text-style: bold underline; }
+    DeclareDialog > #dialog-box { overflow-y: auto; }
+    DeclareDialog #retro-times { height: auto; display: none; }
+    DeclareDialog #retro-times.-shown { display: block; }
+    DeclareDialog #retro-start, DeclareDialog #retro-end { border: none; height: 1; padding: 0 1; background: $surface; }
+    DeclareDialog #retro-start:focus, DeclareDialog #retro-end:focus { border: none; background: $boost; }
     DeclareDialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
     DeclareDialog Button { margin-left: 2; min-width: 10; }
     DeclareDialog Button:focus { text-style: bold reverse; }
@@ -146,6 +153,8 @@ class DeclareDialog(Dialog[str]):
 
     def __init__(self) -> None:
         super().__init__("Declare an incident", draft=Place("declare"))
+        #: A retrospective's (start, end), checked when it is sent.
+        self.retro_times: tuple[str, str] | tuple[()] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
@@ -161,6 +170,15 @@ class DeclareDialog(Dialog[str]):
             with Horizontal(id="flags"):
                 yield MarkedCheckbox("Drill", id="drill")
                 yield MarkedCheckbox("Retrospective (already resolved)", id="retro")
+            with Vertical(id="retro-times"):
+                zone = local_zone_name()
+                yield Label(
+                    f"Started (YYYY-MM-DD HH:MM, {zone}; … UTC for UTC)", classes="field-label"
+                )
+                yield SafeInput(placeholder="e.g. 2026-11-25 02:10", id="retro-start")
+                yield Label("Ended", classes="field-label")
+                yield SafeInput("now", placeholder="e.g. 2026-11-25 02:55, or now", id="retro-end")
+                yield Static(Content(""), id="retro-error", classes="field-error")
             yield from self.compose_status()
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
@@ -178,6 +196,8 @@ class DeclareDialog(Dialog[str]):
         error = self.query_one(f"#{field}-error", Static)
         error.update(Content(clean(message)))
         error.set_class(bool(message), "visible")
+        if message:  # the dialog scrolls on small terminals: show why it was refused
+            self.call_after_refresh(error.scroll_visible, animate=False)
 
     def build_request(self) -> m.CreateIncidentRequest | None:
         """The request, or None after showing inline why it cannot be sent."""
@@ -194,7 +214,8 @@ class DeclareDialog(Dialog[str]):
         except ValueError as exc:
             self._field_error("labels", str(exc))
             ok = False
-        if not ok:
+        self.retro_times = self._retro_times() if self.query_one("#retro", Checkbox).value else None
+        if not ok or self.retro_times == ():
             return None
         return m.CreateIncidentRequest(
             title=title,
@@ -203,6 +224,25 @@ class DeclareDialog(Dialog[str]):
             is_drill=self.query_one("#drill", Checkbox).value,
             status="resolved" if self.query_one("#retro", Checkbox).value else "",
         )
+
+    def _retro_times(self) -> tuple[str, str] | tuple[()]:
+        """A retrospective's start and end as RFC 3339, or ``()`` after saying why not."""
+        now = datetime.now(UTC)
+        try:
+            start = parse_time_input(self.query_one("#retro-start", Input).value, now=now)
+            end = parse_time_input(self.query_one("#retro-end", Input).value, now=now)
+        except ValueError as exc:
+            self._field_error("retro", str(exc))
+            return ()
+        if end < start:
+            self._field_error("retro", "It cannot end before it started.")
+            return ()
+        self._field_error("retro", "")
+        return start, end
+
+    @on(Checkbox.Changed, "#retro")
+    def _retro_changed(self, event: Checkbox.Changed) -> None:
+        self.query_one("#retro-times").set_class(event.value, "-shown")
 
     # --- inline checks while typing ---------------------------------------------
     @on(Input.Changed, "#title")
@@ -262,6 +302,30 @@ class DeclareDialog(Dialog[str]):
             self._set_busy(False)
             self.show_error(f"Unexpected error: {type(exc).__name__}")
             return
+        incident_id = response.incident.incident_id
+        if self.retro_times:
+            # Declared already: whatever happens now, never send the create again.
+            try:
+                for kind, when in zip(
+                    (m.IncidentEventKind.START, m.IncidentEventKind.END),
+                    self.retro_times,
+                    strict=True,
+                ):
+                    await self.app.backend.update_incident_event_time(  # type: ignore[attr-defined]
+                        m.UpdateIncidentEventTimeRequest(
+                            incident_id=incident_id,
+                            event_time=when,
+                            activity_item_kind=kind.value,
+                            event_name=kind.value,
+                        )
+                    )
+            except BackendError as exc:
+                self.app.notify(
+                    f"Declared #{clean(incident_id)}, but its times could not be set: "
+                    + clean(str(exc)),
+                    severity="error",
+                    markup=False,
+                )
         self._set_busy(False)
         self.end_draft()
-        self.dismiss(response.incident.incident_id)
+        self.dismiss(incident_id)

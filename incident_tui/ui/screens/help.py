@@ -54,7 +54,8 @@ def help_text(app: object, screen: Screen) -> Table | Group:
         grid.add_row("", "")
     if getattr(app, "readonly", False):
         grid.add_row(
-            Text("Read-only", style="italic"), Text("commands that change anything are hidden")
+            Text("Read-only", style="italic"),
+            Text("commands that change anything are hidden (their keys say why)"),
         )
         grid.add_row("", "")
     if not getattr(screen, "FILTER_HELP", False):

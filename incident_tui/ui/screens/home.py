@@ -25,6 +25,7 @@ from incident_tui.ui.presentation import SEVERITIES
 from incident_tui.ui.screens.base import BACK, BusyIndicator, ConsoleScreen
 from incident_tui.ui.widgets.footer import ConsoleFooter
 from incident_tui.ui.widgets.incident_list import (
+    DESCENDING_FIRST,
     SORT_FIELDS,
     IncidentList,
     IncidentRow,
@@ -145,7 +146,7 @@ HOME_COMMANDS: tuple[Command, ...] = (
         "s",
         "cycle_sort",
         "Sort",
-        "Sort by: declared, updated, severity, title, status",
+        "Sort by: declared, updated, severity, title, status, time, duration",
         "Filter and sort",
     ),
     Command(
@@ -173,7 +174,7 @@ class ContextBar(Horizontal):
     """Top line: context, READ-ONLY badge, active counts by severity, list size, spinner."""
 
     DEFAULT_CSS = """
-    ContextBar { height: 1; background: $header-background; }
+    ContextBar { height: 1; background: $header-background; color: $header-foreground; }
     ContextBar > #context-text { width: 1fr; height: 1; }
     """
 
@@ -219,6 +220,8 @@ class HomeScreen(ConsoleScreen):
         self._previews: bool | None = None
         self._role_names_cache: dict[int, str] | None = None
         self._backend_seen: object = None
+        self._shown_query: m.IncidentsQuery | None = None
+        self._filter_invalid = False
 
     # --- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -301,6 +304,17 @@ class HomeScreen(ConsoleScreen):
             order_direction="DESC" if self.descending else "ASC",
             query_string=f"{toggles} {text}" if toggles and text else toggles or text,
         )
+
+    def _empty_message(self) -> str:
+        """What an empty list says: how to declare, when nothing hides anything."""
+        if self.filter_text.strip() or self._toggle_terms():
+            return "No incidents match: esc clears the filter, a and d the toggles."
+        if self.console_app.readonly:
+            return "No incidents yet (read-only: declaring is off here)."
+        from incident_tui.ui.screens.base import command_keys
+
+        declare = next(c for c in HOME_COMMANDS if c.id == "list.declare")
+        return f"No incidents yet: press {command_keys(self.app, declare)} to declare one."
 
     def _filter_message(self, message: str) -> str:
         """A backend's "col N: ..." counted in the person's text, not in our prefix."""
@@ -406,10 +420,16 @@ class HomeScreen(ConsoleScreen):
 
         The header counts do not depend on the filter, so keystrokes leave them alone.
         """
-        row = self.incident_list.highlighted if keep_cursor else None
-        self.incident_list.load(
-            self._fetcher(self.build_query()), keep_id=row.incident_id if row else None
-        )
+        query = self.build_query()
+        lst = self.incident_list
+        lst.sort_field = self.sort_field
+        lst.empty_message = self._empty_message()
+        if keep_cursor and lst.ready and query == self._shown_query:
+            lst.refresh_rows()  # the same list: re-read around the cursor, not from the top
+        else:
+            row = lst.highlighted if keep_cursor else None
+            lst.load(self._fetcher(query), keep_id=row.incident_id if row else None)
+        self._shown_query = query
         if counts:
             self._load_counts()
         self._render_bar()
@@ -462,7 +482,7 @@ class HomeScreen(ConsoleScreen):
             if self._counts_more:
                 bar.append(f"({COUNT_LIMIT}+) ")
         lst = self.incident_list
-        if lst.ready:
+        if lst.ready and not self._filter_invalid:
             noun = "incident" if lst.count == 1 and not lst.has_more else "incidents"
             bar.append(f"│ {lst.count}{'+' if lst.has_more else ''} {noun} ")
         flags = []
@@ -471,7 +491,7 @@ class HomeScreen(ConsoleScreen):
         if self.drills != "shown":
             flags.append(f"drills {self.drills}")
         if self.filter_text.strip():
-            flags.append("filtered")
+            flags.append("filter not valid: nothing shown" if self._filter_invalid else "filtered")
         if flags:
             bar.append("│ " + ", ".join(flags), style="italic")
         self.query_one("#context-text", Static).update(bar)
@@ -483,9 +503,14 @@ class HomeScreen(ConsoleScreen):
     # --- list events -----------------------------------------------------------
     @on(IncidentList.Loaded)
     def _on_loaded(self) -> None:
+        self._filter_invalid = False
         self._show_filter_error("")
         self._render_bar()
         self._render_columns()  # the reference column widens for longer ids
+
+    @on(IncidentList.ColumnsChanged)
+    def _on_columns_changed(self) -> None:
+        self._render_columns()
 
     @on(IncidentList.LoadFailed)
     def _on_load_failed(self, event: IncidentList.LoadFailed) -> None:
@@ -494,6 +519,11 @@ class HomeScreen(ConsoleScreen):
         if isinstance(event.error, InvalidArgument) and self.filter_text.strip():
             self._show_filter_error(self._filter_message(event.error.message))
             self.add_class("-filtering")
+            self._filter_invalid = True
+            self.incident_list.show_nothing(
+                "The filter is not valid (see the message below): fix it, or esc to clear it."
+            )
+            self._render_bar()
         elif isinstance(event.error, Unavailable) and self.console_app.link_status():
             pass  # the header already says the remote is away: no toast at every poll
         else:
@@ -607,11 +637,7 @@ class HomeScreen(ConsoleScreen):
 
     def action_cycle_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORT_FIELDS)
-        self.descending = SORT_FIELDS[self.sort_index][0] in (
-            "createdTime",
-            "modifiedTime",
-            "severity",
-        )
+        self.descending = SORT_FIELDS[self.sort_index][0] in DESCENDING_FIRST
         self.reload()
         self.notify(f"sorted by {SORT_FIELDS[self.sort_index][1]}", markup=False, timeout=2)
 

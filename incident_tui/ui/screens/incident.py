@@ -94,11 +94,12 @@ OVERVIEW_COMMANDS: tuple[Command, ...] = (
          "Edit the incident's title", "Overview", mutates=True),
     _cmd("incident.set_severity", "v", "set_severity", "Severity",
          "Set the severity (picker)", "Overview", mutates=True),
-    _cmd("incident.resolve", "R", "toggle_status", "Resolve/reopen",
-         "Resolve the incident, or reopen a resolved one (confirmed)", "Overview",
-         mutates=True),
+    _cmd("incident.resolve", "R", "resolve", "Resolve",
+         "Resolve the incident (confirmed)", "Overview", mutates=True),
+    _cmd("incident.reopen", "R", "reopen", "Reopen",
+         "Reopen a resolved incident (confirmed)", "Overview", mutates=True),
     _cmd("incident.toggle_drill", "D", "toggle_drill", "Drill",
-         "Mark or unmark the incident as a drill", "Overview", mutates=True),
+         "Mark or unmark the incident as a drill (confirmed)", "Overview", mutates=True),
     _cmd("incident.add_label", "l", "add_label", "+Label",
          "Add a label", "Overview", mutates=True),
     _cmd("incident.remove_label", "L", "remove_label", "-Label",
@@ -107,7 +108,8 @@ OVERVIEW_COMMANDS: tuple[Command, ...] = (
          "Edit when the incident started (RFC 3339 or YYYY-MM-DD HH:MM)", "Overview",
          mutates=True, show=False),
     _cmd("incident.edit_end", "T", "edit_end", "End",
-         "Edit when the incident ended (RFC 3339 or YYYY-MM-DD HH:MM)", "Overview",
+         "Edit when the incident ended; on an active one, resolve it at a time you give",
+         "Overview",
          mutates=True, show=False),
 )
 
@@ -128,7 +130,8 @@ TIMELINE_COMMANDS: tuple[Command, ...] = (
     _cmd("timeline.filter_kind", "f", "filter_kind", "Kind",
          "Show only one kind of item", "Timeline"),
     _cmd("timeline.filter_tag", "number_sign", "filter_tag", "Tag",
-         "Show only items with a tag (important, starred)", "Timeline", show=False),
+         "Show only items with a tag (important, starred). Tags are set in Grafana's"
+         " web app: its API has no method that sets one", "Timeline", show=False),
 )
 
 TASKS_COMMANDS: tuple[Command, ...] = (
@@ -190,6 +193,7 @@ class IncidentScreen(ConsoleScreen):
     IncidentScreen #incident-header {
         height: 1;
         background: $header-background;
+        color: $header-foreground;
         padding: 0 1;
         text-wrap: nowrap;
         text-overflow: ellipsis;
@@ -234,6 +238,9 @@ class IncidentScreen(ConsoleScreen):
         self.version: int | None = None
         self.active_tab = tab if tab in TAB_IDS else "overview"
         self.load_error: str = ""
+        self._full_load_pending = False
+        #: The org roles screen was opened from here: read the roles again on return.
+        self._roles_may_change = False
 
     # --- layout ------------------------------------------------------------------
 
@@ -248,7 +255,8 @@ class IncidentScreen(ConsoleScreen):
             yield TimelinePane(id="timeline")
             yield TasksPane(id="tasks")
             yield RolesPane(id="roles")
-        yield ConsoleFooter()
+        # Compact, and ctrl+p left to the help: every tab's keys fit at 80 columns.
+        yield ConsoleFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.reload()
@@ -292,13 +300,13 @@ class IncidentScreen(ConsoleScreen):
         parts: list[Content | str | tuple[str, str]] = [
             (ref, "bold"),
             "  ",
-            severity_content(incident.severity),
+            severity_content(incident.severity, chip=True),
             "  ",
-            status_content(str(incident.status)),
+            status_content(str(incident.status), chip=True),
             "  ",
         ]
         if incident.is_drill:
-            parts += [drill_content(True), "  "]
+            parts += [drill_content(True, chip=True), "  "]
         mark = self.console_app.queued_mark(incident.incident_id)
         if mark is not None and mark.new:  # declared while the remote was away: no id yet
             parts += [(mark.text, mark.style), "  "]
@@ -318,7 +326,15 @@ class IncidentScreen(ConsoleScreen):
         tab = self._ACTION_TAB.get(action)
         if tab is not None and tab != self.active_tab:
             return False
+        if action in ("resolve", "reopen") and self.incident is not None:
+            # One key, R, and the footer names what it does to this incident.
+            resolved = str(self.incident.status) == "resolved"
+            return resolved == (action == "reopen")
         return True
+
+    def command_applies(self, command: Command) -> bool:
+        tab = self._ACTION_TAB.get(command.action)
+        return tab is None or tab == self.active_tab
 
     def action_show_tab(self, tab: str) -> None:
         if tab not in TAB_IDS:
@@ -356,9 +372,12 @@ class IncidentScreen(ConsoleScreen):
         incident and, when it is on screen, the timeline (which otherwise goes stale
         and is read when its tab is shown).
         """
+        if light and self._full_load_pending:
+            return  # a full read is under way: a light one would cancel it (and the roles)
+        self._full_load_pending = self._full_load_pending or not light
         self.run_backend(
             lambda: self._fetch(roles=not light),
-            self._loaded,
+            lambda result: self._loaded(result, full=not light),
             group="incident-load",
             on_error=self._load_failed,
         )
@@ -398,8 +417,12 @@ class IncidentScreen(ConsoleScreen):
                 org_roles = None  # a remote may not let us list org roles: use the defaults
         return response.incident, version, org_roles
 
-    def _loaded(self, result: tuple[m.Incident, int | None, list[m.Role] | None]) -> None:
+    def _loaded(
+        self, result: tuple[m.Incident, int | None, list[m.Role] | None], *, full: bool = True
+    ) -> None:
         incident, version, roles = result
+        if full:
+            self._full_load_pending = False
         self.load_error = ""
         self.version = version
         if roles is not None:
@@ -412,6 +435,7 @@ class IncidentScreen(ConsoleScreen):
             self.query_one(f"#{self.active_tab}", IncidentPane).reopen_draft(draft)
 
     def _load_failed(self, error: BackendError) -> None:
+        self._full_load_pending = False
         draft, self.reopen = self.reopen, None
         if draft is not None:
             self.app.notify(
@@ -439,6 +463,7 @@ class IncidentScreen(ConsoleScreen):
         self.overview.show_incident(incident)
         self.tasks.show_incident(incident)
         self.roles.show_incident(incident)
+        self.refresh_bindings()  # R resolves or reopens
         if self.active_tab == "timeline" and not self.timeline.loaded:
             self.timeline.reload()
 
@@ -463,8 +488,22 @@ class IncidentScreen(ConsoleScreen):
     def action_refresh(self) -> None:
         self.reload()
 
+    def on_screen_suspend(self) -> None:
+        super().on_screen_suspend()
+        from incident_tui.ui.screens.org_roles import OrgRolesScreen
+
+        self._roles_may_change = isinstance(self.app.screen_stack[-1], OrgRolesScreen)
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        if self._roles_may_change:
+            self._roles_may_change = False
+            self.reload()  # a role created, renamed or archived there shows here
+
     def on_backend_changed(self) -> None:
         """Live refresh: re-read only when this incident's version moved."""
+        if self.incident is None and self._full_load_pending:
+            return  # the first read is still under way and will show the latest
         backend = self.app.backend  # type: ignore[attr-defined]
         if self.version is None or not self._versions():
             self.reload(light=True)
@@ -486,7 +525,8 @@ class IncidentScreen(ConsoleScreen):
 
     action_edit_title = _delegate("overview", "edit_title")
     action_set_severity = _delegate("overview", "set_severity")
-    action_toggle_status = _delegate("overview", "toggle_status")
+    action_resolve = _delegate("overview", "toggle_status")
+    action_reopen = _delegate("overview", "toggle_status")
     action_toggle_drill = _delegate("overview", "toggle_drill")
     action_add_label = _delegate("overview", "add_label")
     action_remove_label = _delegate("overview", "remove_label")

@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -23,6 +26,9 @@ from incident_tui import models as m
 from incident_tui.drafts import Draft
 from incident_tui.text import one_line
 from incident_tui.ui.presentation import severity_look, status_word
+
+if TYPE_CHECKING:
+    from incident_tui.ui.app import IncidentApp
 
 # --- facts as Content -------------------------------------------------------------
 
@@ -45,20 +51,27 @@ def person(user: m.UserPreview | None, empty: str = "—") -> str:
     return one_line(user.name or user.user_id, 40) or empty
 
 
-def severity_content(severity: str) -> Content:
+#: Drawn on the theme's background, so a colour stays readable on any header (prod's red).
+CHIP = " on $background"
+
+
+def severity_content(severity: str, *, chip: bool = False) -> Content:
     """``▲ SEV1 critical`` in the severity's colour: glyph and word carry the meaning."""
     look = severity_look(severity)
-    return Content.styled(f"{look.glyph} {look.sev} {look.word}", f"bold ${look.style}")
+    style = f"bold ${look.style}" + (CHIP if chip else "")
+    return Content.styled(f"{look.glyph} {look.sev} {look.word}", style)
 
 
-def status_content(status: str) -> Content:
+def status_content(status: str, *, chip: bool = False) -> Content:
     word = status_word(str(status))
     style = "bold $status-resolved" if word == "RESOLVED" else "bold $status-active"
-    return Content.styled(word, style)
+    return Content.styled(word, style + (CHIP if chip else ""))
 
 
-def drill_content(is_drill: bool) -> Content:
-    return Content.styled("[drill]", "bold $accent") if is_drill else Content("")
+def drill_content(is_drill: bool, *, chip: bool = False) -> Content:
+    if not is_drill:
+        return Content("")
+    return Content.styled("[drill]", "bold $accent" + (CHIP if chip else ""))
 
 
 def role_flags(role: m.Role) -> list[str]:
@@ -186,6 +199,27 @@ class RecordList(OptionList):
         self.divided = divided
         self._keys: list[str] = []
 
+    def render_line(self, y: int) -> Strip:
+        """The cursor row in one colour pair: text styled for the list's background (muted
+        times, accented kinds) would be unreadable on the cursor's background."""
+        strip = super().render_line(y)
+        try:
+            index, _ = self._lines[self.scroll_offset.y + y]
+        except IndexError:
+            return strip
+        if index != self.highlighted or self.options[index].disabled:
+            return strip
+        if not strip.text.strip("─ "):
+            return strip  # the rule under a divided record is not part of the cursor
+        cursor = self.get_visual_style(
+            "option-list--option", "option-list--option-highlighted"
+        ).rich_style
+        colours = Style(color=cursor.color, bgcolor=cursor.bgcolor)
+        return Strip(
+            [Segment(text, (style + colours) if style else cursor) for text, style, _ in strip],
+            strip.cell_length,
+        )
+
     def _options_for(self, rows: Sequence[tuple[str, Content]], *, after: bool) -> list:
         """Options for ``rows``; with ``divided`` a rule before each (but the very first)."""
         options: list[Option | None] = []
@@ -216,7 +250,9 @@ class RecordList(OptionList):
         self.clear_options()
         self._keys = [key for key, _ in rows]
         if not rows:
-            self.add_option(Option(Content.styled(self.empty_text, "italic dim"), disabled=True))
+            self.add_option(
+                Option(Content.styled(self.empty_text, "italic $text-muted"), disabled=True)
+            )
             return
         self.add_options(self._options_for(rows, after=False))
         target = 0
@@ -257,6 +293,10 @@ class IncidentPane(Vertical):
     @property
     def incident_screen(self) -> Any:
         return self.screen
+
+    @property
+    def console_app(self) -> IncidentApp:
+        return self.app  # type: ignore[return-value]
 
     @property
     def backend(self) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 from textual.content import Content
@@ -115,6 +117,20 @@ class OverviewPane(IncidentPane):
     def focus_main(self) -> None:
         self.query_one("#overview-scroll", VerticalScroll).focus()
 
+    def on_mount(self) -> None:
+        # "Duration … so far" moves on with the clock: once a minute, one fact redrawn.
+        self.console_app.minute_signal.subscribe(self, self.tick)
+
+    def on_unmount(self) -> None:
+        self.console_app.minute_signal.unsubscribe(self)
+
+    def tick(self, _: object = None) -> None:
+        """Redraw the duration of a running incident against the current time."""
+        incident = self.incident_screen.incident
+        if incident is not None and str(incident.status) != "resolved":
+            duration = incident_duration(incident, app_now(self.app))
+            self.query_one("#fact-duration", Static).update(Content(duration))
+
     def show_incident(self, incident: m.Incident) -> None:
         facts = self.render_facts(incident)
         for key, _ in FACTS:
@@ -205,15 +221,20 @@ class OverviewPane(IncidentPane):
         self.app.push_screen(ChoicePicker("Set severity", choices, submit=self.after(update)))
 
     def toggle_status(self) -> None:
+        """Resolve (or reopen), confirmed. An end time set by hand is kept: resolving
+        records when the incident ended only when nobody said so already."""
         incident = self.incident
         resolved = str(incident.status) == "resolved"
         target = "active" if resolved else "resolved"
         verb = "Reopen" if resolved else "Resolve"
+        kept_end = "" if resolved else incident.incident_end
 
         async def update(_: bool) -> None:
             await self.backend.update_status(
                 m.UpdateStatusRequest(incident_id=self.incident_id, status=target)
             )
+            if kept_end:
+                await self._set_event_time(m.IncidentEventKind.END, kept_end)
 
         question = Content.assemble(
             f"{verb} ",
@@ -222,19 +243,42 @@ class OverviewPane(IncidentPane):
             Content(clean(incident.title)),
             "?",
         )
+        if kept_end:
+            question = Content.assemble(
+                question,
+                f"\nIts end time, {format_time(kept_end)}, set by hand, is kept (T changes it).",
+            )
         self.app.push_screen(
             ConfirmDialog(f"{verb} incident", question, yes=verb, submit=self.after(update))
         )
 
     def toggle_drill(self) -> None:
-        target = not self.incident.is_drill
+        """Mark or unmark as a drill, confirmed like resolving: on a live incident a
+        stray key would change what the incident counts as."""
+        incident = self.incident
+        target = not incident.is_drill
 
-        async def update() -> None:
+        async def update(_: bool) -> None:
             await self.backend.update_incident_is_drill(
                 m.UpdateIncidentIsDrillRequest(incident_id=self.incident_id, is_drill=target)
             )
 
-        self.mutate(update, "Marked as a drill." if target else "No longer a drill.")
+        what = "a drill" if target else "real (not a drill)"
+        question = Content.assemble(
+            "Mark ",
+            (incident_ref(incident.incident_id), "bold"),
+            ": ",
+            Content(clean(incident.title)),
+            f" as {what}?",
+        )
+        self.app.push_screen(
+            ConfirmDialog(
+                "Drill" if target else "Not a drill",
+                question,
+                yes="Mark",
+                submit=self.after(update),
+            )
+        )
 
     def add_label(self) -> None:
         existing = [label.label for label in self.incident.labels]
@@ -277,24 +321,68 @@ class OverviewPane(IncidentPane):
         self._edit_time(m.IncidentEventKind.START, "start", self.incident.incident_start)
 
     def edit_end(self) -> None:
+        """The end time; on an active incident, saving it resolves the incident (an
+        end time belongs to a resolved one): the prompt says so before anything is sent."""
+        if str(self.incident.status) != "resolved":
+            self._resolve_at()
+            return
         self._edit_time(m.IncidentEventKind.END, "end", self.incident.incident_end)
+
+    async def _set_event_time(self, kind: m.IncidentEventKind, event_time: str) -> None:
+        await self.backend.update_incident_event_time(
+            m.UpdateIncidentEventTimeRequest(
+                incident_id=self.incident_id,
+                event_time=event_time,
+                activity_item_kind=kind.value,
+                event_name=kind.value,
+            )
+        )
+
+    def _time_parser(self, *, not_before: str = "") -> Callable[[str], str]:
+        start = parse_time(not_before)
+
+        def parse(text: str) -> str:
+            value = parse_time_input(text, now=app_now(self.app))
+            if start is not None and (parsed := parse_time(value)) and parsed < start:
+                raise ValueError(f"It started at {format_time(not_before)}: it cannot end before.")
+            return value
+
+        return parse
+
+    def _resolve_at(self) -> None:
+        incident = self.incident
+        start = incident.incident_start or incident.created_time
+
+        async def resolve(event_time: str) -> None:
+            await self.backend.update_status(
+                m.UpdateStatusRequest(incident_id=self.incident_id, status="resolved")
+            )
+            await self._set_event_time(m.IncidentEventKind.END, event_time)
+
+        self.app.push_screen(
+            TextPrompt(
+                "Resolve: when did it end?",
+                "now",
+                placeholder="2026-11-25 03:04",
+                hint=(
+                    f"{incident_ref(incident.incident_id)} is active: saving resolves it with"
+                    f" this end time (esc leaves it active). {TIME_HINT}."
+                    f" Local time here is {local_zone_name()}."
+                ),
+                parse=self._time_parser(not_before=start),
+                submit=self.after(resolve),
+            )
+        )
 
     def _edit_time(self, kind: m.IncidentEventKind, word: str, current: str) -> None:
         parsed = parse_time(current)
         initial = to_rfc3339(parsed) if parsed else ""
-
-        def parse(text: str) -> str:
-            return parse_time_input(text, now=app_now(self.app))
+        start = ""
+        if kind == m.IncidentEventKind.END:
+            start = self.incident.incident_start or self.incident.created_time
 
         async def update(event_time: str) -> None:
-            await self.backend.update_incident_event_time(
-                m.UpdateIncidentEventTimeRequest(
-                    incident_id=self.incident_id,
-                    event_time=event_time,
-                    activity_item_kind=kind.value,
-                    event_name=kind.value,
-                )
-            )
+            await self._set_event_time(kind, event_time)
 
         self.app.push_screen(
             TextPrompt(
@@ -302,7 +390,7 @@ class OverviewPane(IncidentPane):
                 initial,
                 placeholder="2026-11-25 03:04",
                 hint=f"{TIME_HINT}. Local time here is {local_zone_name()}.",
-                parse=parse,
+                parse=self._time_parser(not_before=start),
                 submit=self.after(update),
             )
         )

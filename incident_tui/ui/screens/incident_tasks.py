@@ -102,6 +102,11 @@ class TasksPane(IncidentPane):
             f" · {sum(1 for t in tasks if str(t.status) == 'progress')} in progress",
         )
         self.query_one("#tasks-summary", Static).update(summary)
+        self.task_list.empty_text = (
+            "No tasks yet."
+            if getattr(self.app, "readonly", False)
+            else "No tasks yet: press a to add one."
+        )
         queued_mark = getattr(self.app, "queued_mark", None)
         rows = []
         for task in tasks:

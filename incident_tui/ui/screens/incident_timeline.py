@@ -91,9 +91,10 @@ def short_body(body: str) -> tuple[str, bool]:
     return text, cut
 
 
-def item_row(item: m.ActivityItem, mark: Mark | None = None) -> Content:
-    """``2026-11-25 03:04 UTC  Alice  note`` then the body, indented, wrapped; ``mark``
-    says the item (or its change) is still in the outbox: ``⧗ queued``, ``✗ refused``."""
+def item_row(item: m.ActivityItem, mark: Mark | None = None, width: int = 0) -> Content:
+    """``2026-11-25 03:04 UTC  Alice  note`` then the body, indented, wrapped to ``width``
+    so that a long line continues under its text, not at the left edge; ``mark`` says the
+    item (or its change) is still in the outbox: ``⧗ queued``, ``✗ refused``."""
     system = item.immutable
     head: list[Content | str | tuple[str, str]] = [
         (format_time(item.event_time), "$text-muted"),
@@ -110,8 +111,9 @@ def item_row(item: m.ActivityItem, mark: Mark | None = None) -> Content:
         head += ["  ", (mark.text, mark.style)]
     body, cut = short_body(item.body)
     lines = [Content.assemble(*head)]
-    if body:
-        lines += [Content("  " + line) for line in body.split("\n")]
+    for line in body.split("\n") if body else []:
+        pieces = Content(line).wrap(width - 2) if width > 12 and line else [Content(line)]
+        lines += [Content.assemble("  ", piece) for piece in pieces]
     if cut:
         lines.append(Content.styled("  … enter shows the whole text", "italic $text-muted"))
     return Content("\n").join(lines)
@@ -235,6 +237,14 @@ class TimelinePane(IncidentPane):
         if items.max_scroll_y and scroll_y >= items.max_scroll_y - 1:
             self.load_more()
 
+    def _rows(self, items: list[m.ActivityItem]) -> list[tuple[str, Content]]:
+        width = self.item_list.scrollable_content_region.width
+        return [(i.activity_item_id, item_row(i, self._mark(i), width)) for i in items]
+
+    def on_resize(self) -> None:
+        if self.loaded:  # the bodies are wrapped to the width: wrap them again
+            self.item_list.set_rows(self._rows(self.items))
+
     @property
     def item_list(self) -> RecordList:
         return self.query_one("#timeline-list", RecordList)
@@ -243,7 +253,9 @@ class TimelinePane(IncidentPane):
         order = "newest first" if self.order == "DESC" else "oldest first"
         kinds = ", ".join(kind_word(k) for k in self.kinds) if self.kinds else "all kinds"
         tag = f"tag {self.tag}" if self.tag else "any tag"
-        count = f"{len(self.items)} items" + (", more below" if self.cursor.has_more else "")
+        count = f"{len(self.items)} item{'' if len(self.items) == 1 else 's'}" + (
+            ", more below" if self.cursor.has_more else ""
+        )
         filtered = bool(self.kinds or self.tag)
         return Content.assemble(
             ("Timeline ", "bold"),
@@ -293,9 +305,7 @@ class TimelinePane(IncidentPane):
             self.loaded = True
             self._loading_more = False
             self._remember_people(self.items)
-            self.item_list.set_rows(
-                [(i.activity_item_id, item_row(i, self._mark(i))) for i in self.items], keep=keep
-            )
+            self.item_list.set_rows(self._rows(self.items), keep=keep)
             self.query_one("#timeline-status", Static).update(self._status())
 
         self.incident_screen.run_backend(fetch, apply, group="timeline-load")
@@ -320,7 +330,7 @@ class TimelinePane(IncidentPane):
             self.items += new
             self.cursor = response.cursor
             self._remember_people(new)
-            self.item_list.add_rows([(i.activity_item_id, item_row(i, self._mark(i))) for i in new])
+            self.item_list.add_rows(self._rows(new))
             self.query_one("#timeline-status", Static).update(self._status())
 
         def failed(error: Exception) -> None:

@@ -171,6 +171,7 @@ class OrgRolesScreen(ConsoleScreen):
     OrgRolesScreen #org-roles-header {
         height: 1;
         background: $header-background;
+        color: $header-foreground;
         padding: 0 1;
     }
     OrgRolesScreen #org-roles-title-row {
@@ -198,7 +199,7 @@ class OrgRolesScreen(ConsoleScreen):
             yield Static(Content.styled("Org roles", "bold"), id="org-roles-header")
             yield BusyIndicator()
         yield RecordList(empty="No roles yet: press n to create one.", id="org-roles-list")
-        yield ConsoleFooter()
+        yield ConsoleFooter(compact=True)
 
     @property
     def role_list(self) -> RecordList:
@@ -228,6 +229,8 @@ class OrgRolesScreen(ConsoleScreen):
                 f" · {len(roles)} roles" + (f" ({archived} archived)" if archived else ""),
             )
         )
+        if getattr(self.app, "readonly", False):
+            self.role_list.empty_text = "No roles yet."
         self.role_list.set_rows([(str(r.role_id), org_role_row(r)) for r in roles])
         if self._select_after_reload is not None:
             self.role_list.select_key(self._select_after_reload)

@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from incident_tui.durable import REFUSED, QueuedWrite
 from incident_tui.durable.overlay import text_field
@@ -26,6 +26,7 @@ from incident_tui.ui.connection import mark_of
 from incident_tui.ui.dialogs import ConfirmDialog, NoteEditor, TextPrompt, required_text
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
 from incident_tui.ui.screens.incident_common import RecordList
+from incident_tui.ui.widgets.footer import ConsoleFooter
 from incident_tui.ui.widgets.link_state import LinkState
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class OutboxScreen(ConsoleScreen):
             yield LinkState()
             yield BusyIndicator()
         yield RecordList(empty=self._empty_text(), divided=True, id="outbox-list")
-        yield Footer()
+        yield ConsoleFooter()
 
     @property
     def durable(self) -> DurableBackend | None:
@@ -88,6 +89,8 @@ class OutboxScreen(ConsoleScreen):
     # --- showing ---------------------------------------------------------------------
 
     def render_entries(self, *, force: bool = False) -> None:
+        if not self.is_mounted:
+            return  # the app's link news can come before the screen is built; on_mount shows it
         durable = self.durable
         entries = durable.entries if durable is not None else []
         shown = tuple((e.seq, e.state, e.error) for e in entries)

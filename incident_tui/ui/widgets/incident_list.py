@@ -29,10 +29,11 @@ from textual.strip import Strip
 
 from incident_tui.text import clean
 from incident_tui.ui.presentation import (
+    duration_column,
     first_set_time,
-    incident_clock,
     severity_look,
     status_word,
+    time_column,
 )
 
 if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
@@ -60,13 +61,14 @@ class IncidentRow:
     duration_seconds: int
     tasks_done: int
     tasks_total: int
+    closed_time: str = ""
     #: "QUEUED", "CHECKING", "REFUSED"... for an incident that exists only in the outbox.
     mark: str = ""
 
     @property
     def ref(self) -> str:
         """The reference shown: ``#42``, or ``⧗ new`` for a queued incident (no id yet)."""
-        return "⧗ new" if self.mark else f"#{self.incident_id}"
+        return "⧗ new" if self.mark else f"#{clean(self.incident_id)}"
 
     @classmethod
     def from_incident(cls, incident: m.Incident) -> IncidentRow:
@@ -96,6 +98,7 @@ class IncidentRow:
             duration_seconds=incident.duration_seconds,
             tasks_done=tasks.done_count,
             tasks_total=total,
+            closed_time=incident.closed_time,
         )
 
     @classmethod
@@ -172,6 +175,23 @@ class PageCache:
                     return page * self.page_size + offset
         return None
 
+    def skeleton(self) -> PageCache:
+        """The same pages (positions and sizes) without their rows, to be read again."""
+        copy = PageCache(self.page_size, self.max_pages)
+        copy.starts = list(self.starts)
+        copy.sizes = list(self.sizes)
+        copy.has_more = self.has_more
+        copy.complete = self.complete
+        copy.ref_width = self.ref_width
+        return copy
+
+    def same_shape(self, page: int, rows: list[IncidentRow], after: m.Cursor) -> bool:
+        """Whether a fresh read of ``page`` ends where the known next page starts."""
+        if page >= len(self.sizes) or len(rows) != self.sizes[page]:
+            return False
+        following = self.starts[page + 1] if page + 1 < len(self.starts) else None
+        return following is None or following.next_value == after.next_value
+
     def pages_needed(self, first: int, last: int) -> list[int]:
         """Pages to fetch so rows ``first..last`` can be shown (known-but-evicted or next)."""
         wanted: list[int] = []
@@ -197,11 +217,7 @@ class PageCache:
         for row in rows:
             self.ref_width = max(self.ref_width, len(row.ref))
         if page < len(self.sizes):
-            following = self.starts[page + 1] if page + 1 < len(self.starts) else None
-            same_shape = len(rows) == self.sizes[page] and (
-                following is None or following.next_value == after.next_value
-            )
-            if not same_shape:
+            if not self.same_shape(page, rows, after):
                 self._truncate_after(page)
                 self.sizes[page] = len(rows)
                 self._set_tail(page, rows, after)
@@ -240,14 +256,19 @@ class Columns:
     title: int
     labels: int
     commander: int
-    clock: int
+    time: int
+    duration: int
     tasks: int
 
     @classmethod
-    def for_width(cls, width: int, ref: int = 5) -> Columns:
-        """Columns for ``width`` cells; ``ref`` fits the longest reference loaded ("#100000")."""
+    def for_width(cls, width: int, ref: int = 5, sort_field: str = "") -> Columns:
+        """Columns for ``width`` cells; ``ref`` fits the longest reference loaded ("#100000").
+
+        The row never exceeds ``width`` (the last column keeps its last character), and
+        the column the list is sorted by is always shown.
+        """
         ref = max(ref, 4)
-        status, clock, tasks = 8, 6, 5
+        status, time, duration, tasks = 8, 7, 6, 5
         if width >= 140:
             sev, long_sev, drill, labels, commander = 15, True, 7, 24, 16
         elif width >= 110:
@@ -256,14 +277,21 @@ class Columns:
             sev, long_sev, drill, labels, commander = 7, False, 1, 14, 10
         elif width >= 70:
             sev, long_sev, drill, labels, commander = 7, False, 1, 0, 10
+            duration, tasks = (6, 0) if sort_field == "duration" else (0, 5)
         else:
             sev, long_sev, drill, labels, commander = 7, False, 1, 0, 0
-            clock, tasks = 6, 0
-        fixed = 1 + ref + 1 + sev + 1 + status + 1 + drill + 1 + clock + 1
-        fixed += (labels + 1 if labels else 0) + (commander + 1 if commander else 0)
-        fixed += tasks + 1 if tasks else 0
-        title = max(width - fixed, 8)
-        return cls(ref, sev, long_sev, status, drill, title, labels, commander, clock, tasks)
+            duration, tasks = 0, 0
+            if sort_field == "duration":
+                time, duration = 0, 6
+        widths = (ref, sev, status, drill, labels, commander, time, duration, tasks)
+        fixed = 1 + sum(w + 1 for w in widths if w)
+        if width - fixed < 8:
+            status = 3  # "ACT" / "RES": the word stays, shortened
+            fixed -= 5
+        title = max(width - fixed, 1)
+        return cls(
+            ref, sev, long_sev, status, drill, title, labels, commander, time, duration, tasks
+        )
 
 
 def _fit(text: str, width: int) -> str:
@@ -280,45 +308,52 @@ def _right(text: str, width: int) -> str:
     return " " * (width - cell_len(text)) + text
 
 
-SORT_FIELDS: tuple[tuple[str, str], ...] = (
-    ("createdTime", "declared"),
-    ("modifiedTime", "updated"),
-    ("severity", "severity"),
-    ("title", "title"),
-    ("status", "status"),
+#: (orderField, the word for it, the column it orders; "" when no column shows it).
+SORT_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("createdTime", "declared", ""),
+    ("modifiedTime", "updated", ""),
+    ("severity", "severity", "severity"),
+    ("title", "title", "title"),
+    ("status", "status", "status"),
+    ("statusTime", "time", "time"),
+    ("duration", "duration", "duration"),
 )
+#: Sorts that start most-first (newest, most severe, longest).
+DESCENDING_FIRST = frozenset({"createdTime", "modifiedTime", "severity", "statusTime", "duration"})
 
 
 def column_header(columns: Columns, sort_field: str, descending: bool) -> str:
-    """The header line over the list, with an arrow on the sorted column."""
+    """The header line over the list: the arrow sits on the column whose values are in
+    that order; an order no column shows is named after TITLE (``TITLE · declared▼``)."""
     arrow = "▼" if descending else "▲"
+    sorted_column = next((col for f, _, col in SORT_FIELDS if f == sort_field), "")
+    word = next((w for f, w, _ in SORT_FIELDS if f == sort_field), sort_field)
 
-    def name(label: str, field: str, width: int, right: bool = False) -> str:
-        text = f"{label}{arrow}" if field == sort_field else label
+    def name(label: str, column: str, width: int, right: bool = False) -> str:
+        text = f"{label}{arrow}" if column == sorted_column else label
         return _right(text, width) if right else _fit(text, width)
 
+    title = "TITLE" if sorted_column else f"TITLE · {word}{arrow}"
     parts = [
         " ",
-        name("REF", "", columns.ref),
+        _fit("REF", columns.ref),
         " ",
         name("SEV", "severity", columns.severity),
         " ",
-        name("STATUS", "status", columns.status),
+        name("STATUS" if columns.status > 3 else "ST", "status", columns.status),
         " ",
         _fit("D" if columns.drill == 1 else "DRILL", columns.drill),
         " ",
-        name("TITLE", "title", columns.title),
+        name(title, "title", columns.title),
     ]
     if columns.labels:
         parts += [" ", _fit("LABELS", columns.labels)]
     if columns.commander:
         parts += [" ", _fit("COMMANDER", columns.commander)]
-    clock_label = (
-        "AGE"
-        if sort_field not in ("createdTime", "modifiedTime")
-        else (f"AGE{arrow}" if sort_field == "createdTime" else f"UPD{arrow}")
-    )
-    parts += [" ", _right(clock_label, columns.clock)]
+    if columns.time:
+        parts += [" ", name("TIME", "time", columns.time, right=True)]
+    if columns.duration:
+        parts += [" ", name("DUR", "duration", columns.duration, right=True)]
     if columns.tasks:
         parts += [" ", _right("TASKS", columns.tasks)]
     return "".join(parts)
@@ -393,6 +428,9 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
     class Loaded(Message):
         """A page arrived (the header updates its "N+ incidents")."""
 
+    class ColumnsChanged(Message):
+        """The column widths changed (a scrollbar came or went): redraw the header."""
+
     class LoadFailed(Message):
         def __init__(self, error: BackendError, first_page: bool) -> None:
             super().__init__()
@@ -418,10 +456,14 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(400)
         self._styles: dict[str, Style] | None = None
         self._columns: Columns | None = None
-        self._columns_key: tuple[int, int] = (0, 0)
+        self._columns_key: tuple[int, int, str] = (0, 0, "")
+        #: The order the rows come in (the screen sets it), so its column is shown.
+        self.sort_field = ""
         self._now_value: datetime | None = None
         self.empty_message = "No incidents match."
         self.loading_message = "Loading incidents…"
+        #: Shown instead of any row (an invalid filter); cleared when rows are installed.
+        self.notice = ""
 
     # --- public face --------------------------------------------------------
     @property
@@ -443,11 +485,14 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
     @property
     def columns(self) -> Columns:
         width = self.scrollable_content_region.width or self.size.width or 80
-        key = (width, self.cache.ref_width)
+        key = (width, self.cache.ref_width, self.sort_field)
         if self._columns is None or self._columns_key != key:
-            self._columns = Columns.for_width(width, self.cache.ref_width)
+            changed = self._columns is not None
+            self._columns = Columns.for_width(width, self.cache.ref_width, self.sort_field)
             self._columns_key = key
             self._strips.clear()
+            if changed:  # e.g. a scrollbar appeared: the header must line up again
+                self.post_message(self.ColumnsChanged())
         return self._columns
 
     def load(self, fetcher: PageFetcher, *, keep_id: str | None = None) -> None:
@@ -470,11 +515,43 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         )
 
     def refresh_rows(self) -> None:
-        """Re-read the visible rows in place (live refresh), keeping the cursor's incident."""
+        """Re-read the rows in view (live refresh), keeping the cursor's incident.
+
+        The pages around the cursor are read again from their own keyset positions, so
+        a refresh at row 820 of 2 000 costs two or three requests and the cursor stays
+        on its incident; the first page is read too, for incidents new at the top.
+        """
         if self._fetcher is None:
             return
         row = self.highlighted
-        self.load(self._fetcher, keep_id=row.incident_id if row else None)
+        keep_id = row.incident_id if row else None
+        if not self.cache.complete or keep_id is None:
+            self.load(self._fetcher, keep_id=keep_id)
+            return
+        self._generation += 1
+        self.run_worker(
+            self._refresh_window(self._fetcher, self._generation, keep_id),
+            group="incident-list-reload",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def show_nothing(self, message: str) -> None:
+        """No rows, only ``message``: what an invalid filter would show could only mislead
+        (the results of its last valid prefix). The next ``load`` brings rows back."""
+        self._generation += 1  # answers still under way belong to the old query
+        cache = PageCache(self.page_size)
+        cache.has_more = False
+        cache.complete = True
+        self.cache = cache
+        self.notice = message
+        self._inflight.clear()
+        self._strips.clear()
+        self.set_reactive(IncidentList.cursor, 0)
+        self._update_virtual_size()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
+        self.post_message(self.Highlighted(None))
 
     def select_incident(self, incident_id: str) -> bool:
         index = self.cache.index_of(incident_id)
@@ -508,9 +585,46 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             return
         self._install(cache, keep_id)
 
+    async def _refresh_window(self, fetcher: PageFetcher, generation: int, keep_id: str) -> None:
+        from incident_tui.errors import BackendError
+
+        old = self.cache
+        size = self.page_size
+        top = self.scroll_offset.y
+        first_page = min(top, self.cursor) // size
+        last_page = min(max(top + self.size.height, self.cursor) // size, len(old.sizes) - 1)
+        cache = old.skeleton()
+        try:
+            page = first_page
+            while page <= last_page and page < len(cache.starts):
+                rows, after = await fetcher(cache.starts[page], size)
+                if generation != self._generation:
+                    return
+                cache.put(page, rows, after)
+                page += 1
+            if first_page > 0:
+                rows, after = await fetcher(None, size)
+                if generation != self._generation:
+                    return
+                if cache.same_shape(0, rows, after):
+                    cache.put(0, rows, after)
+                elif cache.index_of(keep_id) is None and any(
+                    r.incident_id == keep_id for r in rows
+                ):
+                    # The incident moved to the top (sorted by update): follow it there.
+                    cache = PageCache(size)
+                    cache.put(0, rows, after)
+                # else: new incidents above; the top page is read again when shown
+        except BackendError as exc:
+            if generation == self._generation:
+                self.post_message(self.LoadFailed(exc, first_page=False))
+            return
+        self._install(cache, keep_id)
+
     def _install(self, cache: PageCache, keep_id: str | None) -> None:
         old_cursor, old_top = self.cursor, self.scroll_offset.y
         self.cache = cache
+        self.notice = ""
         self._inflight.clear()
         self._strips.clear()
         self._now_value = None
@@ -571,11 +685,15 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             self._inflight.discard(page)
         if generation != self._generation:
             return
+        shown = self.highlighted
         changed = self.cache.put(page, rows, after)
         self._strips.clear()
         if changed:
             self._update_virtual_size()
             self.post_message(self.Loaded())
+        if shown is not None and self.cache.index_of(shown.incident_id) not in (None, self.cursor):
+            # A page read again came back shifted (incidents added above): stay on ours.
+            self.cursor = self.cache.index_of(shown.incident_id) or 0
         self.refresh()
         self._ensure_loaded()
 
@@ -680,7 +798,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
                 if self.cache.has_more:
                     return self._note_line("Loading more…", width, base)
                 if index == 0:
-                    return self._note_line(self.empty_message, width, base)
+                    return self._note_line(self.notice or self.empty_message, width, base)
             return Strip.blank(width, base)
         selected = index == self.cursor
         key = (index, width, selected)
@@ -726,7 +844,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             ),
             (_fit(sev_text, cols.severity) + " ", styles.get(look.style, styles["sev-pending"])),
             (
-                _fit(row.mark or status_word(row.status), cols.status) + " ",
+                _fit((row.mark or status_word(row.status))[: cols.status], cols.status) + " ",
                 styles["queued" if row.mark else "resolved" if resolved else "active"],
             ),
             (_fit(drill, cols.drill) + " ", styles["drill"] if drill else quiet),
@@ -736,15 +854,27 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             runs.append((" " + _fit(clean(",".join(row.labels)), cols.labels), styles["muted"]))
         if cols.commander:
             runs.append((" " + _fit(clean(row.commander) or "—", cols.commander), quiet))
-        clock = incident_clock(
-            row.status,
-            row.incident_start,
-            row.incident_end,
-            row.created_time,
-            row.duration_seconds,
-            self._now_value,
-        )
-        runs.append((" " + _right(clock, cols.clock), quiet))
+        if cols.time:
+            shown = time_column(
+                row.status,
+                row.incident_start,
+                row.incident_end,
+                row.closed_time,
+                row.created_time,
+                self._now_value,
+            )
+            runs.append((" " + _right(shown, cols.time), quiet))
+        if cols.duration:
+            lasted = duration_column(
+                row.status,
+                row.incident_start,
+                row.incident_end,
+                row.closed_time,
+                row.created_time,
+                row.duration_seconds,
+                self._now_value,
+            )
+            runs.append((" " + _right(lasted, cols.duration), quiet))
         if cols.tasks:
             tasks = f"{row.tasks_done}/{row.tasks_total}" if row.tasks_total else "—"
             runs.append((" " + _right(tasks, cols.tasks), styles["muted"]))
