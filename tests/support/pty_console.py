@@ -8,18 +8,15 @@ process), with generous timeouts: the machine is shared and loaded.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import select
-import signal
-import struct
-import sys
-import termios
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pyte
+
+from tests.support.terminal import close_fd, console_argv, kill_and_reap, spawn
 
 REPO = Path(__file__).resolve().parents[2]
 COLS, ROWS = 80, 24
@@ -51,18 +48,7 @@ class PtyConsole:
     """One run of the console under a pty; ``screen`` is what a person would see."""
 
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
-        executable = Path(sys.executable).with_name("incident-tui")
-        argv = [str(executable), *args] if executable.exists() else [
-            sys.executable, "-m", "incident_tui", *args,
-        ]  # fmt: skip
-        pid, fd = os.forkpty()
-        if pid == 0:  # the child: a terminal of a fixed size, then the console
-            try:
-                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-                os.execve(argv[0], argv, env)
-            finally:
-                os._exit(127)
-        self.pid, self.fd = pid, fd
+        self.pid, self.fd = spawn(console_argv(*args), env, COLS, ROWS)
         self.vt = pyte.Screen(COLS, ROWS)
         self.stream = pyte.ByteStream(self.vt)
         self.returncode: int | None = None
@@ -152,20 +138,10 @@ class PtyConsole:
 
     def close(self) -> None:
         if self.returncode is None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                os.waitpid(self.pid, 0)
-            except ChildProcessError:
-                pass
+            kill_and_reap(self.pid)
             self.returncode = -9
         if self.fd >= 0:
-            try:
-                os.close(self.fd)
-            except OSError:
-                pass
+            close_fd(self.fd)
             self.fd = -1
 
     def __enter__(self) -> PtyConsole:

@@ -7,33 +7,18 @@ run (a styled run never splits a word). ``close()`` always ends the process.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
-import signal
-import struct
-import sys
-import termios
 import threading
 import time
+
+from tests.support.terminal import close_fd, console_argv, kill_and_reap, spawn
 
 WAIT = 60.0
 
 
 class PtyConsole:
     def __init__(self, env: dict[str, str], *args: str, cols: int = 100, rows: int = 30) -> None:
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: the console
-            try:
-                os.execvpe(
-                    sys.executable,
-                    [sys.executable, "-m", "incident_tui", *args],
-                    dict(env, TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows)),
-                )
-            finally:
-                os._exit(127)
-        self.pid, self.fd = pid, fd
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.pid, self.fd = spawn(console_argv(*args), dict(env, TERM="xterm-256color"), cols, rows)
         self._output = bytearray()
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, name="pty-reader", daemon=True)
@@ -84,8 +69,7 @@ class PtyConsole:
 
     def kill9(self) -> None:
         if self.alive():
-            os.kill(self.pid, signal.SIGKILL)
-            _, self.status = os.waitpid(self.pid, 0)
+            self.status = kill_and_reap(self.pid)
 
     def quit(self, timeout: float = 15.0) -> None:
         """``ctrl+q``, as a person leaves; killed if it does not go."""
@@ -98,8 +82,5 @@ class PtyConsole:
 
     def close(self) -> None:
         self.kill9()
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
+        close_fd(self.fd)
         self._reader.join(5)
