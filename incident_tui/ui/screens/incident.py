@@ -87,6 +87,9 @@ INCIDENT_COMMANDS: tuple[Command, ...] = (
     _cmd("incident.export", "X", "export_postmortem", "Export",
          "Write a Markdown postmortem draft of the incident to a file", "Incident",
          show=False),
+    _cmd("incident.copy", "y", "copy_reference", "Copy",
+         "Copy the reference (and web link) to the clipboard (OSC 52)", "Incident",
+         show=False),
 )
 
 OVERVIEW_COMMANDS: tuple[Command, ...] = (
@@ -549,6 +552,13 @@ class IncidentScreen(ConsoleScreen):
     action_assign_task = _delegate("tasks", "assign_task")
     action_clear_task_assignee = _delegate("tasks", "clear_assignee")
     action_delete_task = _delegate("tasks", "delete_task")
+
+    def action_copy_reference(self) -> None:
+        from incident_tui.ui.copying import copy_incident
+
+        queued = self.console_app.queued_mark(self.incident_id)
+        incident_id = "" if queued is not None and queued.new else self.incident_id
+        copy_incident(self.console_app, incident_id, self.incident)
 
     def action_export_postmortem(self) -> None:
         """Ask where, then write the postmortem draft there (never over an existing file)."""
