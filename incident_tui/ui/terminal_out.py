@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from incident_tui.text import one_line
 
@@ -64,7 +64,7 @@ def notification_sequence(title: str, body: str, env: Mapping[str, str] | None =
     return tmux_wrap(sequence) if in_tmux(env) else sequence
 
 
-def ring(app: App[object], title: str, body: str, env: Mapping[str, str] | None = None) -> bool:
+def ring(app: App[Any], title: str, body: str, env: Mapping[str, str] | None = None) -> bool:
     """BEL plus a desktop notification, written through the driver. False when there is
     no terminal (headless tests, the app not running)."""
     driver = app._driver
@@ -80,7 +80,7 @@ def clipboard_sequence(text: str) -> str:
     return f"{ESC}]52;c;{base64.b64encode(text.encode('utf-8')).decode('ascii')}{BEL}"
 
 
-def copy(app: App[object], text: str) -> bool:
+def copy(app: App[Any], text: str) -> bool:
     """Put ``text`` on the local clipboard through the terminal (works over SSH, and in
     tmux with ``set-clipboard on``). Textual's ``copy_to_clipboard`` writes it."""
     app.copy_to_clipboard(text)
