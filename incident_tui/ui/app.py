@@ -165,6 +165,10 @@ class IncidentApp(App[int]):
         self.exit_notes: list[str] = []
         #: Published once a minute, for what is drawn relative to the clock.
         self.minute_signal: Signal[None] = Signal(self, "minute")
+        from incident_tui.ui.alerts import Alerter
+
+        #: Notifications of what the live refresh learned (declared, critical, assigned).
+        self.alerter = Alerter(self)
         for theme_obj in load_themes(self.terminal_colours).values():
             self.register_theme(theme_obj)
         self.theme = self._initial_theme(theme)
@@ -271,6 +275,7 @@ class IncidentApp(App[int]):
 
     def on_mount(self) -> None:
         self.screen_change_signal.subscribe(self, self._footer_for_modal)
+        self.screen_change_signal.subscribe(self, self._alerts_seen)
         self.set_interval(self.poll_interval, self._poll_tick, name="live-refresh")
         # One clock for what ages on screen ("so far" durations): widgets subscribe and
         # unsubscribe, so a closed screen leaves no timer (and no reference) behind.
@@ -295,6 +300,20 @@ class IncidentApp(App[int]):
             # A footer draws once the screen's bindings are announced (on a focus change):
             # announce them for dialogs whose focus does not move (help).
             screen.call_after_refresh(screen.refresh_bindings)
+
+    def _alerts_seen(self, screen: Screen) -> None:
+        if self.on_list():
+            self.alerter.seen()
+
+    def on_list(self) -> bool:
+        """Whether the person is looking at the incident list (no screen or dialog above)."""
+        from incident_tui.ui.screens.home import HomeScreen
+
+        return isinstance(self.screen, HomeScreen)
+
+    def shown(self, text: str) -> str:
+        """``text`` as the console may show it (the hook redaction mode masks through)."""
+        return text
 
     def _open_first_backend(self) -> None:
         self.run_worker(self._open_first(), group="open-backend", exit_on_error=False)
@@ -494,6 +513,7 @@ class IncidentApp(App[int]):
         self._install_backend(backend)
         self._owns_backend = True
         self._known_users.clear()
+        self.alerter.reset()
         self.theme = self.theme_for(name)  # this context's, never saved as anyone else's
         if owned_old and old is not None:
             try:
@@ -574,12 +594,14 @@ class IncidentApp(App[int]):
         version = response.version
         if self.homescreen_version is None:
             self.homescreen_version = version
+            self.alerter.changed()  # the first look: what later looks compare with
             return
         if version != self.homescreen_version:
             self.homescreen_version = version
             self._notify_changed()
 
     def _notify_changed(self) -> None:
+        self.alerter.changed()
         handler = getattr(self.screen, "on_backend_changed", None)
         if callable(handler):
             handler()
@@ -630,6 +652,11 @@ class IncidentApp(App[int]):
         """The header's link state: "" while the remote answers (see ui/connection.py)."""
         return self.link.status() if self.link is not None else ""
 
+    def header_status(self) -> str:
+        """The header's state line: the link's, then what arrived while away from the list."""
+        parts = [self.link_status(), self.alerter.marker()]
+        return " · ".join(part for part in parts if part)
+
     def queued_mark(self, object_id: str) -> Mark | None:
         """How to mark an object that exists or changed only in the outbox (else None)."""
         return self.link.mark_for(object_id) if self.link is not None else None
@@ -637,7 +664,7 @@ class IncidentApp(App[int]):
     def refresh_link_state(self) -> None:
         from incident_tui.ui.widgets.link_state import LinkState
 
-        text = self.link_status()
+        text = self.header_status()
         for screen in self.screen_stack:
             for widget in screen.query(LinkState):
                 widget.show(text)
