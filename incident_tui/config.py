@@ -165,6 +165,10 @@ class ContextConfig:
     timeout: float = 0.0  # remote: seconds to wait for an answer (0: 15 s; a call gives up at 2x)
     #: What rings the terminal (toast, BEL, OSC 9/777): any of NOTIFY_KINDS; [] or false: off.
     notify: list[str] = field(default_factory=lambda: list(NOTIFY_KINDS))
+    redact: bool = False  # start in redaction mode (screen sharing): see incident_tui/redact.py
+    #: Regular expressions masked in redaction mode besides emails and IP addresses
+    #: (customer names...), matched ignoring case.
+    redact_patterns: list[str] = field(default_factory=list)
 
     def db_path(self) -> Path:
         return Path(self.path).expanduser() if self.path else default_db_path()
@@ -285,6 +289,7 @@ def _check_context(ctx: ContextConfig) -> None:
     if not _CONTEXT_NAME.fullmatch(ctx.name):
         raise ConfigError(f"{where}: a context name is letters, digits, '-', '_' or '.'")
     ctx.notify = _notify_kinds(ctx.notify, where)
+    _check_redact_patterns(ctx.redact_patterns, where)
     if ctx.backend not in BACKENDS:
         raise ConfigError(f"{where}.backend must be 'sqlite', 'grafana' or 'prodmanager'")
     if ctx.backend != "prodmanager":
@@ -330,6 +335,17 @@ def _check_context(ctx: ContextConfig) -> None:
         or not 0 <= ctx.timeout <= 600
     ):
         raise ConfigError(f"{where}.timeout must be a number of seconds from 0 to 600")
+
+
+def _check_redact_patterns(value: object, where: str) -> None:
+    from incident_tui.redact import RedactionError, compile_patterns
+
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}.redact_patterns must be a list of regular expressions")
+    try:
+        compile_patterns(value)
+    except RedactionError as exc:
+        raise ConfigError(f"{where}.redact_patterns: {exc}") from None
 
 
 def _notify_kinds(value: object, where: str) -> list[str]:

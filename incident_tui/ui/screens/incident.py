@@ -580,6 +580,7 @@ class IncidentScreen(ConsoleScreen):
 
         async def write(path: Path) -> None:
             record = await export.read_record(backend, incident_id)
+            self.console_app.remember_users(record.people())  # redaction mode's pseudonyms
 
             def render_and_write() -> Path:
                 text = export.to_markdown(record, now=now)
