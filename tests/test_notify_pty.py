@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.pty_console import PtyConsole as ScreenConsole
 from tests.support.pty_console import console_env
 from tests.support.pty_raw import PtyConsole
 from tests.ui.conftest import open_store, seed_incidents
@@ -152,3 +153,36 @@ def test_notify_off_rings_nothing(tmp_path: Path, db: Path) -> None:
         assert OSC9 not in after and bells(after) == 0
     finally:
         console.close()
+
+
+def test_rings_are_rate_limited_while_every_alert_still_shows(tmp_path: Path, db: Path) -> None:
+    console = start(tmp_path, db, console_config(tmp_path))
+    try:
+        mark = console.mark()
+        declare_as_bob(tmp_path, db, "First outage")
+        console.wait_for("\x1b]9;", since=mark)
+        declare_as_bob(tmp_path, db, "Second outage")
+        console.wait_for("Second outage", since=mark)  # its toast (and the list row)
+        time.sleep(1.0)
+        after = console.output[mark:]
+        assert after.count(OSC9) == 1 and bells(after) == 1  # within RING_GAP: one ring
+    finally:
+        console.close()
+
+
+def test_the_header_counts_what_arrived_while_on_another_screen(tmp_path: Path, db: Path) -> None:
+    config = console_config(tmp_path)
+    with ScreenConsole(["--db", str(db)], console_env(tmp_path, config)) as console:
+        console.wait_for("Checkout API returning 502s", why="the incident list")
+        console.wait_quiet(0.5)
+        console.write(b":inc 2\r")
+        console.wait_for(lambda s: "Overview" in s and "Replica lag" in s, why="incident #2")
+        declare_as_bob(tmp_path, db, "Disk full on kafka-6")
+        console.wait_for("⚑ 1 new", why="the header's marker")
+        declare_as_bob(tmp_path, db, "Queue backlog on billing")
+        console.wait_for("⚑ 2 new", why="the marker counting on")
+        console.write(b"q")
+        console.wait_for(
+            lambda s: "Queue backlog" in s and "⚑" not in s.splitlines()[0],
+            why="back on the list, the marker gone",
+        )

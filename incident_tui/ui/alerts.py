@@ -290,4 +290,4 @@ class Alerter:
             self.app.refresh_link_state()
 
     def marker(self) -> str:
-        return f"◆ {self.unseen} new" if self.unseen else ""
+        return f"⚑ {self.unseen} new" if self.unseen else ""
