@@ -172,7 +172,7 @@ HOME_COMMANDS: tuple[Command, ...] = (
         "y",
         "copy_reference",
         "Copy",
-        "Copy the incident's reference (and web link) to the clipboard (OSC 52)",
+        "Copy the reference (and web link) to the clipboard",
         "Incidents",
         show=False,
     ),

@@ -88,7 +88,7 @@ INCIDENT_COMMANDS: tuple[Command, ...] = (
          "Write a Markdown postmortem draft of the incident to a file", "Incident",
          show=False),
     _cmd("incident.copy", "y", "copy_reference", "Copy",
-         "Copy the reference (and web link) to the clipboard (OSC 52)", "Incident",
+         "Copy the reference (and web link) to the clipboard", "Incident",
          show=False),
 )
 
