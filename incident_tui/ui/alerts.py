@@ -225,6 +225,10 @@ class Alerter:
         except ConfigError:
             return NOTIFY_KINDS
 
+    @property
+    def has_baseline(self) -> bool:
+        return self._watch is not None and self._watch.has_baseline
+
     def reset(self) -> None:
         """Another context: a new baseline, nothing unseen."""
         self._watch = None

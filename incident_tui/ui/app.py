@@ -156,6 +156,13 @@ class IncidentApp(App[int]):
         self._known_users: dict[str, m.UserPreview] = {}
         #: Follows a remote context's durable backend (header state, queued marks).
         self.link: LinkWatch | None = None
+        from incident_tui.ui.alerts import Alerter
+
+        #: Notifications of what the live refresh learned (declared, critical, assigned).
+        self.alerter = Alerter(self)
+        self._redact_asked = redact
+        #: Redaction mode (``--redact``, ``:redact``, ``redact = true``): see incident_tui/redact.py.
+        self.redactor: Redactor | None = None
         if backend is not None:
             self._install_backend(backend)
         self.hangup_watchdog: threading.Timer | None = None
@@ -167,13 +174,6 @@ class IncidentApp(App[int]):
         self.exit_notes: list[str] = []
         #: Published once a minute, for what is drawn relative to the clock.
         self.minute_signal: Signal[None] = Signal(self, "minute")
-        from incident_tui.ui.alerts import Alerter
-
-        #: Notifications of what the live refresh learned (declared, critical, assigned).
-        self.alerter = Alerter(self)
-        self._redact_asked = redact
-        #: Redaction mode (``--redact``, ``:redact``, ``redact = true``): see incident_tui/redact.py.
-        self.redactor: Redactor | None = None
         for theme_obj in load_themes(self.terminal_colours).values():
             self.register_theme(theme_obj)
         self.theme = self._initial_theme(theme)
@@ -691,7 +691,8 @@ class IncidentApp(App[int]):
         version = response.version
         if self.homescreen_version is None:
             self.homescreen_version = version
-            self.alerter.changed()  # the first look: what later looks compare with
+            if not self.alerter.has_baseline:
+                self.alerter.changed()  # the first look: what later looks compare with
             return
         if version != self.homescreen_version:
             self.homescreen_version = version
