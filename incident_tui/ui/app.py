@@ -373,14 +373,15 @@ class IncidentApp(App[int]):
         return None
 
     async def _learn_everyone(self) -> None:
-        """Redaction mode: learn every person the backend knows, then draw again."""
+        """Redaction mode: learn every person the backend knows (with their emails), so
+        names in text are masked even before their person is seen in loaded data. What is
+        on screen was learned before it was drawn (``remember_users``): no redraw needed."""
         from incident_tui.errors import BackendError
 
         try:
             await self.known_users()
         except BackendError:
             return
-        self.redraw()
 
     def redraw(self) -> None:
         """Draw every screen again from its data (redaction turned on or off)."""
