@@ -81,6 +81,8 @@ class Redactor:
     def learn(self, user_id: str = "", name: str = "", email: str = "") -> str:
         """Note a person; their pseudonym (the same for the same id, name or email)."""
         user_id, name, email = user_id.strip(), name.strip(), email.strip()
+        if name.casefold() == user_id.casefold():
+            name = ""  # no display name, only an id: matched as whole text, never inside words
         with self._lock:
             known = next(
                 (

@@ -31,6 +31,8 @@ from incident_tui.config import NOTIFY_KINDS
 LOOK_LIMIT = 50
 #: At most one bell / desktop notification per this many seconds (toasts still show).
 RING_GAP = 10.0
+#: A backend without change versions "changes" at every poll: look at most this often then.
+UNVERSIONED_LOOK_GAP = 10.0
 #: Toasts per look; more are summed up in one.
 TOASTS_PER_LOOK = 3
 
@@ -212,6 +214,7 @@ class Alerter:
         self._running = False
         self._again = False
         self._last_ring: float | None = None
+        self._last_look: float | None = None
         #: Alerts that arrived while the person was away from the incident list.
         self.unseen = 0
         #: How many times the terminal was rung (for the header and tests).
@@ -238,6 +241,14 @@ class Alerter:
         """The live refresh saw a change (or takes its first look): look now."""
         if not self.app.has_backend or not self.kinds():
             return
+        now = self._clock()
+        if (
+            not self.app._versions_supported
+            and self._last_look is not None
+            and now - self._last_look < UNVERSIONED_LOOK_GAP
+        ):
+            return  # every poll reads as a change there: one look per gap is enough
+        self._last_look = now
         if self._running:
             self._again = True
             return

@@ -348,7 +348,7 @@ class IncidentApp(App[int]):
             if old is not None:
                 redactor.adopt(old)  # the same pseudonyms as before
             self.redactor = redactor
-            me = self.config.user.resolved()
+            me = self.config.user  # as written: a login-name fallback is no name to look for
             redactor.learn(me.id, me.name, me.email)
             redactor.learn(self.user.user_id, self.user.name)
             for user in self._known_users.values():
@@ -611,7 +611,9 @@ class IncidentApp(App[int]):
         self._known_users.clear()
         self.alerter.reset()
         if self.redacting or self._context_setting("redact", False):
-            self.set_redaction(True, announce=False)  # never off by itself: the screen is shared
+            # never off by itself: the screen is shared (reset_for_context below redraws)
+            self.set_redaction(True, announce=False, redraw=False)
+            self.refresh_link_state()
         self.theme = self.theme_for(name)  # this context's, never saved as anyone else's
         if owned_old and old is not None:
             try:

@@ -196,6 +196,8 @@ def test_redactor_pseudonyms_are_stable_and_patterns_masked() -> None:
     assert redactor.apply("amara") == "person 1"  # an id shown alone
     assert redactor.apply("BJØRN LINDQVIST paged amara okafor") == "person 2 paged person 1"
     assert redactor.apply("Acme Corp at 10.0.0.1, bjorn@example.com") == "▒▒▒ at ▒▒▒, person 2"
+    assert redactor.learn("grace", "grace") == "person 3"  # an id as its only name
+    assert redactor.apply("grace") == "person 3"
     assert redactor.apply("grace period for amaranth") == "grace period for amaranth"
     started = time.perf_counter()
     assert redactor.apply("v2.8.1 rolled back") == "v2.8.1 rolled back"  # not an IP
