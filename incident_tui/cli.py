@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--readonly", action="store_true", help="hide and refuse every change")
     parser.add_argument("--theme", metavar="NAME", help="colour theme for this run")
     parser.add_argument(
+        "--redact",
+        action="store_true",
+        help="redaction mode, for screen sharing: names as pseudonyms, emails and IPs masked",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="fill an empty local store with demo incidents before starting",

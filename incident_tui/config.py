@@ -58,6 +58,8 @@ APP_NAME = "incident-tui"
 DEFAULT_CONTEXT = "local"
 DEFAULT_PLUGIN = "grafana-irm-app"
 KNOWN_PLUGINS = ("grafana-irm-app", "grafana-incident-app")
+#: What a context can be notified of (``notify = [...]``): see ``ui/alerts.py``.
+NOTIFY_KINDS = ("declared", "critical", "assigned")
 
 
 class ConfigError(Exception):
@@ -161,6 +163,12 @@ class ContextConfig:
     service: str = ""  # prodmanager: the service (name or id) an incident is declared for
     timezone: str = ""  # prodmanager: the server's IANA zone ("" = this machine's)
     timeout: float = 0.0  # remote: seconds to wait for an answer (0: 15 s; a call gives up at 2x)
+    #: What rings the terminal (toast, BEL, OSC 9/777): any of NOTIFY_KINDS; [] or false: off.
+    notify: list[str] = field(default_factory=lambda: list(NOTIFY_KINDS))
+    redact: bool = False  # start in redaction mode (screen sharing): see incident_tui/redact.py
+    #: Regular expressions masked in redaction mode besides emails and IP addresses
+    #: (customer names...), matched ignoring case.
+    redact_patterns: list[str] = field(default_factory=list)
 
     def db_path(self) -> Path:
         return Path(self.path).expanduser() if self.path else default_db_path()
@@ -280,6 +288,8 @@ def _check_context(ctx: ContextConfig) -> None:
     where = f"contexts.{ctx.name}"
     if not _CONTEXT_NAME.fullmatch(ctx.name):
         raise ConfigError(f"{where}: a context name is letters, digits, '-', '_' or '.'")
+    ctx.notify = _notify_kinds(ctx.notify, where)
+    _check_redact_patterns(ctx.redact_patterns, where)
     if ctx.backend not in BACKENDS:
         raise ConfigError(f"{where}.backend must be 'sqlite', 'grafana' or 'prodmanager'")
     if ctx.backend != "prodmanager":
@@ -325,6 +335,30 @@ def _check_context(ctx: ContextConfig) -> None:
         or not 0 <= ctx.timeout <= 600
     ):
         raise ConfigError(f"{where}.timeout must be a number of seconds from 0 to 600")
+
+
+def _check_redact_patterns(value: object, where: str) -> None:
+    from incident_tui.redact import RedactionError, compile_patterns
+
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}.redact_patterns must be a list of regular expressions")
+    try:
+        compile_patterns(value)
+    except RedactionError as exc:
+        raise ConfigError(f"{where}.redact_patterns: {exc}") from None
+
+
+def _notify_kinds(value: object, where: str) -> list[str]:
+    """``notify``: a list of NOTIFY_KINDS (``[]`` is off), or true / false for all / none."""
+    if isinstance(value, bool):
+        return list(NOTIFY_KINDS) if value else []
+    kinds = ", ".join(f'"{k}"' for k in NOTIFY_KINDS)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}.notify must be a list of {kinds} (or [] for none)")
+    unknown = [v for v in value if v not in NOTIFY_KINDS]
+    if unknown:
+        raise ConfigError(f"{where}.notify: unknown kind {unknown[0][:40]!r} (known: {kinds})")
+    return list(dict.fromkeys(value))
 
 
 def _check_timezone(name: str, where: str) -> None:

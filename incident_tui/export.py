@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from incident_tui import models as m
 from incident_tui.errors import BackendError, Unimplemented
 from incident_tui.facts import format_time, incident_duration, parse_time
-from incident_tui.text import clean, terminal_safe_json
+from incident_tui.text import clean, redacting, terminal_safe_json
 
 if TYPE_CHECKING:
     from incident_tui.backends.base import Backend
@@ -57,6 +57,15 @@ class IncidentRecord:
     @property
     def tasks(self) -> list[m.Task]:
         return self.incident.task_list.tasks
+
+    def people(self) -> list[m.UserPreview]:
+        """Everyone the record names (redaction mode learns them before it is written)."""
+        found = [self.incident.created_by_user, *(a.user for a in self.assignments)]
+        found += [r.user for r in self.incident.roles]
+        found += [i.user for i in self.timeline] + [i.subject_user for i in self.timeline]
+        for task in self.tasks:
+            found += [u for u in (task.author_user, task.assigned_user) if u is not None]
+        return found
 
 
 # --- reading the record -------------------------------------------------------------
@@ -249,6 +258,14 @@ def to_markdown(record: IncidentRecord, *, now: datetime | None = None) -> str:
         "",
         f"_Postmortem draft exported{source} by incident-tui. Edit it freely._",
         "",
+    ]
+    if redacting():  # the console's redaction mode was on: everything above and below is masked
+        out += [
+            "_Redacted: people are shown as pseudonyms (person 1, person 2...) and configured"
+            " patterns (emails, IP addresses, customer names) as ▒▒▒. Not the full record._",
+            "",
+        ]
+    out += [
         f"- **Severity:** {md_text(incident.severity or 'pending')}",
         f"- **Status:** {md_text(status)}",
     ]

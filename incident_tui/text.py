@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 # A whole escape sequence (CSI, OSC, DCS, ...), so its parameters vanish with it.
@@ -29,6 +30,21 @@ _LINE_BREAKS = ("\n", "\u2028", "\u2029")  # LF, and Unicode's line / paragraph 
 #: zero-width, soft hyphen, tags), surrogates (Cs), private use (Co), unassigned (Cn).
 _DROPPED = frozenset({"Cf"})
 _REPLACED = frozenset({"Cs", "Co", "Cn"})
+
+
+#: Redaction mode's masking (``incident_tui.redact``), set by the console while it is on:
+#: everything ``clean`` returns passes through it. None (the default): text as it is.
+_redactor: Callable[[str], str] | None = None
+
+
+def set_redactor(redactor: Callable[[str], str] | None) -> None:
+    """Install (or with None remove) the masking every cleaned text goes through."""
+    global _redactor
+    _redactor = redactor
+
+
+def redacting() -> bool:
+    return _redactor is not None
 
 
 def _visible(ch: str) -> str:
@@ -54,7 +70,7 @@ def clean(text: str, *, multiline: bool = False) -> str:
     if not text:
         return ""
     if text.isprintable() and not _INVISIBLE_RE.search(text):
-        return text  # the common case: nothing to do
+        return text if _redactor is None else _redactor(text)  # the common case
     text = _ESCAPE_SEQ.sub("\u241b", text)
     text = text.replace("\r\n", "\n").replace("\t", "    ")
     if multiline:
@@ -76,7 +92,8 @@ def clean(text: str, *, multiline: bool = False) -> str:
         elif category in _REPLACED:
             out.append("\ufffd")
         # Cf and anything else unprintable is dropped
-    return "".join(out)
+    cleaned = "".join(out)
+    return cleaned if _redactor is None else _redactor(cleaned)
 
 
 def one_line(text: str, limit: int = 0) -> str:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from incident_tui import models as m
     from incident_tui.backends.base import Backend
     from incident_tui.drafts import DraftStore
+    from incident_tui.redact import Redactor
     from incident_tui.remembered import Remembered
     from incident_tui.ui.connection import LinkWatch, Mark
 
@@ -130,6 +131,7 @@ class IncidentApp(App[int]):
         install_signal_handlers: bool = True,
         drafts_for: DraftsOpener | None = None,
         remembered: Remembered | None = None,
+        redact: bool = False,
     ) -> None:
         super().__init__()
         self.config: Config = config or Config()
@@ -154,6 +156,13 @@ class IncidentApp(App[int]):
         self._known_users: dict[str, m.UserPreview] = {}
         #: Follows a remote context's durable backend (header state, queued marks).
         self.link: LinkWatch | None = None
+        from incident_tui.ui.alerts import Alerter
+
+        #: Notifications of what the live refresh learned (declared, critical, assigned).
+        self.alerter = Alerter(self)
+        self._redact_asked = redact
+        #: Redaction mode (``--redact``, ``:redact``, ``redact = true``): see incident_tui/redact.py.
+        self.redactor: Redactor | None = None
         if backend is not None:
             self._install_backend(backend)
         self.hangup_watchdog: threading.Timer | None = None
@@ -271,6 +280,9 @@ class IncidentApp(App[int]):
 
     def on_mount(self) -> None:
         self.screen_change_signal.subscribe(self, self._footer_for_modal)
+        self.screen_change_signal.subscribe(self, self._alerts_seen)
+        if self._redact_asked or self._context_setting("redact", False):
+            self.set_redaction(True, announce=False, redraw=False)  # nothing drawn yet
         self.set_interval(self.poll_interval, self._poll_tick, name="live-refresh")
         # One clock for what ages on screen ("so far" durations): widgets subscribe and
         # unsubscribe, so a closed screen leaves no timer (and no reference) behind.
@@ -296,6 +308,97 @@ class IncidentApp(App[int]):
             # announce them for dialogs whose focus does not move (help).
             screen.call_after_refresh(screen.refresh_bindings)
 
+    def _alerts_seen(self, screen: Screen) -> None:
+        if self.on_list():
+            self.alerter.seen()
+
+    def on_list(self) -> bool:
+        """Whether the person is looking at the incident list (no screen or dialog above)."""
+        from incident_tui.ui.screens.home import HomeScreen
+
+        return isinstance(self.screen, HomeScreen)
+
+    def shown(self, text: str) -> str:
+        """``text`` as the console may show it (masked in redaction mode)."""
+        return self.redactor.apply(text) if self.redactor is not None else text
+
+    def _context_setting(self, name: str, default: Any) -> Any:
+        try:
+            return getattr(self.config.context(self.context_name), name)
+        except ConfigError:
+            return default
+
+    @property
+    def redacting(self) -> bool:
+        return self.redactor is not None
+
+    def set_redaction(self, on: bool, *, announce: bool = True, redraw: bool = True) -> str | None:
+        """Redaction mode on or off; everything on screen is drawn again at once.
+        Returns an error message (a configured pattern that is not valid) or None."""
+        from incident_tui.text import set_redactor
+
+        if on:
+            from incident_tui.redact import RedactionError, Redactor
+
+            try:
+                redactor = Redactor(self._context_setting("redact_patterns", []))
+            except RedactionError as exc:
+                return f"redaction patterns of context {self.context_name!r}: {exc}"
+            old = self.redactor
+            if old is not None:
+                redactor.adopt(old)  # the same pseudonyms as before
+            self.redactor = redactor
+            me = self.config.user  # as written: a login-name fallback is no name to look for
+            redactor.learn(me.id, me.name, me.email)
+            redactor.learn(self.user.user_id, self.user.name)
+            for user in self._known_users.values():
+                redactor.learn(user.user_id, user.name)
+            set_redactor(redactor.apply)
+            if self.has_backend and self.backend.capabilities.serves("query_users"):
+                self.run_worker(self._learn_everyone(), group="redact", exit_on_error=False)
+        else:
+            self.redactor = None
+            set_redactor(None)
+        if redraw:
+            self.redraw()
+        if announce:
+            self.notify(
+                "Redaction on: names are pseudonyms, emails, IPs and configured patterns"
+                " masked (the header says REDACTED)."
+                if on
+                else "Redaction off: everything is shown as it is.",
+                markup=False,
+                timeout=5,
+            )
+        return None
+
+    async def _learn_everyone(self) -> None:
+        """Redaction mode: learn every person the backend knows (with their emails), so
+        names in text are masked even before their person is seen in loaded data. What is
+        on screen was learned before it was drawn (``remember_users``): no redraw needed."""
+        from incident_tui.errors import BackendError
+
+        try:
+            await self.known_users()
+        except BackendError:
+            return
+
+    def redraw(self) -> None:
+        """Draw every screen again from its data (redaction turned on or off)."""
+        self.refresh_link_state()
+        for screen in self.screen_stack:
+            for widget in screen.walk_children(with_self=True):
+                widget.refresh()
+            reread = getattr(screen, "action_refresh", None)
+            if callable(reread) and self.has_backend:
+                reread()
+
+    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
+        """A toast; in redaction mode masked like everything else drawn."""
+        if self.redactor is not None:
+            message, title = self.redactor.apply(message), self.redactor.apply(title)
+        super().notify(message, title=title, **kwargs)
+
     def _open_first_backend(self) -> None:
         self.run_worker(self._open_first(), group="open-backend", exit_on_error=False)
 
@@ -319,6 +422,10 @@ class IncidentApp(App[int]):
         await self._offer_drafts()
 
     async def on_unmount(self) -> None:
+        if self.redactor is not None:
+            from incident_tui.text import set_redactor
+
+            set_redactor(None)
         self._remove_hangup_handler()
         if self.link is not None:
             self.link.detach()
@@ -411,10 +518,14 @@ class IncidentApp(App[int]):
 
     # --- people --------------------------------------------------------------
     def remember_users(self, users: Iterable[m.UserPreview]) -> None:
-        """Note people seen in loaded data, for backends that cannot list users."""
+        """Note people seen in loaded data, for backends that cannot list users (and for
+        redaction mode's pseudonyms, before they are drawn)."""
+        redactor = self.redactor
         for user in users:
             if user.user_id:
                 self._known_users.setdefault(user.user_id, user)
+            if redactor is not None and (user.user_id or user.name):
+                redactor.learn(user.user_id, user.name)
 
     async def known_users(self) -> list[m.UserPreview]:
         """People the backend knows (UsersService.QueryUsers where it is served), and
@@ -432,6 +543,7 @@ class IncidentApp(App[int]):
                 self.show_error(exc)
         for user_id, user in self._known_users.items():
             people.setdefault(user_id, user)
+        self.remember_users(people.values())
         if self.user.user_id:
             people.setdefault(self.user.user_id, self.user)
         return sorted(people.values(), key=lambda u: (u.name or u.user_id).lower())
@@ -447,6 +559,9 @@ class IncidentApp(App[int]):
                 m.QueryUsersRequest(query=m.UsersQuery(limit=500), cursor=cursor)
             )
             found += [user.preview() for user in page.users if user.user_id]
+            if self.redactor is not None:
+                for user in page.users:
+                    self.redactor.learn(user.user_id, user.name, user.email)
             if not page.cursor.has_more or not page.users:
                 break
             cursor = page.cursor
@@ -494,6 +609,11 @@ class IncidentApp(App[int]):
         self._install_backend(backend)
         self._owns_backend = True
         self._known_users.clear()
+        self.alerter.reset()
+        if self.redacting or self._context_setting("redact", False):
+            # never off by itself: the screen is shared (reset_for_context below redraws)
+            self.set_redaction(True, announce=False, redraw=False)
+            self.refresh_link_state()
         self.theme = self.theme_for(name)  # this context's, never saved as anyone else's
         if owned_old and old is not None:
             try:
@@ -574,12 +694,15 @@ class IncidentApp(App[int]):
         version = response.version
         if self.homescreen_version is None:
             self.homescreen_version = version
+            if not self.alerter.has_baseline:
+                self.alerter.changed()  # the first look: what later looks compare with
             return
         if version != self.homescreen_version:
             self.homescreen_version = version
             self._notify_changed()
 
     def _notify_changed(self) -> None:
+        self.alerter.changed()
         handler = getattr(self.screen, "on_backend_changed", None)
         if callable(handler):
             handler()
@@ -609,7 +732,7 @@ class IncidentApp(App[int]):
 
     def _link_notify(self, text: str, severity: str) -> None:
         timeout = 10 if severity == "error" else 6
-        self.notify(clean(text), severity=severity, markup=False, timeout=timeout)  # type: ignore[arg-type]
+        self.notify(clean(text), severity=severity, markup=False, timeout=timeout)
 
     def _link_capabilities(self, reason: str) -> None:
         self._apply_readonly()
@@ -630,6 +753,11 @@ class IncidentApp(App[int]):
         """The header's link state: "" while the remote answers (see ui/connection.py)."""
         return self.link.status() if self.link is not None else ""
 
+    def header_status(self) -> str:
+        """The header's state line: the link's, then what arrived while away from the list."""
+        parts = [self.link_status(), self.alerter.marker(), "REDACTED" if self.redacting else ""]
+        return " · ".join(part for part in parts if part)
+
     def queued_mark(self, object_id: str) -> Mark | None:
         """How to mark an object that exists or changed only in the outbox (else None)."""
         return self.link.mark_for(object_id) if self.link is not None else None
@@ -637,7 +765,7 @@ class IncidentApp(App[int]):
     def refresh_link_state(self) -> None:
         from incident_tui.ui.widgets.link_state import LinkState
 
-        text = self.link_status()
+        text = self.header_status()
         for screen in self.screen_stack:
             for widget in screen.query(LinkState):
                 widget.show(text)

@@ -40,6 +40,7 @@ LINE_COMMANDS: tuple[LineCommand, ...] = (
     LineCommand(("outbox",), "", "changes waiting for the remote: retry, fix or discard"),
     LineCommand(("ctx", "context"), "NAME", "switch to another context"),
     LineCommand(("theme",), "NAME", "switch colour theme (remembered)"),
+    LineCommand(("redact",), "", "redaction mode on / off: pseudonyms, masked emails and IPs"),
     LineCommand(("help",), "", "show the keys of the current screen"),
     LineCommand(("q", "quit"), "", "leave the console"),
 )
@@ -87,6 +88,14 @@ async def prepare_line(app: Any, text: str) -> Callable[[], Any]:
         return app.open_org_roles
     if verb == "outbox":
         return app.open_outbox
+    if verb == "redact":
+
+        def toggle() -> None:
+            error = app.set_redaction(not app.redacting)
+            if error:
+                app.show_error(error)
+
+        return toggle
     if verb == "theme":
         if argument not in app.available_themes:
             raise CommandError(app.set_theme(argument) or f"unknown theme {argument!r}")

@@ -155,6 +155,7 @@ def run_console(args: argparse.Namespace) -> int:
         open_backend=opener,
         drafts_for=opener.drafts_for,
         remembered=Remembered(),
+        redact=bool(getattr(args, "redact", False)),
     )
     try:
         app.run()

@@ -167,6 +167,15 @@ HOME_COMMANDS: tuple[Command, ...] = (
         "Incidents",
         show=False,
     ),
+    Command(
+        "list.copy",
+        "y",
+        "copy_reference",
+        "Copy",
+        "Copy the reference (and web link) to the clipboard",
+        "Incidents",
+        show=False,
+    ),
 )
 
 
@@ -644,6 +653,15 @@ class HomeScreen(ConsoleScreen):
     def action_flip_sort(self) -> None:
         self.descending = not self.descending
         self.reload()
+
+    def action_copy_reference(self) -> None:
+        from incident_tui.ui.copying import copy_incident
+
+        row = self.incident_list.highlighted
+        if row is None:
+            self.notify("No incident under the cursor to copy.", markup=False, timeout=3)
+            return
+        copy_incident(self.console_app, "" if row.mark else row.incident_id)
 
     def action_org_roles(self) -> None:
         self.console_app.open_org_roles()

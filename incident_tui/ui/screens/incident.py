@@ -87,6 +87,9 @@ INCIDENT_COMMANDS: tuple[Command, ...] = (
     _cmd("incident.export", "X", "export_postmortem", "Export",
          "Write a Markdown postmortem draft of the incident to a file", "Incident",
          show=False),
+    _cmd("incident.copy", "y", "copy_reference", "Copy",
+         "Copy the reference (and web link) to the clipboard", "Incident",
+         show=False),
 )
 
 OVERVIEW_COMMANDS: tuple[Command, ...] = (
@@ -550,6 +553,13 @@ class IncidentScreen(ConsoleScreen):
     action_clear_task_assignee = _delegate("tasks", "clear_assignee")
     action_delete_task = _delegate("tasks", "delete_task")
 
+    def action_copy_reference(self) -> None:
+        from incident_tui.ui.copying import copy_incident
+
+        queued = self.console_app.queued_mark(self.incident_id)
+        incident_id = "" if queued is not None and queued.new else self.incident_id
+        copy_incident(self.console_app, incident_id, self.incident)
+
     def action_export_postmortem(self) -> None:
         """Ask where, then write the postmortem draft there (never over an existing file)."""
         if self.incident is None:
@@ -570,6 +580,7 @@ class IncidentScreen(ConsoleScreen):
 
         async def write(path: Path) -> None:
             record = await export.read_record(backend, incident_id)
+            self.console_app.remember_users(record.people())  # redaction mode's pseudonyms
 
             def render_and_write() -> Path:
                 text = export.to_markdown(record, now=now)

@@ -23,7 +23,7 @@ class LinkState(Static):
         self.text = ""
 
     def on_mount(self) -> None:
-        status = getattr(self.app, "link_status", None)
+        status = getattr(self.app, "header_status", None) or getattr(self.app, "link_status", None)
         if callable(status):
             self.show(status())
 

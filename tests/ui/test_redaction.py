@@ -1,0 +1,252 @@
+"""Redaction mode (``--redact``, ``:redact``, ``redact = true``): on the demo store, no demo
+person's name, no email, no IP address and no configured customer name appears on any
+screen, toast or export; the header says REDACTED; turning it off shows them again."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from incident_tui import models as m
+from incident_tui.config import Config, ContextConfig, UserConfig
+from incident_tui.demo import CAST, fill_demo
+from incident_tui.redact import Redactor
+from incident_tui.text import clean, set_redactor
+from incident_tui.ui.headless import settle
+
+from .conftest import FIXED_NOW
+from .incident_support import notifications, press, screen_text, type_text
+
+DEMO_NOW = datetime(2026, 11, 25, 3, 0, 0, tzinfo=UTC)
+SECRET_NOTE = (
+    "Globex Corporation reports failures from 203.0.113.77 and 2001:db8::17; "
+    "contact ops@globex.example or Chen Wei directly. amara.okafor@example.com is paged."
+)
+SECRET_TITLE = "Globex checkout failing from 198.51.100.23"
+FORBIDDEN_PATTERNS = [
+    r"globex",
+    r"203\.0\.113\.77",
+    r"198\.51\.100\.23",
+    r"2001:db8::17",
+    r"@",
+]
+
+
+@pytest.fixture(autouse=True)
+def no_redactor_left() -> Iterator[None]:
+    yield
+    set_redactor(None)  # a failing test never leaves the process masking
+
+
+@pytest.fixture
+async def demo(tmp_path: Path):
+    from incident_tui.backends.sqlite import SqliteBackend
+
+    path = tmp_path / "demo.db"
+    await fill_demo(path, count=12, seed=7, now=DEMO_NOW)
+    backend = await SqliteBackend.open(path, CAST[0])
+    made = await backend.create_incident(
+        m.CreateIncidentRequest(title=SECRET_TITLE, severity="major")
+    )
+    incident_id = made.incident.incident_id
+    await backend.add_activity(
+        m.AddActivityRequest(incident_id=incident_id, activity_kind="userNote", body=SECRET_NOTE)
+    )
+    await backend.assign_role(
+        m.AssignRoleRequest(incident_id=incident_id, user_id="chen.wei", role="commander")
+    )
+    await backend.add_task(
+        m.AddTaskRequest(
+            incident_id=incident_id,
+            text="Call Globex about 203.0.113.77",
+            assign_to_user_id="grace",
+        )
+    )
+    yield backend, incident_id
+    await backend.close()
+
+
+def config(**context: Any) -> Config:
+    return Config(
+        user=UserConfig(id="amara", name="Amara Okafor", email="amara.okafor@example.com"),
+        contexts={"local": ContextConfig(name="local", redact_patterns=["globex"], **context)},
+    )
+
+
+def make(backend: Any, **kwargs: Any) -> Any:
+    from incident_tui.ui.app import IncidentApp
+
+    kwargs.setdefault("config", config())
+    return IncidentApp(
+        backend,
+        context_name="local",
+        user=CAST[0],
+        now=FIXED_NOW,
+        poll_interval=3600,
+        install_signal_handlers=False,
+        **kwargs,
+    )
+
+
+def leaks(text: str) -> list[str]:
+    found = [p.name for p in CAST if p.name.casefold() in text.casefold()]
+    found += [p for p in FORBIDDEN_PATTERNS if re.search(p, text, re.IGNORECASE)]
+    return found
+
+
+async def everything_on_screen(app: Any, pilot: Any, incident_id: str, tmp_path: Path) -> str:
+    """The list, every tab of a few incidents, the palette, the help, the toasts, an export."""
+    seen = [screen_text(pilot)]
+    for ref in (incident_id, "1", "2"):
+        app.open_incident(ref)
+        await settle(pilot)
+        for tab in "1234":
+            await press(pilot, tab)
+            seen.append(screen_text(pilot))
+        await press(pilot, "2", "enter")  # the whole timeline item under the cursor
+        seen.append(screen_text(pilot))
+        await press(pilot, "escape")
+        await press(pilot, "escape")
+    app.open_incident(incident_id)
+    await settle(pilot)
+    export = tmp_path / "pm.md"
+    await press(pilot, "X", "ctrl+u")
+    await type_text(pilot, str(export))
+    await press(pilot, "enter")
+    await settle(pilot)
+    seen.append(screen_text(pilot))
+    await press(pilot, "escape")
+    await press(pilot, "ctrl+p")
+    await type_text(pilot, "checkout")
+    await settle(pilot)
+    seen.append(screen_text(pilot))
+    await press(pilot, "escape")
+    await press(pilot, "question_mark")
+    seen.append(screen_text(pilot))
+    await press(pilot, "escape")
+    seen += notifications(app)
+    seen.append(export.read_text(encoding="utf-8"))
+    return "\n".join(seen)
+
+
+async def test_redact_masks_every_screen_toast_and_export(demo, tmp_path: Path) -> None:
+    backend, incident_id = demo
+    app = make(backend, redact=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        home = screen_text(pilot)
+        assert "REDACTED" in home
+        assert "person " in home  # commanders shown as pseudonyms
+        app.notify(f"Handed over to Grace Kim at {SECRET_TITLE}", markup=False)
+        await settle(pilot)
+        text = await everything_on_screen(app, pilot, incident_id, tmp_path)
+    assert leaks(text) == [], leaks(text)
+    assert "Redacted: people are shown as pseudonyms" in (tmp_path / "pm.md").read_text()
+    assert "▒▒▒" in text and "person " in text
+
+
+async def test_the_context_setting_turns_it_on_and_redact_toggles_with_an_immediate_redraw(
+    demo, tmp_path: Path
+) -> None:
+    backend, incident_id = demo
+    app = make(backend, config=config(redact=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_incident(incident_id)
+        await settle(pilot)
+        await press(pilot, "4")
+        redacted = screen_text(pilot)
+        assert "REDACTED" in redacted and not leaks(redacted), leaks(redacted)
+        await press(pilot, "colon")
+        await type_text(pilot, "redact")
+        await press(pilot, "enter")
+        await settle(pilot)
+        shown = screen_text(pilot)
+        assert "REDACTED" not in shown
+        assert "Chen Wei" in shown and "Globex" in shown
+        assert not app.redacting and clean("Chen Wei") == "Chen Wei"
+        await press(pilot, "colon")
+        await type_text(pilot, "redact")
+        await press(pilot, "enter")
+        await settle(pilot)
+        again = screen_text(pilot)
+        assert "REDACTED" in again and not leaks(again), leaks(again)
+        # the same pseudonym as before the toggle: stable for the run
+        assert _commander(redacted) == _commander(again) != ""
+    assert clean("Chen Wei") == "Chen Wei"  # the console's exit took the masking away
+
+
+def _commander(screen: str) -> str:
+    match = re.search(r"commander\s+(person \d+)", screen)
+    return match.group(1) if match else ""
+
+
+def test_redactor_pseudonyms_are_stable_and_patterns_masked() -> None:
+    redactor = Redactor(["acme( corp)?"])
+    first = redactor.learn("amara", "Amara Okafor")
+    second = redactor.learn("bjorn", "Bjørn Lindqvist", "bjorn@example.com")
+    assert (first, second) == ("person 1", "person 2")
+    assert redactor.learn("amara") == "person 1"
+    assert redactor.apply("amara") == "person 1"  # an id shown alone
+    assert redactor.apply("BJØRN LINDQVIST paged amara okafor") == "person 2 paged person 1"
+    assert redactor.apply("Acme Corp at 10.0.0.1, bjorn@example.com") == "▒▒▒ at ▒▒▒, person 2"
+    assert redactor.learn("grace", "grace") == "person 3"  # an id as its only name
+    assert redactor.apply("grace") == "person 3"
+    assert redactor.apply("grace period for amaranth") == "grace period for amaranth"
+    started = time.perf_counter()
+    assert redactor.apply("v2.8.1 rolled back") == "v2.8.1 rolled back"  # not an IP
+    assert time.perf_counter() - started < 5  # (a sanity bound, not a benchmark)
+
+
+def test_bad_redact_pattern_is_one_clear_config_message(tmp_path: Path) -> None:
+    from incident_tui.config import ConfigError, load_config
+
+    path = tmp_path / "c.toml"
+    path.write_text('[contexts.share]\nredact_patterns = ["(unclosed"]\n')
+    with pytest.raises(ConfigError, match=r"contexts\.share\.redact_patterns: '\(unclosed'"):
+        load_config(path)
+
+
+@pytest.fixture
+def snapshot_store(tmp_path: Path) -> Iterator[Any]:
+    import asyncio
+
+    from .conftest import open_store, seed_incidents
+
+    path = tmp_path / "snap.db"
+
+    async def build() -> None:
+        backend = open_store(path)
+        try:
+            await seed_incidents(backend)
+            await backend.create_incident(
+                m.CreateIncidentRequest(title=SECRET_TITLE, severity="major")
+            )
+        finally:
+            await backend.close()
+
+    asyncio.run(build())
+    backend = open_store(path)
+    yield backend
+    asyncio.run(backend.close())
+
+
+def test_snapshot_of_the_list_in_redaction_mode(snap_compare, snapshot_store, monkeypatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    app = make(snapshot_store, redact=True, config=config())
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+
+    try:
+        assert snap_compare(app, terminal_size=(100, 24), run_before=run_before)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
