@@ -410,7 +410,7 @@ class IncidentIoServer(AsgiThread):
             incident = self.incidents[incident_id]
             if status is not None:
                 incident.status_id = self.status(status)["id"]
-            self._record_update(incident, message, {"user": self.users[1]})
+            self._record_update(incident, message, {"user": self.users[1]}, severity=False)
 
     def add_follow_up(self, incident_id: str, title: str, status: str = "outstanding") -> None:
         with self.lock:
@@ -682,7 +682,7 @@ class IncidentIoServer(AsgiThread):
             "created_at": _time(self.tick()),
             "next_update_in_minutes": 30,
         }
-        if severity and incident.severity_id:
+        if severity and incident.severity_id:  # only with a severity change
             update["new_severity"] = self._severity_of(incident)
         self.updates.append(update)
 

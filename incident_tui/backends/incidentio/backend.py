@@ -448,7 +448,10 @@ class IncidentIoBackend(Backend):
     async def update_title(self, request: m.UpdateTitleRequest) -> m.UpdateTitleResponse:
         title = _title(request.title)
         incident = await self._edit(
-            "update_title", "UpdateTitle", request.incident_id, lambda c, io: {"name": title}
+            "update_title",
+            "UpdateTitle",
+            request.incident_id,
+            lambda c, io: {} if io.name == title else {"name": title},
         )
         return m.UpdateTitleResponse(incident=incident)
 
@@ -456,7 +459,9 @@ class IncidentIoBackend(Backend):
         word = request.severity
 
         def change(catalog: Catalog, io: IoIncident) -> dict[str, Any]:
-            return {"severity_id": _severity(catalog, word).id}
+            wanted = _severity(catalog, word).id
+            current = io.severity.id if io.severity is not None else ""
+            return {} if current == wanted else {"severity_id": wanted}
 
         incident = await self._edit(
             "update_severity", "UpdateSeverity", request.incident_id, change
@@ -467,7 +472,9 @@ class IncidentIoBackend(Backend):
         word = request.status
 
         def change(catalog: Catalog, io: IoIncident) -> dict[str, Any]:
-            return {"incident_status_id": _status(catalog, word).id}
+            wanted = _status(catalog, word).id
+            current = io.incident_status.id if io.incident_status is not None else ""
+            return {} if current == wanted else {"incident_status_id": wanted}
 
         incident = await self._edit("update_status", "UpdateStatus", request.incident_id, change)
         return m.UpdateStatusResponse(incident=incident)

@@ -215,25 +215,33 @@ def timeline(io: IoIncident, updates: list[IoUpdate]) -> list[m.ActivityItem]:
     ordered = sorted(
         enumerate(updates), key=lambda pair: (normal_time(pair[1].created_at), pair[0])
     )
+    previous = ""
     for _, update in ordered:
-        items.append(_update_item(io.id, update))
+        items.append(_update_item(io.id, update, previous))
+        if update.new_incident_status is not None and update.new_incident_status.name:
+            previous = update.new_incident_status.name
     return items
 
 
-def _update_item(incident_id: str, update: IoUpdate) -> m.ActivityItem:
+def _update_item(incident_id: str, update: IoUpdate, previous: str) -> m.ActivityItem:
+    """One update. Every update names the status it leaves the incident in; it is a
+    status change when that differs from the one before. ``new_severity`` comes only
+    with a severity change."""
     when = normal_time(update.created_at)
     parts: list[str] = []
     kind = m.ActivityKind.INCIDENT_UPDATED
     fields: dict[str, object] = {}
-    if update.new_incident_status is not None and update.new_incident_status.name:
-        parts.append(f"status {update.new_incident_status.name}")
-        fields["status"] = update.new_incident_status.name
-        kind = m.ActivityKind.INCIDENT_STATUS_CHANGED
     if update.new_severity is not None and update.new_severity.name:
         parts.append(f"severity {update.new_severity.name}")
         fields["severity"] = update.new_severity.name
+        kind = m.ActivityKind.INCIDENT_SEVERITY_CHANGED
+    status = update.new_incident_status.name if update.new_incident_status is not None else ""
+    if status:
+        fields["status"] = status
+    if status and status != previous:
+        parts.insert(0, f"status {status}")
         if kind == m.ActivityKind.INCIDENT_UPDATED:
-            kind = m.ActivityKind.INCIDENT_SEVERITY_CHANGED
+            kind = m.ActivityKind.INCIDENT_STATUS_CHANGED
     if update.merged_into_incident_id:
         parts.append(f"merged into {update.merged_into_incident_id}")
     head = "; ".join(parts)
