@@ -71,10 +71,10 @@ def list_requests(server: IncidentIoServer) -> list[Seen]:
 async def test_capabilities_carry_the_orgs_own_severities_and_statuses(inc):
     caps = inc.capabilities
     assert [t.value for t in caps.severities] == [
-        "SEV3 Low",
-        "SEV2 Medium",
-        "SEV1 High",
-        "SEV0 Outage",
+        "Low",
+        "Medium",
+        "High",
+        "Total outage",
     ]
     assert [t.grafana for t in caps.severities] == ["minor", "major", "major", "critical"]
     # Grouped by category in the order an incident moves, then by rank.
@@ -179,11 +179,11 @@ async def test_status_words_go_as_categories_or_status_ids(inc):
 
 async def test_severity_type_and_declared_filters(inc):
     server = server_of(inc)
-    server.add_incident("low", severity="SEV3 Low")
-    server.add_incident("outage", severity="SEV0 Outage", type_name="Security")
+    server.add_incident("low", severity="Low")
+    server.add_incident("outage", severity="Total outage", type_name="Security")
     server.add_incident("old", created_at=datetime.now(UTC) - timedelta(days=30))
     assert await every_title(inc, query_string="severity:critical") == ["outage"]
-    assert await every_title(inc, severity="sev3") == ["low"]
+    assert await every_title(inc, severity="low") == ["low"]
     assert await every_title(inc, query_string="label:type:security") == ["outage"]
     sent = dict(list_requests(server)[-1].query)
     assert sent["incident_type[one_of]"] == server.types[1]["id"]
@@ -317,20 +317,20 @@ async def test_declare_sends_the_orgs_ids_and_a_fresh_idempotency_key(inc):
     first = await inc.create_incident(
         m.CreateIncidentRequest(
             title="Checkout failing",
-            severity="sev1",
+            severity="hi",
             status="fixing",
             labels=[m.IncidentLabel(label="type:Security")],
         )
     )
     second = await inc.create_incident(m.CreateIncidentRequest(title="Second", is_drill=True))
     bodies = [s.json() for s in server.writes()]
-    assert bodies[0]["severity_id"] == server.severity("SEV1 High")["id"]
+    assert bodies[0]["severity_id"] == server.severity("High")["id"]
     assert bodies[0]["incident_status_id"] == server.status("Fixing")["id"]
     assert bodies[0]["incident_type_id"] == server.types[1]["id"]
     assert bodies[0]["visibility"] == "public" and bodies[0]["mode"] == "standard"
     assert bodies[1]["mode"] == "test" and "severity_id" not in bodies[1]
     assert bodies[0]["idempotency_key"] != bodies[1]["idempotency_key"]
-    assert first.incident.severity == "SEV1 High" and first.incident.status == "Fixing"
+    assert first.incident.severity == "High" and first.incident.status == "Fixing"
     assert second.incident.is_drill
 
 
@@ -364,10 +364,12 @@ async def test_the_durable_layers_key_is_the_one_sent(inc):
 
 async def test_a_422_is_one_readable_message(inc):
     with pytest.raises(InvalidArgument) as caught:
-        await inc.create_incident(m.CreateIncidentRequest(title="Too late", status="Closed"))
+        await inc.create_incident(
+            m.CreateIncidentRequest(title="Too late", status="Closed", is_drill=True)
+        )
     assert caught.value.message == (
-        "incident.io refused the request: incident_status_id: An incident must be declared"
-        " in an active status (HTTP 422)"
+        "incident.io refused the request: incident_status_id: Only a retrospective incident"
+        " can be declared in this status (HTTP 422)"
     )
 
 
@@ -391,11 +393,11 @@ async def test_declare_refuses_what_incident_io_cannot_take(inc):
 
 async def test_edits_send_only_what_changes_and_record_updates(inc):
     server = server_of(inc)
-    ident = server.add_incident("slow api", severity="SEV3 Low")
+    ident = server.add_incident("slow api", severity="Low")
     renamed = await inc.update_title(m.UpdateTitleRequest(incident_id=ident, title="Slow API"))
     assert renamed.incident.title == "Slow API"
     severe = await inc.update_severity(m.UpdateSeverityRequest(incident_id=ident, severity="major"))
-    assert severe.incident.severity == "SEV1 High"  # the most severe "major" one
+    assert severe.incident.severity == "High"  # the most severe "major" one
     resolved = await inc.update_status(m.UpdateStatusRequest(incident_id=ident, status="resolved"))
     assert resolved.incident.status == "Post-incident" and resolved.incident.closed_time
     again = await inc.update_status(m.UpdateStatusRequest(incident_id=ident, status="post"))
@@ -404,7 +406,7 @@ async def test_edits_send_only_what_changes_and_record_updates(inc):
     assert bodies == [
         {"incident": {"name": "Slow API"}, "notify_incident_channel": False},
         {
-            "incident": {"severity_id": server.severity("SEV1 High")["id"]},
+            "incident": {"severity_id": server.severity("High")["id"]},
             "notify_incident_channel": False,
         },
         {

@@ -278,10 +278,10 @@ class IncidentIoServer(AsgiThread):
         self.severities = [
             self._named(name, rank, stamp, f"{name} impact")
             for name, rank in (
-                ("SEV3 Low", 1),
-                ("SEV2 Medium", 2),
-                ("SEV1 High", 3),
-                ("SEV0 Outage", 4),
+                ("Low", 1),
+                ("Medium", 2),
+                ("High", 3),
+                ("Total outage", 4),
             )
         ]
         self.statuses = [
@@ -383,7 +383,7 @@ class IncidentIoServer(AsgiThread):
         name: str,
         *,
         status: str = "Investigating",
-        severity: str | None = "SEV2 Medium",
+        severity: str | None = "Medium",
         mode: str = "standard",
         type_name: str | None = "Default",
         summary: str = "",
@@ -587,11 +587,14 @@ class IncidentIoServer(AsgiThread):
             status = next((s for s in self.statuses if s["id"] == status_id), None)
             if status is None:
                 errors.append(("not_found", "Status not found", "incident_status_id"))
-            elif status["category"] not in ("triage", "live", "paused"):
+            elif (
+                status["category"] not in ("triage", "live", "paused")
+                and body.get("mode") != "retrospective"
+            ):
                 errors.append(
                     (
                         "invalid_value",
-                        "An incident must be declared in an active status",
+                        "Only a retrospective incident can be declared in this status",
                         "incident_status_id",
                     )
                 )

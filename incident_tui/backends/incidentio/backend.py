@@ -37,7 +37,14 @@ from urllib.parse import quote, urlsplit
 from pydantic import BaseModel, ValidationError
 
 from incident_tui import models as m
-from incident_tui.backends.base import IDEMPOTENCY_KEY, Backend, Capabilities, Term
+from incident_tui.backends.base import (
+    GRAFANA_SEVERITIES,
+    GRAFANA_STATUSES,
+    IDEMPOTENCY_KEY,
+    Backend,
+    Capabilities,
+    Term,
+)
 from incident_tui.backends.credentials import Secret, StaticToken, TokenSource
 from incident_tui.backends.httpclient import (
     MAX_RESPONSE_BYTES,
@@ -71,6 +78,7 @@ from incident_tui.backends.incidentio.mapping import (
     to_task,
 )
 from incident_tui.backends.incidentio.wire import (
+    ACTIVE_CATEGORIES,
     DEFAULT_URL,
     MAX_NAME,
     MAX_PAGE_SIZE,
@@ -137,6 +145,8 @@ ORDER_FIELDS = ("createdTime",)
 CATALOG_TTL = 300.0
 _BAD_CURSOR = "the paging cursor is not valid for this query; start from the first page"
 _MAX_PAGES = 200
+#: Before the org's severities are read: Grafana's, without "pending" (incident.io has none).
+UNREAD_SEVERITIES = tuple(t for t in GRAFANA_SEVERITIES if t.value != "pending")
 
 
 @dataclass
@@ -203,21 +213,30 @@ class IncidentIoBackend(Backend):
 
     @property
     def capabilities(self) -> Capabilities:
-        catalog = self._catalog or Catalog()
+        """The org's own severities and statuses once read (``open`` reads them); before
+        that, Grafana's words, which every write maps onto the org's own."""
+        catalog = self._catalog
+        severities, statuses = UNREAD_SEVERITIES, GRAFANA_STATUSES
+        if catalog is not None and catalog.severity_vocabulary:
+            severities = catalog.severity_vocabulary
+        if catalog is not None and catalog.status_vocabulary:
+            statuses = catalog.status_vocabulary
         capabilities = Capabilities(
             name=self.name,
             system=SYSTEM,
             methods=SERVED,
             versions=False,
             text_search=False,
-            severities=catalog.severity_vocabulary,
-            statuses=catalog.status_vocabulary,
+            severities=severities,
+            statuses=statuses,
             labels="fixed",
             roles="fixed",
             tasks=True,
             drills=True,
             internal_notes=False,
-            authors=True,
+            # Items name their authors, but what this client writes is authored by the
+            # API key, never by the person at the console.
+            authors=False,
             sorts=ORDER_FIELDS,
             ascending=False,
             extra={"url": self.root},
@@ -436,7 +455,11 @@ class IncidentIoBackend(Backend):
             if word and word.lower() != "pending":
                 body["severity_id"] = _severity(catalog, word).id
             if request.status.strip():
-                body["incident_status_id"] = _status(catalog, request.status).id
+                status = _status(catalog, request.status)
+                body["incident_status_id"] = status.id
+                if status.category not in ACTIVE_CATEGORIES and not request.is_drill:
+                    # Declared already over: incident.io's retrospective incident.
+                    body["mode"] = "retrospective"
             type_id = _type_from_labels(catalog, request.labels)
             if type_id:
                 body["incident_type_id"] = type_id
