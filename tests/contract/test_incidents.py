@@ -9,7 +9,7 @@ from incident_tui.backends.base import Backend
 from incident_tui.errors import InvalidArgument, NotFound
 
 from .conftest import ALICE, BOB
-from .helpers import grafana, declare, get, kinds, last_item, timeline, when
+from .helpers import declare, get, grafana, kinds, last_item, timeline, when
 
 pytestmark = pytest.mark.asyncio
 
