@@ -625,3 +625,20 @@ async def test_the_server_refuses_requests_off_the_document():
     assert "no Authorization: Bearer header" in found[2]
     assert "titel" in found[3]
     assert "DELETE is not a method" in found[4]
+
+
+async def test_a_number_finds_the_incident_by_its_reference(inc):
+    server = server_of(inc)
+    first = server.add_incident("first")
+    server.add_incident("declined one", status="Declined")
+    server.add_incident("practice", mode="test")
+    for number in range(3):
+        server.add_incident(f"filler {number}")
+    for typed in ("1", "2", "3"):
+        shown = (await inc.get_incident(m.GetIncidentRequest(incident_id=typed))).incident
+        assert shown.title == {"1": "first", "2": "declined one", "3": "practice"}[typed]
+    assert shown.is_drill
+    renamed = await inc.update_title(m.UpdateTitleRequest(incident_id="1", title="First!"))
+    assert renamed.incident.incident_id == first and server.incidents[first].name == "First!"
+    with pytest.raises(NotFound, match="incident.io has no incident INC-99"):
+        await inc.get_incident(m.GetIncidentRequest(incident_id="99"))

@@ -79,9 +79,11 @@ from incident_tui.backends.incidentio.mapping import (
 )
 from incident_tui.backends.incidentio.wire import (
     ACTIVE_CATEGORIES,
+    CATEGORY_ORDER,
     DEFAULT_URL,
     MAX_NAME,
     MAX_PAGE_SIZE,
+    MODES,
     SYSTEM,
     IoActionList,
     IoFollowUpList,
@@ -145,6 +147,8 @@ ORDER_FIELDS = ("createdTime",)
 CATALOG_TTL = 300.0
 _BAD_CURSOR = "the paging cursor is not valid for this query; start from the first page"
 _MAX_PAGES = 200
+#: How far back a number (``INC-42``) is looked for: 20 pages of 250 incidents.
+_REFERENCE_PAGES = 20
 #: Before the org's severities are read: Grafana's, without "pending" (incident.io has none).
 UNREAD_SEVERITIES = tuple(t for t in GRAFANA_SEVERITIES if t.value != "pending")
 
@@ -591,6 +595,8 @@ class IncidentIoBackend(Backend):
     # --- reading helpers --------------------------------------------------------------------
 
     async def _read_incident(self, call: _Call, incident_id: str) -> IoIncident:
+        if incident_id.isdigit() and len(incident_id) < 12:
+            return await self._find_reference(call, int(incident_id))
         answer = await self._exchange(
             call,
             "GET",
@@ -598,6 +604,29 @@ class IncidentIoBackend(Backend):
             not_found=f"incident {incident_id}",
         )
         return self._parse(call, answer, IoIncidentShow, "incident").incident
+
+    async def _find_reference(self, call: _Call, number: int) -> IoIncident:
+        """The incident whose reference is ``INC-<number>`` (what people type: ``42``,
+        ``#42``, ``INC-42``). The API shows incidents by id only, so the list is read,
+        newest first, every mode and status, up to ``_REFERENCE_PAGES`` pages."""
+        wanted = f"-{number}"
+        params = [("status_category[one_of]", c) for c in CATEGORY_ORDER]
+        params += [("mode[one_of]", mode) for mode in MODES]
+        after = ""
+        for _ in range(_REFERENCE_PAGES):
+            page_params = [*params, ("page_size", str(MAX_PAGE_SIZE))]
+            if after:
+                page_params.append(("after", after))
+            answer = await self._exchange(call, "GET", "/v2/incidents", params=page_params)
+            page = self._parse(call, answer, IoIncidentPage, "incident list")
+            for io in page.incidents:
+                if io.reference.endswith(wanted) and io.reference[: -len(wanted)].isalpha():
+                    return io
+            following = page.pagination_meta.after if page.pagination_meta else ""
+            if not page.incidents or not following or following == after:
+                break
+            after = following
+        raise NotFound(f"{SYSTEM} has no incident INC-{number}")
 
     async def _updates(self, call: _Call, incident_id: str) -> list[IoUpdate]:
         out: list[IoUpdate] = []
