@@ -642,3 +642,57 @@ async def test_a_number_finds_the_incident_by_its_reference(inc):
     assert renamed.incident.incident_id == first and server.incidents[first].name == "First!"
     with pytest.raises(NotFound, match="incident.io has no incident INC-99"):
         await inc.get_incident(m.GetIncidentRequest(incident_id="99"))
+
+
+async def test_opening_offline_still_opens_with_grafanas_words_until_the_org_answers():
+    import socket
+
+    from incident_tui.backends.httpclient import Timeouts
+    from incident_tui.errors import Unreachable
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    backend = IncidentIoBackend(
+        f"http://127.0.0.1:{port}",
+        "inc_key",
+        timeouts=Timeouts(connect=0.5, read=0.5, write=0.5, pool=0.5, deadline=2),
+        retry=RetryPolicy(attempts=1),
+    )
+    try:
+        await backend.open()
+        caps = backend.capabilities
+        assert [t.value for t in caps.severities] == ["minor", "major", "critical"]
+        assert [t.value for t in caps.statuses] == ["active", "resolved"]
+        with pytest.raises(Unreachable, match=f"cannot reach 127.0.0.1:{port}"):
+            await listed(backend)
+    finally:
+        await backend.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        (
+            {
+                "type": "validation_error",
+                "status": 422,
+                "errors": [
+                    {"code": "is_required", "message": "is required", "source": {"field": "name"}},
+                    {"code": "invalid", "message": "bad id", "source": {"field": "severity_id"}},
+                ],
+            },
+            "name: is required; severity_id: bad id",
+        ),
+        ({"type": "not_found", "status": 404, "errors": []}, "not_found"),
+        ({"errors": [{"code": "rate_limited"}]}, "rate_limited"),
+        ({"errors": "nonsense", "message": "plain words"}, "plain words"),
+        ("just a string", "just a string"),
+    ],
+)
+def test_error_text_is_one_line_of_the_apis_reasons(body, shown):
+    from incident_tui.backends.incidentio.backend import error_text
+
+    assert error_text(json.dumps(body).encode(), "application/json") == shown
+    raw = error_text(b"\x1b[31mred\x1b[0m oops", "text/plain")
+    assert "\x1b" not in raw and raw.endswith("oops")  # nothing reaches the terminal raw
