@@ -39,6 +39,10 @@ Example::
     scope = "Production"        # default scope when declaring (name or id)
     service = "API"             # default service when declaring (name or id)
     timezone = "Europe/Paris"   # the server's zone: its dates carry none
+
+    [contexts.inc]
+    backend = "incidentio"
+    token_env = "INCIDENT_IO_API_KEY"   # url defaults to https://api.incident.io
 """
 
 from __future__ import annotations
@@ -148,9 +152,10 @@ class ContextConfig:
     """One named place the console can talk to."""
 
     name: str = DEFAULT_CONTEXT
-    backend: str = "sqlite"  # "sqlite" | "grafana" | "prodmanager"
+    backend: str = "sqlite"  # "sqlite" | "grafana" | "prodmanager" | "incidentio"
     path: str = ""  # sqlite: database file ("" = default path)
     url: str = ""  # grafana: stack URL (https://mystack.grafana.net); prodmanager: its root
+    # incidentio: the API host ("" = https://api.incident.io)
     token_env: str = ""  # name of an environment variable holding the token
     token_file: str = ""  # a 0600 file holding the token
     token_command: str = ""  # a command printing the token, e.g. "pass show grafana/incident"
@@ -278,7 +283,8 @@ def load_config(path: Path | None = None) -> Config:
 _CONTEXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 _PLUGIN_ID = re.compile(r"[a-z0-9][a-z0-9\-]{0,99}")
 TOKEN_SOURCES = ("token_env", "token_file", "token_command")
-BACKENDS = ("sqlite", "grafana", "prodmanager")
+BACKENDS = ("sqlite", "grafana", "prodmanager", "incidentio")
+INCIDENTIO_URL = "https://api.incident.io"
 _REMOTE_ONLY = ("url", *TOKEN_SOURCES, "proxy", "ca_bundle", "timeout")
 _PRODMANAGER_ONLY = ("scope", "service", "timezone")
 
@@ -291,7 +297,9 @@ def _check_context(ctx: ContextConfig) -> None:
     ctx.notify = _notify_kinds(ctx.notify, where)
     _check_redact_patterns(ctx.redact_patterns, where)
     if ctx.backend not in BACKENDS:
-        raise ConfigError(f"{where}.backend must be 'sqlite', 'grafana' or 'prodmanager'")
+        raise ConfigError(
+            f"{where}.backend must be 'sqlite', 'grafana', 'prodmanager' or 'incidentio'"
+        )
     if ctx.backend != "prodmanager":
         stray = [key for key in _PRODMANAGER_ONLY if getattr(ctx, key)]
         if stray:
@@ -310,6 +318,8 @@ def _check_context(ctx: ContextConfig) -> None:
         raise ConfigError(
             f"{where}: path is for sqlite contexts; a {ctx.backend} context has a url"
         )
+    if not ctx.url and ctx.backend == "incidentio":
+        ctx.url = INCIDENTIO_URL
     if not ctx.url:
         raise ConfigError(f"{where}: a {ctx.backend} context needs a url")
     parts = urlsplit(ctx.url.strip())
@@ -321,6 +331,11 @@ def _check_context(ctx: ContextConfig) -> None:
     sources = [key for key in TOKEN_SOURCES if getattr(ctx, key).strip()]
     if len(sources) > 1:
         raise ConfigError(f"{where}: set only one of {', '.join(TOKEN_SOURCES)}")
+    if ctx.backend == "incidentio" and not sources:
+        raise ConfigError(
+            f"{where}: an incidentio context needs an API key: set token_env, token_file"
+            " or token_command"
+        )
     if not _PLUGIN_ID.fullmatch(ctx.plugin):
         raise ConfigError(
             f"{where}.plugin must be a plugin id such as {' or '.join(KNOWN_PLUGINS)}"

@@ -4,6 +4,8 @@
 store; "rpc" is the RPC client talking to our server on 127.0.0.1, which serves a
 SqliteBackend (``tests.support.rpc_server``); "prodmanager" is ProdManagerBackend
 talking to the Prod Manager test server on 127.0.0.1 (``tests.support.prodmanager_server``);
+"incidentio" is IncidentIoBackend talking to the incident.io test server on 127.0.0.1
+(``tests.support.incidentio_server``);
 "durable" is the RPC client behind the durable layer, as the console uses a remote:
 online, it must change nothing.
 
@@ -64,6 +66,28 @@ async def _prodmanager(path: Path, user: m.UserPreview) -> AsyncIterator[Backend
 
 
 @contextlib.asynccontextmanager
+async def _incidentio(path: Path, user: m.UserPreview) -> AsyncIterator[Backend]:
+    """IncidentIoBackend -> the incident.io test server; ``as_user`` is a second API key
+    on the same server (the API names the key, not a person, as the author of a write)."""
+    from tests.support.incidentio_server import client, incidentio_backend
+
+    async with incidentio_backend() as backend:
+        others: list[Backend] = []
+
+        def as_user(other: m.UserPreview) -> Backend:
+            second = client(backend.server)
+            others.append(second)
+            return second
+
+        backend.as_user = as_user  # type: ignore[method-assign]
+        try:
+            yield backend
+        finally:
+            for second in others:
+                await second.close()
+
+
+@contextlib.asynccontextmanager
 async def _durable(path: Path, user: m.UserPreview) -> AsyncIterator[Backend]:
     """The console's remote path: DurableBackend -> RpcBackend -> our server -> store."""
     from incident_tui.durable import DurableBackend
@@ -98,6 +122,8 @@ def _opener(kind: str):
         return _sqlite
     if kind == "prodmanager":
         return _prodmanager
+    if kind == "incidentio":
+        return _incidentio
     if kind == "durable":
         return _durable
     from tests.support.rpc_server import rpc_backend
@@ -105,7 +131,7 @@ def _opener(kind: str):
     return rpc_backend
 
 
-KINDS = ["sqlite", "rpc", "durable", "prodmanager"]
+KINDS = ["sqlite", "rpc", "durable", "prodmanager", "incidentio"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

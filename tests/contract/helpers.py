@@ -26,6 +26,14 @@ async def declare(backend: Backend, title: str = "Disk full on db-1", **fields) 
     return response.incident
 
 
+def grafana(backend: Backend, kind: str, value: str) -> str:
+    """The Grafana word a backend's own status or severity stands nearest to (a backend
+    whose org names them itself, as incident.io does, keeps its own words)."""
+    caps = backend.capabilities
+    term = caps.status(value) if kind == "status" else caps.severity(value)
+    return term.grafana if term is not None and term.value == value else value
+
+
 async def get(backend: Backend, incident_id: str) -> m.Incident:
     return (await backend.get_incident(m.GetIncidentRequest(incident_id=incident_id))).incident
 

@@ -9,7 +9,7 @@ from incident_tui.backends.base import Backend
 from incident_tui.errors import InvalidArgument, NotFound
 
 from .conftest import ALICE, BOB
-from .helpers import declare, get, kinds, last_item, timeline, when
+from .helpers import declare, get, grafana, kinds, last_item, timeline, when
 
 pytestmark = pytest.mark.asyncio
 
@@ -96,10 +96,10 @@ async def test_repeated_labels_on_create_are_kept_once(backend: Backend):
 @pytest.mark.needs("create_incident", "get_incident")
 async def test_status_resolved_on_create_declares_a_retrospective(backend: Backend):
     incident = await declare(backend, "Last night's outage", status="resolved")
-    assert incident.status == "resolved"
+    assert grafana(backend, "status", incident.status) == "resolved"
     assert when(incident.closed_time) >= when(incident.created_time)
     fetched = await get(backend, incident.incident_id)
-    assert fetched.status == "resolved"
+    assert grafana(backend, "status", fetched.status) == "resolved"
     assert fetched.closed_time
 
 
@@ -124,8 +124,10 @@ async def test_bad_severity_on_create_is_refused(backend: Backend):
 
 @pytest.mark.needs("create_incident")
 async def test_bad_status_on_create_is_refused(backend: Backend):
+    # "closed" is Grafana's mistake; an org that has a status by that name takes it.
+    word = "closed" if backend.capabilities.status("closed") is None else "halfway"
     with pytest.raises(InvalidArgument):
-        await declare(backend, status="closed")
+        await declare(backend, status=word)
 
 
 @pytest.mark.needs("create_incident", "get_homescreen_version", "query_incidents")
@@ -239,7 +241,7 @@ async def test_resolving_sets_closed_time_and_incident_end(backend: Backend):
         m.UpdateStatusRequest(incident_id=incident.incident_id, status="resolved")
     )
     resolved = response.incident
-    assert resolved.status == "resolved"
+    assert grafana(backend, "status", resolved.status) == "resolved"
     assert when(resolved.closed_time) >= when(resolved.created_time)
     assert resolved.incident_end
     fetched = await get(backend, incident.incident_id)
@@ -264,22 +266,26 @@ async def test_reopening_clears_closed_time_and_incident_end(backend: Backend):
     iid = incident.incident_id
     await backend.update_status(m.UpdateStatusRequest(incident_id=iid, status="resolved"))
     response = await backend.update_status(m.UpdateStatusRequest(incident_id=iid, status="active"))
-    assert response.incident.status == "active"
+    assert grafana(backend, "status", response.incident.status) == "active"
     assert response.incident.closed_time == ""
     assert response.incident.incident_end == ""
     fetched = await get(backend, iid)
-    assert (fetched.status, fetched.closed_time, fetched.incident_end) == ("active", "", "")
+    assert (grafana(backend, "status", fetched.status), fetched.closed_time) == ("active", "")
+    assert fetched.incident_end == ""
     assert (await kinds(backend, iid)).count("incidentStatusChanged") == 2
 
 
 @pytest.mark.needs("create_incident", "get_incident", "update_status")
 async def test_bad_status_is_refused(backend: Backend):
     incident = await declare(backend)
+    # "closed" is Grafana's mistake; an org that has a status by that name takes it.
+    word = "closed" if backend.capabilities.status("closed") is None else "halfway"
     with pytest.raises(InvalidArgument):
         await backend.update_status(
-            m.UpdateStatusRequest(incident_id=incident.incident_id, status="closed")
+            m.UpdateStatusRequest(incident_id=incident.incident_id, status=word)
         )
-    assert (await get(backend, incident.incident_id)).status == "active"
+    fetched = await get(backend, incident.incident_id)
+    assert grafana(backend, "status", fetched.status) == "active"
 
 
 @pytest.mark.needs("update_status")
@@ -319,7 +325,9 @@ async def test_bad_severity_is_refused(backend: Backend, severity: str):
         await backend.update_severity(
             m.UpdateSeverityRequest(incident_id=incident.incident_id, severity=severity)
         )
-    assert (await get(backend, incident.incident_id)).severity == "minor"
+    fetched = await get(backend, incident.incident_id)
+    assert fetched.severity == incident.severity
+    assert grafana(backend, "severity", fetched.severity) == "minor"
 
 
 @pytest.mark.needs("update_severity")

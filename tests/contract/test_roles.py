@@ -33,7 +33,7 @@ def holders(incident: m.Incident) -> set[tuple[str, str]]:
 # --- GetRoles / CreateRole / UpdateRole / Archive / Unarchive / Delete -----------
 
 
-@pytest.mark.needs("get_roles")
+@pytest.mark.needs("get_roles", roles="org")
 async def test_default_roles_exist_with_ids_1_2_3(backend: Backend):
     roles = await roles_by_name(backend)
     assert roles["commander"].role_id == 1
@@ -157,7 +157,7 @@ async def test_assigning_a_role_writes_role_assigned_item_naming_the_subject(
     assert item.immutable is True
 
 
-@pytest.mark.needs("assign_role", "create_incident", "query_activity")
+@pytest.mark.needs("assign_role", "create_incident", "query_activity", roles="org")
 async def test_assigning_a_role_twice_does_not_change_anything(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
@@ -253,7 +253,7 @@ async def test_unassigning_writes_role_unassigned_item(backend: Backend, other: 
     assert item.subject_user.user_id == BOB.user_id
 
 
-@pytest.mark.needs("create_incident", "query_activity", "unassign_role")
+@pytest.mark.needs("create_incident", "query_activity", "unassign_role", roles="org")
 async def test_unassigning_a_role_nobody_holds_changes_nothing(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id
