@@ -418,14 +418,14 @@ class OneUptimeBackend(Backend):
     async def _timeline(self, call: _Call, ou: OuIncident) -> list[m.ActivityItem]:
         catalog = await self._get_catalog(call)
         shown = incident_id(ou)
-        items: list[m.ActivityItem] = []
+        records: list[tuple[str, OuItem]] = []
         for kind, (path, select) in _TIMELINE.items():
-            records = await self._read_all(
+            found = await self._read_all(
                 call, path, {"incidentId": ou.id, "projectId": self.project}, select
             )
-            items += [item_of(kind, shown, record, catalog) for record in records]
-        items.sort(key=sort_key)
-        return items
+            records += [(kind, record) for record in found]
+        records.sort(key=lambda pair: sort_key(pair[1]))
+        return [item_of(kind, shown, record, catalog) for kind, record in records]
 
     # --- writes ----------------------------------------------------------------------------
 

@@ -243,5 +243,15 @@ def item_of(kind: str, incident: str, record: OuItem, catalog: Catalog) -> m.Act
     )
 
 
-def sort_key(item: m.ActivityItem) -> tuple[str, str]:
-    return (item.event_time, item.activity_item_id)
+def record_time(record: OuItem) -> datetime | None:
+    """When a note or a state change happened (to the millisecond, for ordering)."""
+    return (
+        parse_time(record.postedAt) or parse_time(record.startsAt) or parse_time(record.createdAt)
+    )
+
+
+def sort_key(record: OuItem) -> tuple[str, str]:
+    """Oldest first; records of the same instant by when they were written."""
+    when = record_time(record)
+    created = parse_time(record.createdAt)
+    return (when.isoformat() if when else "", created.isoformat() if created else "")
