@@ -312,9 +312,9 @@ async def test_state_changes_go_through_the_state_timeline_with_their_authors(ou
     items = (
         await ou.query_activity(m.QueryActivityRequest(query=m.ActivityQuery(incident_id=iid)))
     ).activity_items
-    changes = [i.body for i in items if i.activity_kind == "incidentStatusChanged"]
+    changes = [i.body for i in items if i.activity_kind.startswith("incident")]
     assert changes == [
-        "changed the state to Identified",
+        "declared the incident (Identified)",
         "changed the state to Acknowledged",
         "changed the state to Resolved",
         "changed the state to Identified",
@@ -399,7 +399,7 @@ async def test_the_timeline_pages_with_a_cursor(ou):
         if not response.cursor.has_more:
             break
         cursor = response.cursor
-    assert bodies == ["changed the state to Identified"] + [f"note {n}" for n in range(5)]
+    assert bodies == ["declared the incident (Identified)"] + [f"note {n}" for n in range(5)]
 
 
 async def test_methods_it_does_not_serve_raise_unimplemented_naming_oneuptime(ou):

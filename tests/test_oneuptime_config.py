@@ -67,7 +67,7 @@ def test_a_readonly_oneuptime_context_serves_no_write(tmp_path: Path) -> None:
     ("body", "words"),
     [
         ('url = "https://ou.example.com"\ntoken_env = "K"', "needs project_id"),
-        (f'url = "https://ou.example.com"\ntoken_env = "K"\nproject_id = "prod"', "a UUID"),
+        ('url = "https://ou.example.com"\ntoken_env = "K"\nproject_id = "prod"', "a UUID"),
         (f'url = "https://ou.example.com"\nproject_id = "{PROJECT}"', "needs an API key"),
         (f'token_env = "K"\nproject_id = "{PROJECT}"', "needs a url"),
         (

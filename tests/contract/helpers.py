@@ -26,6 +26,18 @@ async def declare(backend: Backend, title: str = "Disk full on db-1", **fields) 
     return response.incident
 
 
+def status_word(backend: Backend, value: str) -> str:
+    """A status in Grafana's words (``active``/``resolved``), whatever the backend calls it."""
+    term = backend.capabilities.status(value)
+    return term.grafana if term is not None else value
+
+
+def severity_word(backend: Backend, value: str) -> str:
+    """A severity in Grafana's words, whatever the backend calls it."""
+    term = backend.capabilities.severity(value)
+    return term.grafana if term is not None else value
+
+
 async def get(backend: Backend, incident_id: str) -> m.Incident:
     return (await backend.get_incident(m.GetIncidentRequest(incident_id=incident_id))).incident
 

@@ -227,10 +227,14 @@ class OneUptimeServer(AsgiThread):
         }
         return ident
 
-    def issue_key(self, name: str = "Alice Example", email: str = "alice@example.com") -> str:
-        """An API key (a UUID, as OneUptime's are) acting as the user ``name``."""
+    def issue_key(
+        self, name: str = "Alice Example", email: str = "alice@example.com", user_id: str = ""
+    ) -> str:
+        """An API key (a UUID, as OneUptime's are) acting as the user ``name`` (whose id is
+        a fresh UUID unless ``user_id`` names one: the contract suite's people keep theirs,
+        which the backend passes through as it would OneUptime's)."""
         with self.lock:
-            user = _new_id()
+            user = user_id or _new_id()
             self.data["users"][user] = {"_id": user, "name": name, "email": email}
             key = str(uuid.UUID(bytes=secrets.token_bytes(16)))
             self.keys[key] = user
@@ -675,14 +679,15 @@ LABELS = ("db", "eu", "api", "env:prod", "customer-impact")
 
 
 @contextlib.asynccontextmanager
-async def oneuptime_backend(**kwargs: Any) -> AsyncIterator[Any]:
+async def oneuptime_backend(key_for: Any = None, **kwargs: Any) -> AsyncIterator[Any]:
     """A OneUptimeBackend -> a started server whose project has the default states and
     severities and the labels ``LABELS``, opened; the server is ``backend.server``. A
     request off the document fails the test."""
     async with oneuptime_server() as server:
         for name in LABELS:
             server.add_label(name)
-        backend = client(server, **kwargs)
+        key = server.issue_key(*key_for) if key_for else None
+        backend = client(server, key, **kwargs)
         backend.server = server
         try:
             await backend.open()

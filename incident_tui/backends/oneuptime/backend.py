@@ -270,7 +270,9 @@ class OneUptimeBackend(Backend):
             authors=True,
             sorts=tuple(ORDER_FIELDS),
             ascending=True,
-            extra={"url": self.root, "project_id": self.project},
+            # The timeline holds notes and state changes; title, severity and label
+            # changes are not on it.
+            extra={"url": self.root, "project_id": self.project, "history": "notes and states"},
         )
         return capabilities.restricted_to_reads() if self.readonly else capabilities
 
@@ -328,8 +330,10 @@ class OneUptimeBackend(Backend):
             if filters.matches_nothing:
                 return m.QueryIncidentsResponse(query=echoed)
             fingerprint = filters.fingerprint(self.project, order, direction)
-            skip = _decode_cursor(request.cursor.next_value, fingerprint)
-            found, count = await self._list(call, filters, order, direction, skip, limit)
+            skip, seen = _decode_cursor(request.cursor.next_value, fingerprint)
+            found, position, count = await self._list(
+                call, filters, order, direction, skip, seen, limit
+            )
             catalog = await self._catalog_for(call, catalog, found)
         incidents = [
             to_incident(ou, catalog, self.root, self.project, now)
@@ -340,26 +344,35 @@ class OneUptimeBackend(Backend):
             if ou.number is not None:
                 self._ids[str(ou.number)] = ou.id
         cursor = m.Cursor()
-        following = skip + len(found)
-        if found and following < count:
+        if found and position < count:
+            sent = [ou.id for ou in found][-MAX_PAGE:]
             cursor = m.Cursor(
-                next_value=_encode_json(["incidents", fingerprint, following]), has_more=True
+                next_value=_encode_json(["incidents", fingerprint, position, sent]), has_more=True
             )
         return m.QueryIncidentsResponse(incidents=incidents, query=echoed, cursor=cursor)
 
     async def _list(
-        self, call: _Call, filters: Filters, order: str, direction: str, skip: int, limit: int
-    ) -> tuple[list[OuIncident], int]:
-        """Up to ``limit`` incidents from ``skip`` on, in pages of at most 100; and the count."""
+        self,
+        call: _Call,
+        filters: Filters,
+        order: str,
+        direction: str,
+        skip: int,
+        seen: set[str],
+        limit: int,
+    ) -> tuple[list[OuIncident], int, int]:
+        """Up to ``limit`` incidents from ``skip`` on, in pages of at most 100, leaving out
+        those already sent (``seen``: incidents declared meanwhile push the rest down);
+        and where the next page starts, and the count."""
         found: list[OuIncident] = []
         count = 0
+        at = skip
         sort = {ORDER_FIELDS[order]: -1 if direction == "DESC" else 1}
         if ORDER_FIELDS[order] != "createdAt":
             sort["createdAt"] = -1 if direction == "DESC" else 1
-        while len(found) < limit:
+        for _ in range(-(-limit // MAX_PAGE) + 3):
             size = min(MAX_PAGE, limit - len(found))
             body = {"query": filters.body(self.project), "select": LIST_SELECT, "sort": sort}
-            at = skip + len(found)
             answer = await self._exchange(
                 call,
                 "/incident/get-list",
@@ -367,11 +380,15 @@ class OneUptimeBackend(Backend):
                 params=[("skip", str(at)), ("limit", str(size))],
             )
             page = self._parse(call, answer, OuIncidentPage, "incident list")
-            found.extend(page.data[:size])
             count = page.count
-            if len(page.data) < size or at + len(page.data) >= count:
+            for ou in page.data[:size]:
+                at += 1
+                if ou.id not in seen:
+                    seen.add(ou.id)
+                    found.append(ou)
+            if len(page.data) < size or at >= count or len(found) >= limit:
                 break
-        return found, count
+        return found, at, count
 
     async def get_incident(self, request: m.GetIncidentRequest) -> m.GetIncidentResponse:
         async with self._deadline("GetIncident") as call:
@@ -395,7 +412,9 @@ class OneUptimeBackend(Backend):
             raise InvalidArgument(f"tag must be important or starred (got {query.tag[:40]!r})")
         offset = _decode_activity_cursor(request.cursor.next_value, query.incident_id, direction)
         async with self._deadline("QueryActivity") as call:
-            ou = await self._read(call, query.incident_id, select={"_id": True})
+            ou = await self._read(
+                call, query.incident_id, select={"_id": True, "incidentNumber": True}
+            )
             items = await self._timeline(call, ou)
         if direction == "DESC":
             items.reverse()
@@ -425,7 +444,11 @@ class OneUptimeBackend(Backend):
             )
             records += [(kind, record) for record in found]
         records.sort(key=lambda pair: sort_key(pair[1]))
-        return [item_of(kind, shown, record, catalog) for kind, record in records]
+        first = next((record.id for kind, record in records if kind == STATE), "")
+        return [
+            item_of(kind, shown, record, catalog, first=record.id == first)
+            for kind, record in records
+        ]
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -967,19 +990,24 @@ def _small_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
 
 
-def _decode_cursor(value: str, fingerprint: str) -> int:
+def _decode_cursor(value: str, fingerprint: str) -> tuple[int, set[str]]:
+    """(where the next page starts, the ids of the page before it) of a cursor made for
+    this query."""
     if not value:
-        return 0
+        return 0, set()
     parts = _decode_json(value)
     if (
         not isinstance(parts, list)
-        or len(parts) != 3
+        or len(parts) != 4
         or parts[0] != "incidents"
         or parts[1] != fingerprint
         or not _small_int(parts[2])
+        or not isinstance(parts[3], list)
+        or len(parts[3]) > MAX_PAGE
+        or not all(isinstance(p, str) and UUID.fullmatch(p) for p in parts[3])
     ):
         raise InvalidArgument(_BAD_CURSOR)
-    return int(parts[2])
+    return int(parts[2]), set(parts[3])
 
 
 def _decode_activity_cursor(value: str, incident: str, direction: str) -> int:

@@ -7,7 +7,8 @@ an incident keeps its state's and severity's own names (``Identified``,
 nearest to. A state or severity the catalog does not know shows as its own name (or
 id), never a crash. Root cause and postmortem note join the description on the
 overview. The timeline is the incident's internal and public notes and its state
-changes, with their authors and times.
+changes, with their authors and times; the first state change (written by OneUptime
+when the incident is declared) is the ``incidentCreated`` item.
 """
 
 from __future__ import annotations
@@ -208,8 +209,11 @@ def to_incident(
     )
 
 
-def item_of(kind: str, incident: str, record: OuItem, catalog: Catalog) -> m.ActivityItem:
-    """One note or state change as a timeline item."""
+def item_of(
+    kind: str, incident: str, record: OuItem, catalog: Catalog, *, first: bool = False
+) -> m.ActivityItem:
+    """One note or state change as a timeline item. The ``first`` state change is the one
+    OneUptime records when the incident is declared: it is the ``incidentCreated`` item."""
     when = (
         parse_time(record.postedAt) or parse_time(record.startsAt) or parse_time(record.createdAt)
     )
@@ -229,12 +233,21 @@ def item_of(kind: str, incident: str, record: OuItem, catalog: Catalog) -> m.Act
         name = (known.shown if known else "") or (
             record.incidentState.shown if record.incidentState else ""
         )
+        shown = name or ident or "an unknown state"
+        if first:
+            return m.ActivityItem(
+                **base,
+                activity_kind=m.ActivityKind.INCIDENT_CREATED.value,
+                body=f"declared the incident ({shown})",
+                field_values={"state": name or ident},
+            )
         return m.ActivityItem(
             **base,
             activity_kind=m.ActivityKind.INCIDENT_STATUS_CHANGED.value,
-            body=f"changed the state to {name or ident or 'an unknown state'}",
+            body=f"changed the state to {shown}",
             field_values={"state": name or ident},
         )
+    base["immutable"] = False  # OneUptime keeps notes editable
     return m.ActivityItem(
         **base,
         activity_kind=m.ActivityKind.USER_NOTE.value,
