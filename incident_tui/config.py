@@ -43,6 +43,12 @@ Example::
     [contexts.inc]
     backend = "incidentio"
     token_env = "INCIDENT_IO_API_KEY"   # url defaults to https://api.incident.io
+
+    [contexts.ou]
+    backend = "oneuptime"
+    url = "https://oneuptime.example.com"
+    token_env = "ONEUPTIME_API_KEY"
+    project_id = "5f8b9c0d-e1a2-4b3c-8d5e-6f7a8b9c0d1e"
 """
 
 from __future__ import annotations
@@ -152,7 +158,7 @@ class ContextConfig:
     """One named place the console can talk to."""
 
     name: str = DEFAULT_CONTEXT
-    backend: str = "sqlite"  # "sqlite" | "grafana" | "prodmanager" | "incidentio"
+    backend: str = "sqlite"  # "sqlite" | "grafana" | "prodmanager" | "incidentio" | "oneuptime"
     path: str = ""  # sqlite: database file ("" = default path)
     url: str = ""  # grafana: stack URL (https://mystack.grafana.net); prodmanager: its root
     # incidentio: the API host ("" = https://api.incident.io)
@@ -167,6 +173,7 @@ class ContextConfig:
     scope: str = ""  # prodmanager: the scope (name or id) an incident is declared in
     service: str = ""  # prodmanager: the service (name or id) an incident is declared for
     timezone: str = ""  # prodmanager: the server's IANA zone ("" = this machine's)
+    project_id: str = ""  # oneuptime: the project (a UUID) the API key belongs to
     timeout: float = 0.0  # remote: seconds to wait for an answer (0: 15 s; a call gives up at 2x)
     #: What rings the terminal (toast, BEL, OSC 9/777): any of NOTIFY_KINDS; [] or false: off.
     notify: list[str] = field(default_factory=lambda: list(NOTIFY_KINDS))
@@ -283,10 +290,12 @@ def load_config(path: Path | None = None) -> Config:
 _CONTEXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 _PLUGIN_ID = re.compile(r"[a-z0-9][a-z0-9\-]{0,99}")
 TOKEN_SOURCES = ("token_env", "token_file", "token_command")
-BACKENDS = ("sqlite", "grafana", "prodmanager", "incidentio")
+BACKENDS = ("sqlite", "grafana", "prodmanager", "incidentio", "oneuptime")
 INCIDENTIO_URL = "https://api.incident.io"
 _REMOTE_ONLY = ("url", *TOKEN_SOURCES, "proxy", "ca_bundle", "timeout")
 _PRODMANAGER_ONLY = ("scope", "service", "timezone")
+_ONEUPTIME_ONLY = ("project_id",)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _check_context(ctx: ContextConfig) -> None:
@@ -298,7 +307,12 @@ def _check_context(ctx: ContextConfig) -> None:
     _check_redact_patterns(ctx.redact_patterns, where)
     if ctx.backend not in BACKENDS:
         raise ConfigError(
-            f"{where}.backend must be 'sqlite', 'grafana', 'prodmanager' or 'incidentio'"
+            f"{where}.backend must be 'sqlite', 'grafana', 'prodmanager', 'incidentio'"
+            " or 'oneuptime'"
+        )
+    if ctx.backend != "oneuptime" and ctx.project_id:
+        raise ConfigError(
+            f"{where}: project_id is for oneuptime contexts; this one is {ctx.backend}"
         )
     if ctx.backend != "prodmanager":
         stray = [key for key in _PRODMANAGER_ONLY if getattr(ctx, key)]
@@ -344,6 +358,17 @@ def _check_context(ctx: ContextConfig) -> None:
         raise ConfigError(f"{where}.proxy must be an http:// or https:// url")
     if ctx.backend == "prodmanager" and ctx.timezone:
         _check_timezone(ctx.timezone, where)
+    if ctx.backend == "oneuptime":
+        if not _UUID.fullmatch(ctx.project_id.strip()):
+            raise ConfigError(
+                f"{where}: a oneuptime context needs project_id, the project's id (a UUID"
+                " such as 5f8b9c0d-e1a2-4b3c-8d5e-6f7a8b9c0d1e)"
+            )
+        if not sources:
+            raise ConfigError(
+                f"{where}: a oneuptime context needs an API key: set token_env, token_file"
+                " or token_command"
+            )
     if (
         not isinstance(ctx.timeout, int | float)
         or isinstance(ctx.timeout, bool)

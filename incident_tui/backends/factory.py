@@ -1,5 +1,5 @@
 """Open the backend a context names: the local store, a Grafana RPC endpoint, Prod Manager
-or incident.io.
+or incident.io or OneUptime.
 
 The UI calls ``open_backend`` once at start (and on ``:ctx NAME``); heavy modules
 (sqlite store, httpx) are imported only for the branch that needs them.
@@ -96,8 +96,27 @@ def open_backend(
             name=ctx.name,
             timeouts=_timeouts(ctx),
         )
+    if ctx.backend == "oneuptime":
+        if db_override is not None:
+            raise ConfigError(
+                f"--db applies to local stores; context {ctx.name!r} is a remote ({ctx.url})"
+            )
+        from incident_tui.backends.credentials import token_source_for
+        from incident_tui.backends.oneuptime import OneUptimeBackend
+
+        return OneUptimeBackend(
+            ctx.url,
+            token_source_for(ctx),
+            ctx.project_id,
+            proxy=ctx.proxy or None,
+            ca_bundle=ctx.ca_bundle_path() or None,
+            readonly=readonly,
+            name=ctx.name,
+            timeouts=_timeouts(ctx),
+        )
     raise ConfigError(
-        f"contexts.{ctx.name}.backend must be 'sqlite', 'grafana', 'prodmanager' or 'incidentio'"
+        f"contexts.{ctx.name}.backend must be 'sqlite', 'grafana', 'prodmanager', "
+        "'incidentio' or 'oneuptime'"
     )
 
 

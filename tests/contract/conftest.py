@@ -5,14 +5,16 @@ store; "rpc" is the RPC client talking to our server on 127.0.0.1, which serves 
 SqliteBackend (``tests.support.rpc_server``); "prodmanager" is ProdManagerBackend
 talking to the Prod Manager test server on 127.0.0.1 (``tests.support.prodmanager_server``);
 "incidentio" is IncidentIoBackend talking to the incident.io test server on 127.0.0.1
-(``tests.support.incidentio_server``);
+(``tests.support.incidentio_server``); "oneuptime" is OneUptimeBackend talking to the
+OneUptime test server on 127.0.0.1 (``tests.support.oneuptime_server``);
 "durable" is the RPC client behind the durable layer, as the console uses a remote:
 online, it must change nothing.
 
 A test says what it needs with ``@pytest.mark.needs(*methods, **facts)``: the Backend
 methods it calls, and the ``Capabilities`` facts it relies on (``labels="free"``,
 ``drills=True``, ``authors=True``, ``vocabulary="grafana"`` for Grafana's severities and
-statuses, ``sort="title"`` for an ``orderField``, ...). On a backend that lacks one, the test is skipped with the reason.
+statuses, ``sort="title"`` for an ``orderField``, ``history=True`` for a timeline that
+records title, severity and label changes, ...). On a backend that lacks one, the test is skipped with the reason.
 ``test_contract_meta`` checks that every method a backend does not serve raises
 ``Unimplemented``.
 """
@@ -88,6 +90,31 @@ async def _incidentio(path: Path, user: m.UserPreview) -> AsyncIterator[Backend]
 
 
 @contextlib.asynccontextmanager
+async def _oneuptime(path: Path, user: m.UserPreview) -> AsyncIterator[Backend]:
+    """OneUptimeBackend -> the OneUptime test server (its project has the labels
+    ``tests.support.oneuptime_server.LABELS``); ``as_user`` is a second API key acting as
+    another user of the same project."""
+    from tests.support.oneuptime_server import client, oneuptime_backend
+
+    async with oneuptime_backend(key_for=(user.name, "", user.user_id)) as backend:
+        others: list[Backend] = []
+
+        def as_user(other: m.UserPreview) -> Backend:
+            key = backend.server.issue_key(other.name, "", other.user_id)
+            second = client(backend.server, key)
+            second._catalog = backend._catalog  # as if opened: the same project
+            others.append(second)
+            return second
+
+        backend.as_user = as_user  # type: ignore[method-assign]
+        try:
+            yield backend
+        finally:
+            for second in others:
+                await second.close()
+
+
+@contextlib.asynccontextmanager
 async def _durable(path: Path, user: m.UserPreview) -> AsyncIterator[Backend]:
     """The console's remote path: DurableBackend -> RpcBackend -> our server -> store."""
     from incident_tui.durable import DurableBackend
@@ -126,12 +153,14 @@ def _opener(kind: str):
         return _incidentio
     if kind == "durable":
         return _durable
+    if kind == "oneuptime":
+        return _oneuptime
     from tests.support.rpc_server import rpc_backend
 
     return rpc_backend
 
 
-KINDS = ["sqlite", "rpc", "durable", "prodmanager", "incidentio"]
+KINDS = ["sqlite", "rpc", "durable", "prodmanager", "incidentio", "oneuptime"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -152,6 +181,12 @@ def unmet_need(node: pytest.Item, capabilities: Capabilities) -> str | None:
             if fact == "sort":
                 if wanted not in capabilities.sorts:
                     return f"{capabilities.system} cannot sort incidents by {wanted}"
+                continue
+            if fact == "history":
+                # The timeline records title, severity and label changes (OneUptime's
+                # holds notes and state changes only).
+                if wanted and capabilities.extra.get("history") == "notes and states":
+                    return f"{capabilities.system}'s timeline holds notes and state changes only"
                 continue
             if fact == "vocabulary":
                 grafana = (capabilities.severities, capabilities.statuses) == (

@@ -34,6 +34,18 @@ def grafana(backend: Backend, kind: str, value: str) -> str:
     return term.grafana if term is not None and term.value == value else value
 
 
+def status_word(backend: Backend, value: str) -> str:
+    """A status in Grafana's words (``active``/``resolved``), whatever the backend calls it."""
+    term = backend.capabilities.status(value)
+    return term.grafana if term is not None else value
+
+
+def severity_word(backend: Backend, value: str) -> str:
+    """A severity in Grafana's words, whatever the backend calls it."""
+    term = backend.capabilities.severity(value)
+    return term.grafana if term is not None else value
+
+
 async def get(backend: Backend, incident_id: str) -> m.Incident:
     return (await backend.get_incident(m.GetIncidentRequest(incident_id=incident_id))).incident
 

@@ -162,7 +162,9 @@ async def test_event_times_before_year_1000_sort_first(backend: Backend):
     assert (await timeline(backend, iid))[0].activity_item_id == ancient.activity_item_id
 
 
-@pytest.mark.needs("add_activity", "create_incident", "query_activity", "update_severity")
+@pytest.mark.needs(
+    "add_activity", "create_incident", "query_activity", "update_severity", history=True
+)
 async def test_activity_kind_filter(backend: Backend):
     incident = await declare(backend)
     iid = incident.incident_id

@@ -9,7 +9,16 @@ from incident_tui.backends.base import Backend
 from incident_tui.errors import InvalidArgument, NotFound
 
 from .conftest import ALICE, BOB
-from .helpers import declare, get, grafana, kinds, last_item, timeline, when
+from .helpers import (
+    declare,
+    get,
+    kinds,
+    last_item,
+    severity_word,
+    status_word,
+    timeline,
+    when,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -96,10 +105,10 @@ async def test_repeated_labels_on_create_are_kept_once(backend: Backend):
 @pytest.mark.needs("create_incident", "get_incident")
 async def test_status_resolved_on_create_declares_a_retrospective(backend: Backend):
     incident = await declare(backend, "Last night's outage", status="resolved")
-    assert grafana(backend, "status", incident.status) == "resolved"
+    assert status_word(backend, incident.status) == "resolved"
     assert when(incident.closed_time) >= when(incident.created_time)
     fetched = await get(backend, incident.incident_id)
-    assert grafana(backend, "status", fetched.status) == "resolved"
+    assert status_word(backend, fetched.status) == "resolved"
     assert fetched.closed_time
 
 
@@ -203,7 +212,7 @@ async def test_renaming_changes_the_title(backend: Backend):
     assert (await get(backend, incident.incident_id)).title == "New title"
 
 
-@pytest.mark.needs("create_incident", "query_activity", "update_title", authors=True)
+@pytest.mark.needs("create_incident", "query_activity", "update_title", authors=True, history=True)
 async def test_renaming_writes_title_changed_item(backend: Backend, other: Backend):
     incident = await declare(backend, "Old title")
     await other.update_title(
@@ -241,7 +250,7 @@ async def test_resolving_sets_closed_time_and_incident_end(backend: Backend):
         m.UpdateStatusRequest(incident_id=incident.incident_id, status="resolved")
     )
     resolved = response.incident
-    assert grafana(backend, "status", resolved.status) == "resolved"
+    assert status_word(backend, resolved.status) == "resolved"
     assert when(resolved.closed_time) >= when(resolved.created_time)
     assert resolved.incident_end
     fetched = await get(backend, incident.incident_id)
@@ -266,12 +275,15 @@ async def test_reopening_clears_closed_time_and_incident_end(backend: Backend):
     iid = incident.incident_id
     await backend.update_status(m.UpdateStatusRequest(incident_id=iid, status="resolved"))
     response = await backend.update_status(m.UpdateStatusRequest(incident_id=iid, status="active"))
-    assert grafana(backend, "status", response.incident.status) == "active"
+    assert status_word(backend, response.incident.status) == "active"
     assert response.incident.closed_time == ""
     assert response.incident.incident_end == ""
     fetched = await get(backend, iid)
-    assert (grafana(backend, "status", fetched.status), fetched.closed_time) == ("active", "")
-    assert fetched.incident_end == ""
+    assert (status_word(backend, fetched.status), fetched.closed_time, fetched.incident_end) == (
+        "active",
+        "",
+        "",
+    )
     assert (await kinds(backend, iid)).count("incidentStatusChanged") == 2
 
 
@@ -284,8 +296,7 @@ async def test_bad_status_is_refused(backend: Backend):
         await backend.update_status(
             m.UpdateStatusRequest(incident_id=incident.incident_id, status=word)
         )
-    fetched = await get(backend, incident.incident_id)
-    assert grafana(backend, "status", fetched.status) == "active"
+    assert status_word(backend, (await get(backend, incident.incident_id)).status) == "active"
 
 
 @pytest.mark.needs("update_status")
@@ -327,7 +338,7 @@ async def test_bad_severity_is_refused(backend: Backend, severity: str):
         )
     fetched = await get(backend, incident.incident_id)
     assert fetched.severity == incident.severity
-    assert grafana(backend, "severity", fetched.severity) == "minor"
+    assert severity_word(backend, fetched.severity) == "minor"
 
 
 @pytest.mark.needs("update_severity")
@@ -436,7 +447,7 @@ async def test_event_time_of_unknown_incident_is_not_found(backend: Backend):
 # --- AddLabel / RemoveLabel -----------------------------------------------------
 
 
-@pytest.mark.needs("add_label", "create_incident", "get_incident", "query_activity")
+@pytest.mark.needs("add_label", "create_incident", "get_incident", "query_activity", history=True)
 async def test_adding_a_label_writes_label_added_item(backend: Backend):
     incident = await declare(backend)
     response = await backend.add_label(
@@ -504,7 +515,9 @@ async def test_label_on_unknown_incident_is_not_found(backend: Backend):
         )
 
 
-@pytest.mark.needs("create_incident", "get_incident", "query_activity", "remove_label")
+@pytest.mark.needs(
+    "create_incident", "get_incident", "query_activity", "remove_label", history=True
+)
 async def test_removing_a_label_writes_label_removed_item(backend: Backend, other: Backend):
     incident = await declare(
         backend, labels=[m.IncidentLabel(label="db"), m.IncidentLabel(label="eu")]
