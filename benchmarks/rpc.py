@@ -157,12 +157,13 @@ sys.exit(asyncio.run(serve_store(db, TokenStore.load(tokens), bind_socket("127.0
 
 
 def start_server(
-    db: Path, tokens: Path, log: Path, *, cache: bool = True
+    db: Path, tokens: Path, log: Path, *, cache: bool = True, repo: Path | None = None
 ) -> tuple[subprocess.Popen[str], str]:
-    """``incident-tui serve`` in its own process (what ``serve`` runs, with the cache knob)."""
+    """``incident-tui serve`` in its own process (what ``serve`` runs, with the cache knob),
+    from ``repo`` (default: ``--server-repo``, this checkout)."""
     env = dict(
         os.environ,
-        PYTHONPATH=str(SERVER_REPO),
+        PYTHONPATH=str(repo or SERVER_REPO),
         INCIDENT_TUI_CONFIG=str(db.parent / "none.toml"),
     )
     proc = subprocess.Popen(
@@ -642,43 +643,55 @@ async def varied(
         f" {args.rounds} rounds: median (min-max)"
     )
     print(
-        f"   {'store / mix':<34} {'cache':<5} {'req/s':>18} {'p50 ms':>20} {'p99 ms':>22}"
+        f"   {'store, mix (bodies)':<38} {'cache':<5} {'req/s':>16} {'p50 ms':>20} {'p99 ms':>22}"
         f" {'errors':>7}"
     )
+    servers = [("", SERVER_REPO)] + ([("vs", args.compare.resolve())] if args.compare else [])
+    if args.compare:
+        print(f"   A/B: rounds alternate between this server and 'vs' = {args.compare}")
     for label, db in stores:
         mixes = [("varied", await asyncio.to_thread(varied_bodies, db))]
         if args.prefixes and "100" in label:
             mixes.append(("first keystrokes", prefix_bodies()))
         for cache in (False, True):
-            proc, url = start_server(db, token_file, db.parent / f"server-{cache}.log", cache=cache)
+            procs = {
+                tag: start_server(
+                    db, token_file, db.parent / f"server-{tag}{cache}.log", cache=cache, repo=repo
+                )
+                for tag, repo in servers
+            }
             try:
                 for mix, bodies in mixes:
-                    runs = []
-                    for _ in range(args.rounds):
-                        runs.append(
-                            await asyncio.to_thread(
-                                run_load,
-                                kind,
-                                url,
-                                token,
-                                "IncidentsService.QueryIncidents",
-                                bodies,
-                                args.clients,
-                                args.seconds,
+                    runs: dict[str, list[Load]] = {tag: [] for tag in procs}
+                    for n in range(args.rounds):
+                        order = list(procs) if n % 2 == 0 else list(reversed(procs))
+                        for tag in order:
+                            runs[tag].append(
+                                await asyncio.to_thread(
+                                    run_load,
+                                    kind,
+                                    procs[tag][1],
+                                    token,
+                                    "IncidentsService.QueryIncidents",
+                                    bodies,
+                                    args.clients,
+                                    args.seconds,
+                                )
                             )
+                    for tag, got in runs.items():
+                        name = f"{label}, {mix} ({len(bodies)})" + (f" {tag}" if tag else "")
+                        print(
+                            f"   {name:<38} {'on' if cache else 'off':<5}"
+                            f" {summary([r.rate for r in got], '{:.0f}'):>16}"
+                            f" {summary([r.p50 * 1000 for r in got], '{:.1f}'):>20}"
+                            f" {summary([r.p99 * 1000 for r in got], '{:.1f}'):>22}"
+                            f" {sum(r.errors for r in got):>7}",
+                            flush=True,
                         )
-                    name = f"{label}, {mix} ({len(bodies)} bodies)"
-                    print(
-                        f"   {name:<34} {'on' if cache else 'off':<5}"
-                        f" {summary([r.rate for r in runs], '{:.0f}'):>18}"
-                        f" {summary([r.p50 * 1000 for r in runs], '{:.1f}'):>20}"
-                        f" {summary([r.p99 * 1000 for r in runs], '{:.1f}'):>22}"
-                        f" {sum(r.errors for r in runs):>7}",
-                        flush=True,
-                    )
             finally:
-                proc.terminate()
-                proc.wait(10)
+                for proc, _ in procs.values():
+                    proc.terminate()
+                    proc.wait(10)
 
 
 async def main() -> None:
@@ -705,6 +718,9 @@ async def main() -> None:
     )
     parser.add_argument(
         "--server-repo", type=Path, default=REPO, help="serve from this checkout (A/B runs)"
+    )
+    parser.add_argument(
+        "--compare", type=Path, help="part 4: also serve from this checkout, rounds alternating"
     )
     args = parser.parse_args()
     global SERVER_REPO

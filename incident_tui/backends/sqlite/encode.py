@@ -6,13 +6,16 @@ only sends JSON. Here one statement per page builds each incident's JSON inside 
 no model is made and the work runs with the GIL released. The text is the same, byte
 for byte, as ``to_json_bytes()`` of the models ``reads`` makes (the tests compare
 them); only the two values computed in Python (``durationSeconds`` from the time of the
-read, ``overviewURL``'s slug) are computed by the same functions as there.
+read, ``overviewURL``'s slug) are computed in Python by the same functions as there,
+and spliced in.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
+
+from pydantic_core import to_json
 
 from incident_tui import models as m
 from incident_tui.backends.sqlite.queries import _select_incidents
@@ -97,42 +100,49 @@ _TASK_LIST = (
     " LEFT JOIN users au ON au.id = t.author_id LEFT JOIN users su ON su.id = t.assignee_id))"
 )
 
-#: Per incident: its JSON, with the two Python-computed values as the functions
-#: ``itui_duration`` and ``itui_overview`` (registered on the connection per call).
-_INCIDENT_JSON = (
+#: Per incident, its JSON in three pieces around the two values Python computes
+#: (``durationSeconds`` after ``closedTime``, ``overviewURL`` after ``title``): no Python
+#: function is called from SQL, so a page's rows come back with one GIL hand-over each.
+_HEAD = (
     "json_object('incidentID', i.id, 'severity', i.severity, 'labels', " + _LABELS + ","
     " 'isDrill', " + _bool("i.is_drill") + ", 'createdTime', i.created_at,"
     " 'modifiedTime', i.modified_at,"
     " 'createdByUser', " + _user("i.created_by", "cu.name", "cu.photo_url") + ","
-    " 'closedTime', i.closed_at,"
-    " 'durationSeconds', itui_duration(COALESCE(NULLIF(i.incident_start, ''), i.created_at),"
-    " COALESCE(NULLIF(i.incident_end, ''), i.closed_at)),"
-    " 'status', i.status, 'title', i.title, 'overviewURL', itui_overview(i.id, i.title),"
-    " 'roles', " + _ROLES + ", 'incidentMembership', " + _MEMBERSHIP + ","
+    " 'closedTime', i.closed_at)"
+)
+_MIDDLE = "json_object('status', i.status, 'title', i.title)"
+_TAIL = (
+    "json_object('roles', " + _ROLES + ", 'incidentMembership', " + _MEMBERSHIP + ","
     " 'taskList', " + _TASK_LIST + ", 'summary', i.summary, 'heroImagePath', '',"
     " 'incidentStart', i.incident_start, 'incidentEnd', i.incident_end)"
 )
-
-
-def _overview(incident_id: str, title: str) -> str:
-    return f"/a/{PLUGIN_ID}/incidents/{incident_id}/{slugify(title)}"
+_INCIDENTS_SQL = (
+    "SELECT i.seq, i.id, i.title, COALESCE(NULLIF(i.incident_start, ''), i.created_at),"
+    " COALESCE(NULLIF(i.incident_end, ''), i.closed_at),"
+    f" CAST({_HEAD} AS BLOB), CAST({_MIDDLE} AS BLOB), CAST({_TAIL} AS BLOB)"
+    " FROM incidents i LEFT JOIN users cu ON cu.id = i.created_by WHERE i.seq IN ({marks})"
+)
 
 
 def incidents_json(conn: sqlite3.Connection, seqs: list[int], now: datetime) -> list[bytes]:
     """The JSON of the full incidents ``seqs``, in that order (missing ones skipped)."""
     if not seqs:
         return []
-    conn.create_function(
-        "itui_duration", 2, lambda start, end: duration_seconds(start, end, now), deterministic=True
-    )
-    conn.create_function("itui_overview", 2, _overview, deterministic=True)
-    rows = conn.execute(
-        f"SELECT i.seq, CAST({_INCIDENT_JSON} AS BLOB) FROM incidents i"
-        " LEFT JOIN users cu ON cu.id = i.created_by"
-        f" WHERE i.seq IN ({','.join('?' * len(seqs))})",
-        seqs,
-    ).fetchall()
-    by_seq = {row[0]: row[1] for row in rows}
+    rows = conn.execute(_INCIDENTS_SQL.format(marks=",".join("?" * len(seqs))), seqs).fetchall()
+    by_seq: dict[int, bytes] = {}
+    for seq, incident_id, title, start, end, head, middle, tail in rows:
+        overview = f"/a/{PLUGIN_ID}/incidents/{incident_id}/{slugify(title)}"
+        by_seq[seq] = b"".join(
+            (
+                head[:-1],
+                b',"durationSeconds":%d,' % duration_seconds(start, end, now),
+                middle[1:-1],
+                b',"overviewURL":',
+                to_json(overview),
+                b",",
+                tail[1:],
+            )
+        )
     return [by_seq[seq] for seq in seqs if seq in by_seq]
 
 
