@@ -10,24 +10,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from incident_tui import models as m
+from incident_tui.times import parse_time
 
-
-def parse_time(value: str) -> datetime | None:
-    """An RFC 3339 string as an aware datetime; ``""``, Go's zero time or garbage gives None.
-
-    Grafana sends ``0001-01-01T00:00:00Z`` for a time never set: shown as unset, never as
-    a date (nor as an incident 105 707 weeks old). A time without a zone, as in the
-    reference's own examples (``2022-02-11 00:50:20.574137``), is UTC.
-    """
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.year <= 1:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+__all__ = [
+    "compact_duration",
+    "first_set_time",
+    "format_time",
+    "incident_clock",
+    "incident_duration",
+    "parse_time",
+    "spoken_duration",
+]
 
 
 def first_set_time(*values: str) -> str:

@@ -75,6 +75,9 @@ class WireModel(BaseModel):
         extra="ignore",
         use_enum_values=False,
         validate_default=False,
+        # Built on first use: a command that reads one kind of object does not pay for
+        # the schemas of all hundred (the command line starts ~40 ms sooner).
+        defer_build=True,
     )
 
     def to_wire(self) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from typing import TypeAlias
 
 from incident_tui.errors import InvalidArgument
 from incident_tui.models import IncidentStatus, Severity
+from incident_tui.times import read_rfc3339
 
 __all__ = [
     "KEYS",
@@ -386,9 +387,6 @@ def _shift(value: datetime, delta: timedelta) -> datetime:
 
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DATETIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?"
-)
 _RELATIVE = re.compile(r"-(\d{1,6})([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _DATE_HINT = "use 2026-01-31, 2026-01-31T10:00:00Z or -7d / -24h"
@@ -404,15 +402,10 @@ def _parse_time_point(raw: str, pos: int, text: str) -> TimePoint:
         if _DAY.fullmatch(raw):
             day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
             return TimePoint(absolute=day, whole_day=True, typed=raw)
-        if _DATETIME.fullmatch(raw):
-            iso = raw.replace(" ", "T").replace("t", "T")
-            if iso[-1] in "zZ":
-                iso = iso[:-1] + "+00:00"
-            # Python reads at most 6 fractional digits: drop nanoseconds.
-            iso = re.sub(r"(\.\d{6})\d+", r"\1", iso)
-            return TimePoint(absolute=_utc(datetime.fromisoformat(iso)), typed=raw)
     except ValueError:
         pass
+    if (moment := read_rfc3339(raw, seconds_required=False)) is not None:
+        return TimePoint(absolute=moment, typed=raw)
     shown = raw if len(raw) <= 40 else raw[:37] + "..."
     raise QuerySyntaxError(pos, f"bad date {shown!r} ({_DATE_HINT})", text)
 

@@ -8,60 +8,27 @@ and a value read back is byte-for-byte the value sent.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
-from incident_tui.errors import InvalidArgument
+# The store writes and checks times through the one time module.
+from incident_tui.times import Clock, fmt, normalise_time, parse_rfc3339, utc_now
 
-Clock = Callable[[], datetime]
-
-# The zone may be missing: the reference's own examples read ``2022-02-11 00:50:20.574137``
-# (UTC, as every time Grafana stores).
-_RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$"
-)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def fmt(dt: datetime) -> str:
-    """The stored (and wire) form of an aware datetime."""
-    d = dt.astimezone(UTC)
-    # Not strftime: its %Y drops the leading zeros of years before 1000 on glibc.
-    return (
-        f"{d.year:04d}-{d.month:02d}-{d.day:02d}T"
-        f"{d.hour:02d}:{d.minute:02d}:{d.second:02d}.{d.microsecond:06d}Z"
-    )
+__all__ = [
+    "Clock",
+    "duration_seconds",
+    "fmt",
+    "human_time",
+    "normalise_time",
+    "parse_rfc3339",
+    "parse_stored",
+    "slugify",
+    "utc_now",
+]
 
 
 def parse_stored(text: str) -> datetime:
     """Parse a value this module wrote (no validation needed)."""
     return datetime.fromisoformat(text)
-
-
-def parse_rfc3339(text: str, field: str) -> datetime:
-    """Validate an RFC 3339 time from a request (no zone = UTC); InvalidArgument naming the field."""
-    match = _RFC3339.match(text.strip())
-    if not match:
-        raise InvalidArgument(
-            f"{field} must be an RFC 3339 time such as 2026-11-25T03:04:05Z (got {text[:40]!r})"
-        )
-    frac = (match.group(7) or ".0")[1:7].ljust(6, "0")
-    zone = (match.group(8) or "Z").upper()
-    if zone == "Z":
-        zone = "+00:00"
-    iso = "{}-{}-{}T{}:{}:{}.{}{}".format(*match.groups()[:6], frac, zone)
-    try:
-        return datetime.fromisoformat(iso).astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise InvalidArgument(f"{field} is not a real time: {text[:40]!r}") from None
-
-
-def normalise_time(text: str, field: str) -> str:
-    """RFC 3339 in, the stored fixed-width UTC form out."""
-    return fmt(parse_rfc3339(text, field))
 
 
 def human_time(stored: str) -> str:

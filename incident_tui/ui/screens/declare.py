@@ -23,9 +23,9 @@ from incident_tui import models as m
 from incident_tui.drafts import Place
 from incident_tui.errors import BackendError
 from incident_tui.text import clean, is_printable_label
+from incident_tui.times import local_zone_name, parse_time_input
 from incident_tui.ui.dialogs import Dialog, FieldChanged, SafeInput
 from incident_tui.ui.presentation import SEVERITIES
-from incident_tui.ui.screens.incident_common import local_zone_name, parse_time_input
 
 log = logging.getLogger(__name__)
 

@@ -13,20 +13,17 @@ from incident_tui import models as m
 from incident_tui.drafts import Draft, Place
 from incident_tui.facts import format_time, incident_duration
 from incident_tui.text import clean, is_printable_label, one_line
+from incident_tui.times import TIME_HINT, local_zone_name, parse_time_input, to_rfc3339
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, TextPrompt
 from incident_tui.ui.presentation import SEVERITIES, first_set_time, parse_time
 from incident_tui.ui.screens.incident_common import (
-    TIME_HINT,
     IncidentPane,
     app_now,
     incident_ref,
-    local_zone_name,
-    parse_time_input,
     person,
     severity_content,
     status_content,
     tasks_done,
-    to_rfc3339,
 )
 
 #: The facts, in the order shown: (widget id suffix, label).

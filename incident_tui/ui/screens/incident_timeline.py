@@ -21,17 +21,14 @@ from incident_tui import models as m
 from incident_tui.drafts import Draft, Place
 from incident_tui.facts import format_time
 from incident_tui.text import clean
+from incident_tui.times import TIME_HINT, local_zone_name, parse_time_input, to_rfc3339
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, NoteEditor, TextPrompt
 from incident_tui.ui.presentation import parse_time
 from incident_tui.ui.screens.incident_common import (
-    TIME_HINT,
     IncidentPane,
     RecordList,
     app_now,
-    local_zone_name,
-    parse_time_input,
     person,
-    to_rfc3339,
 )
 
 PAGE_SIZE = 50
