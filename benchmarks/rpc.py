@@ -3,24 +3,33 @@
 0. Pages on the wire: the bytes of one page of 50 (QueryIncidents and
    QueryIncidentPreviews), plain and gzipped, as the server sends them.
    Goal: <= 25 KB gzipped.
-1. Per-call overhead: RpcBackend -> ``incident-tui serve`` (a subprocess, over
-   loopback) -> SqliteBackend, versus calling SqliteBackend directly, for
-   GetIncident and a first page of QueryIncidents. Medians, the difference and
-   the ratio, for full incidents and for previews (the list's page). Times are
-   median (min-max). Target: <= 3 ms median added per page.
-2. Throughput: N concurrent clients (default 16, one connection each) on
-   QueryIncidents (first page) and on AddActivity: requests/s, p50/p99 latency,
-   errors. "raw" clients are a load generator (httpx posting bytes, checking the
-   status) and measure the server; "rpc" clients are RpcBackends that also parse
-   every reply, so on 2 cores they compete with the server for CPU.
-   Targets: >= 300 reads/s and p99 <= 100 ms, no errors.
+1. Per-call overhead (read cache off, so every call is a real query): RpcBackend ->
+   ``incident-tui serve`` (a subprocess, over loopback) -> SqliteBackend, versus
+   calling SqliteBackend directly, for GetIncident, QueryIncidents and
+   QueryIncidentPreviews. Direct and RPC calls are interleaved pair by pair with the
+   same request (varied: random incidents, the varied page mix of part 4), so both
+   sides meet the same machine load. Median (min-max), the difference of the medians
+   and the median of the per-pair differences. Target: <= 3 ms median added per page.
+2. Throughput of one repeated request: N concurrent clients (default 16) on
+   QueryIncidents (the same first page) and on AddActivity: requests/s, p50/p99
+   latency, errors. "load" is a load generator (``wrk`` when installed, else
+   Python clients in separate processes; which one is printed) and measures the
+   server; "rpc" clients are RpcBackends that also parse every reply, so on 2 cores
+   they compete with the server for CPU. Targets: >= 300 reads/s, p99 <= 100 ms, no errors.
 3. Abuse (once, cache on): GetRoles latency while 300 connections each hold half a
    request line (from five other loopback addresses), then a flood of 600 requests, 300
    at a time from one address: how many 200/429/503, and whether any answer was not JSON.
-Both parts run twice: with the server's read cache off, then on (the default). With
-the cache on, a repeated identical read skips the store on the server, so "added" then
-compares a cached remote call with a real direct query: read it as what a console
-polling an unchanged page pays, not as pure transport cost.
+4. Varied QueryIncidents (issue 17): 16 clients from the load generator cycling through
+   a few hundred different requests (query-language terms and filter fields, five sort
+   orders, pages of 20/50/100, first pages and cursors 1-2 pages in and deep), on
+   stores of 300 and 100 000 incidents (1 000 000 timeline items; made by
+   ``benchmarks/store.py``'s generator and cached, by default under /tmp), read cache
+   off and on; ``--rounds`` runs each, printed as median (min-max).
+   Goal at 100 000: >= 300 req/s, p99 <= 100 ms, no errors. Sorting by duration (reads
+   every incident by design) is left out of the mix; the first keystrokes of a live
+   text filter (one-letter prefixes, words in most timelines) are a separate line.
+Parts 0-3 run twice: with the server's read cache off, then on (the default); they use
+a demo store of ``--incidents`` incidents.
 
 Run: ``.venv/bin/python benchmarks/rpc.py`` (add ``--help`` for the knobs).
 """
@@ -31,13 +40,16 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -48,6 +60,8 @@ from incident_tui.backends.rpc import RpcBackend, Timeouts  # noqa: E402
 from incident_tui.errors import BackendError  # noqa: E402
 
 PAGE = 50
+#: The checkout whose server is measured (``--server-repo``: compare with another).
+SERVER_REPO = REPO
 
 
 def ms(seconds: float) -> str:
@@ -143,10 +157,15 @@ sys.exit(asyncio.run(serve_store(db, TokenStore.load(tokens), bind_socket("127.0
 
 
 def start_server(
-    db: Path, tokens: Path, log: Path, *, cache: bool = True
+    db: Path, tokens: Path, log: Path, *, cache: bool = True, repo: Path | None = None
 ) -> tuple[subprocess.Popen[str], str]:
-    """``incident-tui serve`` in its own process (what ``serve`` runs, with the cache knob)."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), INCIDENT_TUI_CONFIG=str(db.parent / "none.toml"))
+    """``incident-tui serve`` in its own process (what ``serve`` runs, with the cache knob),
+    from ``repo`` (default: ``--server-repo``, this checkout)."""
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(repo or SERVER_REPO),
+        INCIDENT_TUI_CONFIG=str(db.parent / "none.toml"),
+    )
     proc = subprocess.Popen(
         [sys.executable, "-c", SERVER, str(db), str(tokens), "cache" if cache else "nocache"],
         stdout=subprocess.PIPE,
@@ -162,51 +181,243 @@ def start_server(
     return proc, url
 
 
-async def overhead(db: Path, url: str, token: str, ids: list[str], calls: int, label: str) -> None:
+async def overhead(
+    db: Path, url: str, token: str, ids: list[str], bodies: list[bytes], calls: int, label: str
+) -> None:
+    """Direct and RPC calls interleaved pair by pair, each pair with the same request."""
     from incident_tui.backends.sqlite import SqliteBackend
 
     direct = await SqliteBackend.open(db, m.UserPreview(user_id="bench", name="Bench"))
     remote = RpcBackend(url, token)
-    print(f"\n1. Per-call overhead ({label}; {calls} sequential calls each)")
+    pages = [
+        request
+        for request in (m.QueryIncidentsRequest.model_validate_json(b) for b in bodies)
+        if request.query.limit == PAGE
+    ] or [FIRST_PAGE]
+    rng = random.Random(1)
+    kinds: dict[str, Callable[[Backend, m.Request], Awaitable[object]]] = {
+        "GetIncident": lambda b, r: b.get_incident(r),  # type: ignore[arg-type]
+        f"QueryIncidents (page of {PAGE})": lambda b, r: b.query_incidents(r),  # type: ignore[arg-type]
+        f"QueryIncidentPreviews ({PAGE})": lambda b, r: b.query_incident_previews(r),  # type: ignore[arg-type]
+    }
+
+    def request_for(name: str) -> m.Request:
+        if name == "GetIncident":
+            return m.GetIncidentRequest(incident_id=rng.choice(ids))
+        page = rng.choice(pages)
+        if name.startswith("QueryIncidents "):
+            return page
+        asked = page.query
+        return m.QueryIncidentPreviewsRequest(
+            query=m.IncidentPreviewsQuery(
+                limit=asked.limit,
+                order_direction=asked.order_direction,
+                order_field=asked.order_field,
+                query_string=asked.query_string,
+            ),
+            include_membership_preview=True,
+        )
+
+    print(f"\n1. Per-call overhead ({label}; {calls} pairs each, direct and RPC interleaved)")
     print(
         f"   {'method':<30} {'direct, median (min-max)':>26} {'via RPC (gzip)':>26}"
-        f" {'added':>10} {'ratio':>6}"
+        f" {'added':>10} {'pairwise':>10}"
     )
     try:
-        direct_load = workload(direct, ids)
-        remote_load = workload(remote, ids)
-        for name in direct_load:
-            ds = await timed(calls, direct_load[name])
-            rs = await timed(calls, remote_load[name])
+        for name, fn in kinds.items():
+            ds: list[float] = []
+            rs: list[float] = []
+            for n in range(calls + 20):  # the first 20 pairs warm caches and the connection
+                request = request_for(name)
+                order = [(direct, ds), (remote, rs)]
+                if n % 2:
+                    order.reverse()  # neither side always goes first
+                for backend, samples in order:
+                    began = time.perf_counter()
+                    await fn(backend, request)
+                    if n >= 20:
+                        samples.append(time.perf_counter() - began)
             d, r = statistics.median(ds), statistics.median(rs)
-            print(f"   {name:<30} {span(ds):>26} {span(rs):>26} {ms(r - d):>10} {r / d:5.1f}x")
+            pairwise = statistics.median(b - a for a, b in zip(ds, rs, strict=True))
+            print(f"   {name:<30} {span(ds):>26} {span(rs):>26} {ms(r - d):>10} {ms(pairwise):>10}")
     finally:
         await direct.close()
         await remote.close()
 
 
-async def throughput(
-    url: str, token: str, ids: list[str], clients: int, seconds: float, name: str, via: str
-) -> None:
-    """``clients`` concurrent loops for ``seconds``; ``via`` "rpc" (RpcBackend, parses every
-    reply) or "raw" (a load generator: httpx posting the same bytes, checking the status)."""
+# --- the load generator ---------------------------------------------------------------
+
+WRK_SCRIPT = r"""
+local bodies = {}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+end
+function init(args)
+  path, token = args[1], args[2]
+  for line in io.lines(args[3]) do bodies[#bodies + 1] = line end
+  math.randomseed(id * 7919 + os.time())
+  i = math.random(#bodies)
+  headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json",
+             ["Accept-Encoding"] = "gzip"}
+end
+function request()
+  i = i % #bodies + 1
+  return wrk.format("POST", path, headers, bodies[i])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %.3f %.3f\n", summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.status + e.timeout, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000))
+end
+"""
+
+
+def loader(choice: str = "auto") -> str:
+    """``wrk`` when installed (or asked for), else Python clients in their own processes."""
+    if choice == "python" or (choice == "auto" and shutil.which("wrk") is None):
+        return "python"
+    if shutil.which("wrk") is None:
+        raise SystemExit("--loader wrk: wrk is not installed (apt-get install wrk)")
+    return "wrk"
+
+
+@dataclass
+class Load:
+    rate: float  # requests/s
+    p50: float  # seconds
+    p99: float
+    errors: int
+
+
+def run_load(
+    kind: str, url: str, token: str, path: str, bodies: list[bytes], clients: int, seconds: float
+) -> Load:
+    """``clients`` connections posting ``bodies`` in turn (each from its own place in the
+    list) for ``seconds``; every reply must be 200."""
+    endpoint = f"/api/plugins/grafana-irm-app/resources/api/v1/{path}"
+    with tempfile.TemporaryDirectory(prefix="itui-load-") as tmp:
+        listing = Path(tmp) / "bodies.txt"
+        listing.write_bytes(b"\n".join(bodies) + b"\n")
+        if kind == "wrk":
+            script = Path(tmp) / "varied.lua"
+            script.write_text(WRK_SCRIPT)
+            threads = min(2, clients)
+            out = subprocess.run(
+                ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds:g}s", "--timeout", "10s",
+                 "-s", str(script), url, "--", endpoint, token, str(listing)],
+                capture_output=True, text=True, check=True,
+            ).stdout  # fmt: skip
+            line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+            requests, micros, errors, p50, p99 = line.split()[1:]
+            return Load(
+                int(requests) / (int(micros) / 1e6),
+                float(p50) / 1000,
+                float(p99) / 1000,
+                int(errors),
+            )
+        # Python clients, in two processes of their own (not this one's event loop).
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    __file__,
+                    "--load-child",
+                    url + endpoint,
+                    token,
+                    str(listing),
+                    str(share),
+                    f"{seconds:g}",
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
+            for share in (clients - clients // 2, clients // 2)
+            if share
+        ]
+        latencies: list[float] = []
+        errors = 0
+        elapsed = 0.0
+        for proc in procs:
+            out, _ = proc.communicate()
+            head, *lines = out.splitlines()
+            took, errs = head.split()
+            elapsed = max(elapsed, float(took))
+            errors += int(errs)
+            latencies += [float(x) for x in lines]
+        return Load(
+            len(latencies) / elapsed,
+            percentile(latencies, 0.5),
+            percentile(latencies, 0.99),
+            errors,
+        )
+
+
+async def load_child(endpoint: str, token: str, listing: str, clients: int, seconds: float) -> None:
+    """``--load-child``: ``clients`` httpx clients; prints elapsed, errors, latencies."""
     import httpx
 
+    bodies = Path(listing).read_bytes().splitlines()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    latencies: list[float] = []
+    errors = 0
+    stop_at = time.perf_counter() + seconds
+
+    async def client(seed: int) -> None:
+        nonlocal errors
+        at = random.Random(seed).randrange(len(bodies))
+        async with httpx.AsyncClient(timeout=10) as http:
+            while time.perf_counter() < stop_at:
+                at = (at + 1) % len(bodies)
+                began = time.perf_counter()
+                resp = await http.post(endpoint, content=bodies[at], headers=headers)
+                if resp.status_code != 200:
+                    errors += 1
+                latencies.append(time.perf_counter() - began)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client(os.getpid() * 100 + n) for n in range(clients)))
+    print(f"{time.perf_counter() - began:.3f} {errors}")
+    print("\n".join(f"{x:.6f}" for x in latencies))
+
+
+async def throughput(
+    url: str,
+    token: str,
+    ids: list[str],
+    clients: int,
+    seconds: float,
+    name: str,
+    via: str,
+    kind: str,
+) -> None:
+    """``clients`` concurrent loops for ``seconds`` on one repeated request (AddActivity:
+    random incidents); ``via`` "rpc" (RpcBackend, parses every reply) or "load" (the load
+    generator ``kind``)."""
     first_page = m.QueryIncidentsRequest(query=m.IncidentsQuery(limit=PAGE))
+    label = f"{name} ({via if via == 'rpc' else kind})"
+    if via == "load":
+        rng = random.Random(1)
+        if name == "QueryIncidents":
+            path, bodies = "IncidentsService.QueryIncidents", [first_page.to_json_bytes()]
+        else:
+            path = "ActivityService.AddActivity"
+            bodies = [
+                m.AddActivityRequest(
+                    incident_id=rng.choice(ids), activity_kind="userNote", body="bench note"
+                ).to_json_bytes()
+                for _ in range(200)
+            ]
+        result = await asyncio.to_thread(run_load, kind, url, token, path, bodies, clients, seconds)
+        print(
+            f"   {label:<26} {result.rate:6.0f} req/s   p50 {ms(result.p50)}"
+            f"   p99 {ms(result.p99)}   errors {result.errors}"
+        )
+        return
     latencies: list[float] = []
     errors: list[str] = []
-    path = (
-        "IncidentsService.QueryIncidents"
-        if name == "QueryIncidents"
-        else "ActivityService.AddActivity"
-    )
-
-    def request_for(rng: random.Random) -> m.Request:
-        if name == "QueryIncidents":
-            return first_page
-        return m.AddActivityRequest(
-            incident_id=rng.choice(ids), activity_kind="userNote", body="bench note"
-        )
 
     async def rpc_client(seed: int) -> None:
         rng = random.Random(seed)
@@ -216,43 +427,28 @@ async def throughput(
         while time.perf_counter() < stop_at:
             began = time.perf_counter()
             try:
-                request = request_for(rng)
                 if name == "QueryIncidents":
-                    await backend.query_incidents(request)
+                    await backend.query_incidents(first_page)
                 else:
-                    await backend.add_activity(request)
+                    await backend.add_activity(
+                        m.AddActivityRequest(
+                            incident_id=rng.choice(ids), activity_kind="userNote", body="bench"
+                        )
+                    )
             except BackendError as exc:
                 errors.append(str(exc))
             latencies.append(time.perf_counter() - began)
         await backend.close()
 
-    async def raw_client(seed: int) -> None:
-        rng = random.Random(seed)
-        endpoint = f"{url}/api/plugins/grafana-irm-app/resources/api/v1/{path}"
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        async with httpx.AsyncClient(timeout=30) as http:
-            await http.post(endpoint, content=first_page.to_json(), headers=headers)
-            await start.wait()
-            while time.perf_counter() < stop_at:
-                began = time.perf_counter()
-                resp = await http.post(
-                    endpoint, content=request_for(rng).to_json(), headers=headers
-                )
-                if resp.status_code != 200 or not resp.content.startswith(b"{"):
-                    errors.append(f"HTTP {resp.status_code}")
-                latencies.append(time.perf_counter() - began)
-
     start = asyncio.Event()
     stop_at = float("inf")
-    loop_fn = rpc_client if via == "rpc" else raw_client
-    tasks = [asyncio.create_task(loop_fn(i)) for i in range(clients)]
+    tasks = [asyncio.create_task(rpc_client(i)) for i in range(clients)]
     await asyncio.sleep(0.5)
     began = time.perf_counter()
     stop_at = began + seconds
     start.set()
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - began
-    label = f"{name} ({via})"
     print(
         f"   {label:<26} {len(latencies) / elapsed:6.0f} req/s   p50 {ms(percentile(latencies, 0.5))}"
         f"   p99 {ms(percentile(latencies, 0.99))}   errors {len(errors)}"
@@ -317,20 +513,236 @@ async def abuse(url: str, token: str) -> None:
     )
 
 
+# --- part 4: varied QueryIncidents ------------------------------------------------------
+
+#: Filters a team of consoles sends: the query language's terms, and the structured fields.
+VARIED_FILTERS: list[dict[str, Any]] = [
+    {},
+    {"include_statuses": ["active"]},
+    {"include_statuses": ["resolved"], "severity": "critical"},
+    {"incident_labels": ["payments"]},
+    {"incident_labels": ["security"]},
+    {"only_drills": True},
+    {"date_from": "2025-03-01T00:00:00Z", "date_to": "2025-04-01T00:00:00Z"},
+    {"query_string": "status:active"},
+    {"query_string": "severity:major"},
+    {"query_string": "label:db"},
+    {"query_string": "-label:db status:resolved"},
+    {"query_string": "any(label:cache label:queue)"},
+    {"query_string": "title:checkout"},
+    {"query_string": "declared:>2025-06-01"},
+    {"query_string": "resolved:2025-01-01..2025-02-01"},
+    {"query_string": "role:commander:user3"},
+    {"query_string": "createdby:user7"},
+    {"query_string": "isdrill:true"},
+    {"query_string": "replication"},
+    {"query_string": "kafka lag"},
+    {"query_string": "status:active payments"},
+    {"query_string": "title:'disk full' -severity:minor"},
+]
+VARIED_ORDERS = ["", "statusTime", "title", "severity", "modifiedTime"]
+VARIED_SIZES = [20, 50, 50, 100]
+#: What a live text filter sends on its first keystrokes: one-letter prefixes, then words
+#: that most timelines hold. Reported on a line of its own.
+TYPED_PREFIXES = ["r", "re", "rep", "repl", "c", "ch", "rollback", "rolled back", "failover"]
+
+
+def varied_bodies(db: Path, count: int = 160, seed: int = 17) -> list[bytes]:
+    """``count`` random (filter, order, direction, page size) requests, each as a first
+    page and the next one or two pages by cursor, plus deep cursors: request bodies."""
+    import sqlite3
+
+    from incident_tui.backends.sqlite import SqliteBackend
+    from incident_tui.backends.sqlite.queries import ORDER_KEYS, ORDER_VALUE_COLUMNS, encode_cursor
+
+    rng = random.Random(seed)
+    bodies: list[bytes] = []
+
+    async def walk() -> None:
+        backend = await SqliteBackend.open(db, readonly=True)
+        try:
+            for _ in range(count):
+                query = m.IncidentsQuery(
+                    limit=rng.choice(VARIED_SIZES),
+                    order_field=rng.choice(VARIED_ORDERS),
+                    order_direction="ASC" if rng.random() < 0.2 else "DESC",
+                    **rng.choice(VARIED_FILTERS),
+                )
+                request = m.QueryIncidentsRequest(query=query)
+                for _ in range(rng.choice([1, 2, 3])):
+                    bodies.append(request.to_json_bytes())
+                    page = await backend.query_incidents(request)
+                    if not page.cursor.has_more:
+                        break
+                    request = m.QueryIncidentsRequest(query=query, cursor=page.cursor)
+        finally:
+            await backend.close()
+
+    asyncio.run(walk())
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        total = conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]
+        for field in ("createdTime", "statusTime", "title", "modifiedTime"):
+            for depth in (total // 4, total // 2, total * 9 // 10):
+                key, value_column = ORDER_KEYS[field], ORDER_VALUE_COLUMNS[field]
+                value, seq = conn.execute(
+                    f"SELECT {value_column}, i.seq FROM incidents i"
+                    f" ORDER BY {key} DESC, i.seq DESC LIMIT 1 OFFSET ?",
+                    (max(depth - 1, 0),),
+                ).fetchone()
+                cursor = m.Cursor(
+                    next_value=encode_cursor([field, "DESC", value, seq]), has_more=True
+                )
+                query = m.IncidentsQuery(limit=50, order_field=field)
+                bodies.append(m.QueryIncidentsRequest(query=query, cursor=cursor).to_json_bytes())
+    finally:
+        conn.close()
+    return bodies
+
+
+def prefix_bodies() -> list[bytes]:
+    return [
+        m.QueryIncidentsRequest(
+            query=m.IncidentsQuery(limit=50, query_string=text + (" " if n % 2 else ""))
+        ).to_json_bytes()
+        for n, text in enumerate(TYPED_PREFIXES)
+    ]
+
+
+def bench_store(path: Path, incidents: int, items: int) -> Path:
+    """The store benchmark's generated store (built once, then kept)."""
+    from benchmarks import store as store_bench
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"building {incidents:,} incidents / {items:,} items in {path} ...", flush=True)
+        seconds = store_bench.build(path, incidents, items)
+        print(f"built in {seconds:.1f} s", flush=True)
+    return path
+
+
+def summary(values: list[float], fmt: str) -> str:
+    """``median (min-max)`` of several rounds."""
+    if len(values) == 1:
+        return fmt.format(values[0])
+    return (
+        f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}"
+        f"-{fmt.format(max(values))})"
+    )
+
+
+async def varied(
+    stores: list[tuple[str, Path]],
+    token_file: Path,
+    token: str,
+    args: argparse.Namespace,
+    kind: str,
+) -> None:
+    print(
+        f"\n4. Varied QueryIncidents: {args.clients} clients ({kind}), {args.seconds:g} s a round,"
+        f" {args.rounds} rounds: median (min-max)"
+    )
+    print(
+        f"   {'store, mix (bodies)':<38} {'cache':<5} {'req/s':>16} {'p50 ms':>20} {'p99 ms':>22}"
+        f" {'errors':>7}"
+    )
+    servers = [("", SERVER_REPO)] + ([("vs", args.compare.resolve())] if args.compare else [])
+    if args.compare:
+        print(f"   A/B: rounds alternate between this server and 'vs' = {args.compare}")
+    for label, db in stores:
+        mixes = [("varied", await asyncio.to_thread(varied_bodies, db))]
+        if args.prefixes and "100" in label:
+            mixes.append(("first keystrokes", prefix_bodies()))
+        for cache in (False, True):
+            procs = {
+                tag: start_server(
+                    db, token_file, db.parent / f"server-{tag}{cache}.log", cache=cache, repo=repo
+                )
+                for tag, repo in servers
+            }
+            try:
+                for mix, bodies in mixes:
+                    runs: dict[str, list[Load]] = {tag: [] for tag in procs}
+                    for n in range(args.rounds):
+                        order = list(procs) if n % 2 == 0 else list(reversed(procs))
+                        for tag in order:
+                            runs[tag].append(
+                                await asyncio.to_thread(
+                                    run_load,
+                                    kind,
+                                    procs[tag][1],
+                                    token,
+                                    "IncidentsService.QueryIncidents",
+                                    bodies,
+                                    args.clients,
+                                    args.seconds,
+                                )
+                            )
+                    for tag, got in runs.items():
+                        name = f"{label}, {mix} ({len(bodies)})" + (f" {tag}" if tag else "")
+                        print(
+                            f"   {name:<38} {'on' if cache else 'off':<5}"
+                            f" {summary([r.rate for r in got], '{:.0f}'):>16}"
+                            f" {summary([r.p50 * 1000 for r in got], '{:.1f}'):>20}"
+                            f" {summary([r.p99 * 1000 for r in got], '{:.1f}'):>22}"
+                            f" {sum(r.errors for r in got):>7}",
+                            flush=True,
+                        )
+            finally:
+                for proc, _ in procs.values():
+                    proc.terminate()
+                    proc.wait(10)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--incidents", type=int, default=300, help="demo incidents in the store")
-    parser.add_argument("--calls", type=int, default=300, help="sequential calls per method")
+    parser.add_argument("--incidents", type=int, default=300, help="demo incidents, parts 0-3")
+    parser.add_argument("--calls", type=int, default=300, help="call pairs per method (part 1)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each part-4 load")
+    parser.add_argument(
+        "--loader", choices=["auto", "wrk", "python"], default="auto", help="load generator"
+    )
+    parser.add_argument(
+        "--big-db",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "itui-bench" / "store-100000-1000000.db",
+        help="the 100 000-incident store of part 4 (built there when missing)",
+    )
+    parser.add_argument(
+        "--parts", default="0,1,2,3,4", help="which parts to run, comma-separated (default all)"
+    )
+    parser.add_argument(
+        "--no-prefixes", dest="prefixes", action="store_false", help="part 4: skip keystrokes"
+    )
+    parser.add_argument(
+        "--server-repo", type=Path, default=REPO, help="serve from this checkout (A/B runs)"
+    )
+    parser.add_argument(
+        "--compare", type=Path, help="part 4: also serve from this checkout, rounds alternating"
+    )
     args = parser.parse_args()
+    global SERVER_REPO
+    SERVER_REPO = args.server_repo.resolve()
+    parts = {int(p) for p in args.parts.split(",") if p.strip()}
+    kind = loader(args.loader)
 
     from incident_tui.demo import fill_demo
     from incident_tui.server.tokens import TokenStore
 
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]},"
+          f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
+    if kind == "wrk":
+        print("load generator: wrk (2 threads)")
+    else:
+        print(
+            "load generator: wrk is not installed; Python clients in 2 processes of their own"
+            " (they compete with the server for the cores: figures are a lower bound)"
+        )
     with tempfile.TemporaryDirectory(prefix="itui-rpc-bench-") as tmp:
         db = Path(tmp) / "store.db"
-        summary = await fill_demo(db, count=args.incidents)
+        summary_text = await fill_demo(db, count=args.incidents)
         tokens = TokenStore.load(Path(tmp) / "tokens.json")
         token = tokens.issue("bench", "edit")
         tokens.save()
@@ -342,27 +754,48 @@ async def main() -> None:
         )
         await probe.close()
         ids = [i.incident_id for i in page.incidents]
-        print(f"store: {len(ids)} incidents ({summary!r:.80})")
-        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+        print(f"store (parts 0-3): {len(ids)} incidents ({summary_text!r:.80})")
 
-        for cache in (False, True):
+        for cache in (False, True) if parts & {0, 1, 2, 3} else ():
             log = Path(tmp) / f"server-{cache}.log"
             proc, url = start_server(db, Path(tmp) / "tokens.json", log, cache=cache)
             label = "with the server's read cache" if cache else "read cache off"
             try:
-                await wire_sizes(url, token)
-                await overhead(db, url, token, ids, args.calls, label)
-                print(f"\n2. Throughput ({label}): {args.clients} concurrent clients,"
-                      f" {args.seconds:g} s each, server in its own process")  # fmt: skip
-                for name in ("QueryIncidents", "AddActivity"):
-                    for via in ("raw", "rpc"):
-                        await throughput(url, token, ids, args.clients, args.seconds, name, via)
-                if cache:
+                if 0 in parts:
+                    await wire_sizes(url, token)
+                if 1 in parts and not cache:
+                    bodies = await asyncio.to_thread(varied_bodies, db, 60)
+                    await overhead(db, url, token, ids, bodies, args.calls, label)
+                if 2 in parts:
+                    print(f"\n2. Throughput of one repeated request ({label}): {args.clients}"
+                          f" concurrent clients, {args.seconds:g} s each, server in its own"
+                          " process")  # fmt: skip
+                    for name in ("QueryIncidents", "AddActivity"):
+                        for via in ("load", "rpc"):
+                            await throughput(
+                                url, token, ids, args.clients, args.seconds, name, via, kind
+                            )
+                if cache and 3 in parts:
                     await abuse(url, token)
             finally:
                 proc.terminate()
                 proc.wait(10)
 
+        if 4 in parts:
+            small = bench_store(Path(tmp) / "small" / "store-300-3000.db", 300, 3000)
+            big = bench_store(args.big_db, 100_000, 1_000_000)
+            await varied(
+                [("300 incidents", small), ("100 000 incidents", big)],
+                Path(tmp) / "tokens.json",
+                token,
+                args,
+                kind,
+            )
+
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if len(sys.argv) > 1 and sys.argv[1] == "--load-child":
+        endpoint, token, listing, clients, seconds = sys.argv[2:7]
+        asyncio.run(load_child(endpoint, token, listing, int(clients), float(seconds)))
+    else:
+        asyncio.run(main())

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from incident_tui import models as m
 from incident_tui.backends.base import Backend, Capabilities, CreateOnce, Method, Remembered
-from incident_tui.backends.sqlite import idempotency, queries, reads, writes
+from incident_tui.backends.sqlite import encode, idempotency, queries, reads, writes
 from incident_tui.backends.sqlite.bulk import BulkIncident, bulk_insert
 from incident_tui.backends.sqlite.store import DEFAULT_BUSY_TIMEOUT_MS, Store
 from incident_tui.backends.sqlite.timeutil import Clock, utc_now
@@ -64,10 +64,13 @@ class SqliteBackend(Backend):
         readonly: bool = False,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         clock: Clock | None = None,
+        readers: int = 0,
         _store: Store | None = None,
     ) -> None:
         self._owns_store = _store is None
-        self._store = _store or Store(path, readonly=readonly, busy_timeout_ms=busy_timeout_ms)
+        self._store = _store or Store(
+            path, readonly=readonly, busy_timeout_ms=busy_timeout_ms, readers=readers
+        )
         self._user = user if user and user.user_id else None
         self._clock: Clock = clock or utc_now
 
@@ -80,17 +83,25 @@ class SqliteBackend(Backend):
         readonly: bool = False,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         clock: Clock | None = None,
+        readers: int = 0,
     ) -> SqliteBackend:
         """Wait until the file is open and migrated; raise StoreError/Unavailable if not.
 
         ``await SqliteBackend.open(path, user)`` constructs then waits;
         ``await backend.open()`` waits for an existing backend (returns it).
+        ``readers``: reads run on that many query-only connections of their own, side by
+        side (the server's many clients); 0 runs them on the store thread.
         """
         if isinstance(target, SqliteBackend):
             backend = target
         else:
             backend = target(
-                path, user, readonly=readonly, busy_timeout_ms=busy_timeout_ms, clock=clock
+                path,
+                user,
+                readonly=readonly,
+                busy_timeout_ms=busy_timeout_ms,
+                clock=clock,
+                readers=readers,
             )
         try:
             await backend._store.ready()
@@ -137,7 +148,7 @@ class SqliteBackend(Backend):
 
     async def _read(self, fn: Callable[[sqlite3.Connection, datetime], T]) -> T:
         now = self._now()
-        return await self._store.run(lambda conn: fn(conn, now))
+        return await self._store.read(lambda conn: fn(conn, now))
 
     async def _write(self, fn: Callable[[writes.Tx], T]) -> T:
         user, now = self.user, self._now()
@@ -170,6 +181,20 @@ class SqliteBackend(Backend):
     async def create_once(self, method: Method, request: m.Request, once: CreateOnce) -> Remembered:
         """The create and its idempotency key in one transaction (see ``idempotency.py``)."""
         return await self._write(lambda tx: idempotency.create_once(tx, method, request, once))
+
+    async def encoded_reply(self, method: str, request: m.Request) -> bytes | None:
+        """The JSON reply of ``method`` (a backend method name) built straight from rows,
+        for the methods that have such a path (the server's full-incident reads); else
+        None. The bytes equal ``to_json_bytes()`` of the method's model reply."""
+        if method == "query_incidents" and isinstance(request, m.QueryIncidentsRequest):
+            asked = request
+            return await self._read(lambda conn, now: encode.query_incidents_json(conn, asked, now))
+        if method == "get_incident" and isinstance(request, m.GetIncidentRequest):
+            incident_id = request.incident_id
+            return await self._read(
+                lambda conn, now: encode.get_incident_json(conn, incident_id, now)
+            )
+        return None
 
     # --- change detection -------------------------------------------------------
 

@@ -11,13 +11,14 @@ import base64
 import binascii
 import json
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from incident_tui import models as m
 from incident_tui.backends.sqlite import reads
 from incident_tui.backends.sqlite.schema import SEVERITY_RANK_SQL, STATUS_TIME_SQL
-from incident_tui.backends.sqlite.search import compile_query_string
+from incident_tui.backends.sqlite.search import LABEL_PROBE_THRESHOLD, compile_query_string
 from incident_tui.backends.sqlite.timeutil import normalise_time
 from incident_tui.errors import InvalidArgument
 
@@ -133,9 +134,16 @@ def _check_values(values: list[str], allowed: tuple[str, ...], field: str) -> li
     return values
 
 
-#: Above this many labelled incidents, probing each row in sort order beats
-#: collecting the matches and sorting them (and below it, the reverse).
-LABEL_PROBE_THRESHOLD = 2000
+def _matches_over(conn: sqlite3.Connection) -> Callable[[str, list[Any], int], bool]:
+    """Whether a query's rows number more than ``limit`` (counting stops past it)."""
+
+    def matches_over(sql: str, params: list[Any], limit: int) -> bool:
+        count = conn.execute(
+            f"SELECT COUNT(*) FROM ({sql} LIMIT ?)", [*params, limit + 1]
+        ).fetchone()[0]
+        return bool(count > limit)
+
+    return matches_over
 
 
 def _label_filter(conn: sqlite3.Connection, labels: list[str]) -> str:
@@ -164,7 +172,7 @@ def compile_incident_filters(
     where: list[str] = []
     params: list[Any] = []
     if query.query_string.strip():
-        sql, qparams = compile_query_string(query.query_string, now)
+        sql, qparams = compile_query_string(query.query_string, now, _matches_over(conn))
         if sql:
             where.append(f"({sql})")
             params.extend(qparams)

@@ -8,10 +8,22 @@ that what a person types can never break FTS syntax.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from incident_tui import query as q
 from incident_tui.backends.sqlite.timeutil import fmt
+
+#: ``matches_over(sql, params, n)``: whether the rows of ``sql`` number more than ``n``
+#: (counting stops past ``n``). Given, the compiler picks each term's plan by it.
+MatchCounter = Callable[[str, list[object], int], bool]
+
+#: A label on more incidents than this is checked row by row in sort order (the page
+#: fills after a few rows); a rarer one is collected first, then sorted.
+LABEL_PROBE_THRESHOLD = 2000
+#: The same for full-text words (a probe costs more: FTS parses its expression each
+#: time). Prefixes are always collected: each probe would expand the prefix again.
+TEXT_PROBE_THRESHOLD = 20000
 
 __all__ = ["compile_query", "compile_query_string", "fts_expression", "like_pattern"]
 
@@ -54,9 +66,10 @@ def fts_expression(terms: list[q.Words]) -> str:
 
 
 class _Compiler:
-    def __init__(self, now: datetime) -> None:
+    def __init__(self, now: datetime, matches_over: MatchCounter | None = None) -> None:
         self.now = now
         self.params: list[object] = []
+        self.matches_over = matches_over
 
     def all_of(self, terms: tuple[q.QueryTerm, ...]) -> str | None:
         """AND of terms; positive text terms share one MATCH. ``None`` = no condition."""
@@ -75,7 +88,21 @@ class _Compiler:
         return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
 
     def fts(self, texts: list[q.Words]) -> str:
-        self.params.append(fts_expression(texts))
+        expression = fts_expression(texts)
+        self.params.append(expression)
+        if (
+            self.matches_over is not None
+            and not any(t.prefix for t in texts)
+            and self.matches_over(
+                "SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?",
+                [expression],
+                TEXT_PROBE_THRESHOLD,
+            )
+        ):
+            return (
+                "EXISTS (SELECT 1 FROM incident_fts f"
+                " WHERE f.rowid = i.seq AND incident_fts MATCH ?)"
+            )
         return "i.seq IN (SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?)"
 
     def term(self, term: q.QueryTerm) -> str | None:
@@ -103,6 +130,13 @@ class _Compiler:
             return "i.is_drill = 1" if term.is_drill else "i.is_drill = 0"
         if isinstance(term, q.Label):
             self.params.append(term.label)
+            if self.matches_over is not None and self.matches_over(
+                "SELECT 1 FROM incident_labels WHERE label = ?", [term.label], LABEL_PROBE_THRESHOLD
+            ):
+                return (
+                    "EXISTS (SELECT 1 FROM incident_labels l"
+                    " WHERE l.incident_seq = i.seq AND l.label = ?)"
+                )
             return "i.seq IN (SELECT incident_seq FROM incident_labels WHERE label = ?)"
         if isinstance(term, q.Title):
             self.params.append(like_pattern(term.text))
@@ -137,15 +171,23 @@ class _Compiler:
         return "(" + " AND ".join(parts) + ")"
 
 
-def compile_query(query: q.Query, now: datetime) -> tuple[str, list[object]]:
-    """SQL condition over alias ``i`` and its parameters; ``("1", [])`` matches everything."""
-    compiler = _Compiler(now)
+def compile_query(
+    query: q.Query, now: datetime, matches_over: MatchCounter | None = None
+) -> tuple[str, list[object]]:
+    """SQL condition over alias ``i`` and its parameters; ``("1", [])`` matches everything.
+
+    ``matches_over``: lets labels and words that match many incidents be checked row by
+    row in sort order (EXISTS) instead of collected and sorted (IN); same rows either way.
+    """
+    compiler = _Compiler(now, matches_over)
     sql = compiler.all_of(query.terms)
     if sql is None:
         return "1", []
     return sql, compiler.params
 
 
-def compile_query_string(text: str, now: datetime) -> tuple[str, list[object]]:
+def compile_query_string(
+    text: str, now: datetime, matches_over: MatchCounter | None = None
+) -> tuple[str, list[object]]:
     """Parse and compile a ``queryString``; raises ``QuerySyntaxError`` (an InvalidArgument)."""
-    return compile_query(q.parse(text), now)
+    return compile_query(q.parse(text), now, matches_over)

@@ -3,6 +3,11 @@
 One thread owns the one ``sqlite3`` connection, so SQLite never runs on the
 event loop and calls are naturally serialised. Every write is one
 ``BEGIN IMMEDIATE`` transaction that also bumps the home screen counter.
+
+A store opened with ``readers=N`` (the server) also keeps N query-only connections,
+one per reader thread: reads run there, each in one read transaction (one snapshot,
+WAL lets it run beside the writer and the other readers), so one slow query does not
+hold up every other client. A read that starts after a write returned sees it.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +28,8 @@ from incident_tui.errors import BackendError, InvalidArgument, PermissionDenied,
 T = TypeVar("T")
 
 THREAD_NAME = "incident-store"
+#: The reader threads' names start with this (and so with ``THREAD_NAME``).
+READER_THREAD_NAME = f"{THREAD_NAME}-reader"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 
 
@@ -62,14 +70,27 @@ class Store:
         *,
         readonly: bool = False,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        readers: int = 0,
     ) -> None:
+        if readers < 0:
+            raise ValueError("readers must not be negative")
         self.path = Path(path).expanduser() if path else default_db_path()
         self.readonly = readonly
         self.busy_timeout_ms = busy_timeout_ms
+        self.readers = readers
         self.conn: sqlite3.Connection | None = None
         self._closed = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
         self._opened: Future[None] = self._executor.submit(self._open)
+        # Reader connections: one per reader thread, opened there on its first read.
+        self._reader_pool = (
+            ThreadPoolExecutor(max_workers=readers, thread_name_prefix=READER_THREAD_NAME)
+            if readers
+            else None
+        )
+        self._local = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._reader_lock = threading.Lock()
 
     # --- the thread -----------------------------------------------------------
 
@@ -84,6 +105,57 @@ class Store:
             if self._closed:
                 raise Unavailable("the store is closed") from None
             raise exc
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` as one read: on a reader connection in one read transaction
+        when the store has readers, else on the store thread like ``run``."""
+        if self._reader_pool is None:
+            return await self.run(fn)
+        if self._closed:
+            raise Unavailable("the store is closed")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._reader_pool, self._read_call, fn)
+        except RuntimeError as exc:  # executor shut down under us
+            if self._closed:
+                raise Unavailable("the store is closed") from None
+            raise exc
+
+    def _read_call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        self._opened.result()  # the writer has created and migrated the file
+        try:
+            conn = self._reader_conn()
+            conn.execute("BEGIN")  # deferred: the snapshot is taken at the first read
+            try:
+                return fn(conn)
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise _translate(exc, self.path) from None
+        except UnicodeEncodeError:
+            raise InvalidArgument(
+                "the text holds characters that cannot be stored (unpaired surrogates)"
+            ) from None
+
+    def _reader_conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                str(self.path),
+                isolation_level=None,
+                # Used by this thread only; closed from another once the pool has stopped.
+                check_same_thread=False,
+                timeout=self.busy_timeout_ms / 1000,
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            conn.execute("PRAGMA cache_size = -16384")
+            conn.execute("PRAGMA query_only = ON")  # a reader never writes
+            self._local.conn = conn
+            with self._reader_lock:
+                self._reader_conns.append(conn)
+        return conn
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` inside one ``BEGIN IMMEDIATE`` transaction."""
@@ -134,6 +206,8 @@ class Store:
             return
         self._closed = True
         loop = asyncio.get_running_loop()
+        if self._reader_pool is not None:
+            await loop.run_in_executor(None, self._close_readers)
         await loop.run_in_executor(self._executor, self._close_conn)
         self._executor.shutdown(wait=False)
 
@@ -141,8 +215,22 @@ class Store:
         if self._closed:
             return
         self._closed = True
+        if self._reader_pool is not None:
+            self._close_readers()
         self._executor.submit(self._close_conn).result()
         self._executor.shutdown(wait=True)
+
+    def _close_readers(self) -> None:
+        """Let running reads finish, then close every reader connection."""
+        assert self._reader_pool is not None
+        self._reader_pool.shutdown(wait=True)
+        with self._reader_lock:
+            conns, self._reader_conns = self._reader_conns, []
+        for conn in conns:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
 
     def _close_conn(self) -> None:
         if self.conn is not None:
