@@ -26,6 +26,11 @@ class Command:
     mutates: bool = False  # hidden and refused in read-only mode
     palette: bool = True  # offered by the command palette
     priority: bool = False  # binding checked before focused widgets'
+    #: What the backend must offer: Backend method names (``update_severity``) or the
+    #: facts of ``ui/capabilities.py`` (``tasks``, ``drills``...). Hidden otherwise.
+    needs: tuple[str, ...] = ()
+    #: The tab of a screen with tabs where the command works ("" everywhere on it).
+    tab: str = ""
 
     @property
     def key_display(self) -> str:

@@ -51,6 +51,38 @@ def screen_commands(screen: DOMNode | type[DOMNode]) -> list[Command]:
     return list(seen.values())
 
 
+def _parsed(action: str) -> tuple[str, tuple[object, ...]]:
+    """``show_tab('tasks')`` -> ``("show_tab", ("tasks",))``, as ``check_action`` gets it."""
+    from textual.actions import parse
+
+    _destination, name, parameters = parse(action)
+    return name, tuple(parameters)
+
+
+_NEEDS: dict[type, dict[tuple[str, tuple[object, ...]], tuple[str, ...]]] = {}
+
+
+def action_needs(cls: type[DOMNode]) -> dict[tuple[str, tuple[object, ...]], tuple[str, ...]]:
+    """What each action of ``cls``'s commands needs from the backend (see ui/capabilities.py)."""
+    found = _NEEDS.get(cls)
+    if found is None:
+        found = {}
+        for command in screen_commands(cls):
+            if command.needs:
+                found[_parsed(command.action)] = command.needs
+        _NEEDS[cls] = found
+    return found
+
+
+def unmet_reason(app: Any, needs: tuple[str, ...]) -> str:
+    """Why the open backend does not offer what ``needs`` names ("" when it does)."""
+    if not needs:
+        return ""
+    from incident_tui.ui.capabilities import unmet
+
+    return unmet(app.backend.capabilities, needs)
+
+
 def command_keys(app: Any, command: Command) -> str:
     """The keys a person presses for ``command`` now (their ``[keymap]`` wins)."""
     keymap = getattr(getattr(app, "config", None), "keymap", {}) or {}
@@ -158,7 +190,20 @@ class ConsoleScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if getattr(self.app, "readonly", False) and action in self._mutating_actions():
             return False
+        needs = action_needs(type(self)).get((action, tuple(parameters)))
+        if needs and unmet_reason(self.app, needs):
+            return False  # the backend does not offer it: hidden (help and its key say why)
         return True
+
+    def unmet_commands(self) -> list[tuple[Command, str]]:
+        """This screen's commands the backend does not offer where the person is, and why."""
+        found: list[tuple[Command, str]] = []
+        for command in screen_commands(self):
+            if command.needs and self.command_applies(command):
+                reason = unmet_reason(self.app, command.needs)
+                if reason:
+                    found.append((command, reason))
+        return found
 
     def refuse_if_readonly(self) -> bool:
         """For actions reached other ways than a key: True (and a message) when read-only."""
@@ -182,11 +227,24 @@ class ConsoleScreen(Screen):
         return True
 
     def on_key(self, event: events.Key) -> None:
-        """A key of a change in read-only mode says why it does nothing (its binding is off,
-        so the key reaches here instead of doing nothing in silence)."""
+        """A key of a change in read-only mode, or of what the backend does not offer, says
+        why it does nothing (its binding is off, so the key reaches here instead of doing
+        nothing in silence)."""
+        keymap = getattr(getattr(self.app, "config", None), "keymap", {}) or {}
+        for command, reason in self.unmet_commands():
+            keys = keymap.get(command.id, command.key).split(",")
+            if event.key in (k.strip() for k in keys) and not self._bound_elsewhere(event.key):
+                event.stop()
+                event.prevent_default()
+                self.app.notify(
+                    f"{reason} ({command.description} is not offered here).",
+                    severity="warning",
+                    markup=False,
+                    timeout=4,
+                )
+                return
         if not getattr(self.app, "readonly", False):
             return
-        keymap = getattr(getattr(self.app, "config", None), "keymap", {}) or {}
         for command in screen_commands(self):
             if not command.mutates or not self.command_applies(command):
                 continue
@@ -196,6 +254,13 @@ class ConsoleScreen(Screen):
                 event.prevent_default()
                 self._say_readonly(command.description)
                 return
+
+    def _bound_elsewhere(self, key: str) -> bool:
+        """Whether ``key`` runs another command that is offered here (one key, two uses)."""
+        for _node, command in active_commands(self.app, self):
+            if key in (k.strip() for k in command.key.split(",")):
+                return True
+        return False
 
     # --- navigation -------------------------------------------------------
     async def action_back(self) -> None:

@@ -58,6 +58,15 @@ def help_text(app: object, screen: Screen) -> Table | Group:
             Text("commands that change anything are hidden (their keys say why)"),
         )
         grid.add_row("", "")
+    reasons: dict[str, list[str]] = {}
+    unmet = getattr(screen, "unmet_commands", None)
+    for command, reason in unmet() if callable(unmet) else ():
+        reasons.setdefault(reason, []).append(command.description)
+    if reasons:
+        grid.add_row(Text("Not offered here", style="bold underline"), "")
+        for reason, what in reasons.items():
+            grid.add_row(Text(f"  {', '.join(what)}"), Text(reason))
+        grid.add_row("", "")
     if not getattr(screen, "FILTER_HELP", False):
         return grid
     from incident_tui.query import KEYS

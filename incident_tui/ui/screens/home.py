@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
-from incident_tui.ui.presentation import SEVERITIES
+from incident_tui.ui.presentation import severity_look
 from incident_tui.ui.screens.base import BACK, BusyIndicator, ConsoleScreen
 from incident_tui.ui.widgets.footer import ConsoleFooter
 from incident_tui.ui.widgets.incident_list import (
@@ -116,6 +116,7 @@ HOME_COMMANDS: tuple[Command, ...] = (
         "Declare a new incident",
         "Incidents",
         mutates=True,
+        needs=("create_incident",),
     ),
     Command(
         "list.filter",
@@ -140,6 +141,7 @@ HOME_COMMANDS: tuple[Command, ...] = (
         "Drills",
         "Drills: shown, hidden, only",
         "Filter and sort",
+        needs=("drills",),
     ),
     Command(
         "list.sort",
@@ -157,6 +159,7 @@ HOME_COMMANDS: tuple[Command, ...] = (
         "Reverse the sort direction",
         "Filter and sort",
         show=False,
+        needs=("ascending",),
     ),
     Command(
         "list.org_roles",
@@ -166,6 +169,7 @@ HOME_COMMANDS: tuple[Command, ...] = (
         "Manage the organisation's roles",
         "Incidents",
         show=False,
+        needs=("org_roles", "get_roles"),
     ),
 )
 
@@ -422,6 +426,7 @@ class HomeScreen(ConsoleScreen):
         """
         query = self.build_query()
         lst = self.incident_list
+        self._follow_capabilities()
         lst.sort_field = self.sort_field
         lst.empty_message = self._empty_message()
         if keep_cursor and lst.ready and query == self._shown_query:
@@ -444,10 +449,14 @@ class HomeScreen(ConsoleScreen):
             query = m.IncidentsQuery(limit=COUNT_LIMIT, query_string="status:active isdrill:false")
             return await app.backend.query_incidents(m.QueryIncidentsRequest(query=query))
 
+        terms = app.backend.capabilities.severities
+        known = {t.value for t in terms}
+        least = terms[0].value if terms else "pending"
+
         def done(response: m.QueryIncidentsResponse) -> None:
             counts: dict[str, int] = {}
             for incident in response.incidents:
-                key = incident.severity if incident.severity in SEVERITIES else "pending"
+                key = incident.severity if incident.severity in known else least
                 counts[key] = counts.get(key, 0) + 1
             self._counts = counts
             self._counts_more = response.cursor.has_more
@@ -467,9 +476,10 @@ class HomeScreen(ConsoleScreen):
         width = self.size.width or 80
         if self._counts_known:
             bar.append("│ active ")
-            for severity in ("critical", "major", "minor", "pending"):
-                look = SEVERITIES[severity]
-                count = self._counts.get(severity, 0)
+            terms = app.backend.capabilities.severities
+            for term in reversed(terms):  # the most severe first
+                look = severity_look(term.value, terms)
+                count = self._counts.get(term.value, 0)
                 label = (
                     f"{look.glyph}{count}" if width < 100 else f"{look.glyph} {count} {look.word}"
                 )
@@ -495,6 +505,24 @@ class HomeScreen(ConsoleScreen):
         if flags:
             bar.append("│ " + ", ".join(flags), style="italic")
         self.query_one("#context-text", Static).update(bar)
+
+    def _follow_capabilities(self) -> None:
+        """Columns the backend has nothing for are left out; its own words fit."""
+        from incident_tui.ui.capabilities import unmet
+
+        capabilities = self.console_app.backend.capabilities
+        hidden = frozenset(
+            column
+            for column, need in (
+                ("drill", "drills"),
+                ("labels", "labels"),
+                ("commander", "roles"),
+                ("tasks", "tasks"),
+            )
+            if unmet(capabilities, (need,))
+        )
+        longest = max((len(t.shown) for t in capabilities.statuses), default=0)
+        self.incident_list.adapt(hidden, min(longest, 13), capabilities.severities)
 
     def _render_columns(self) -> None:
         header = column_header(self.incident_list.columns, self.sort_field, self.descending)
@@ -636,7 +664,10 @@ class HomeScreen(ConsoleScreen):
         self.reload()
 
     def action_cycle_sort(self) -> None:
-        self.sort_index = (self.sort_index + 1) % len(SORT_FIELDS)
+        sorts = self.console_app.backend.capabilities.sorts
+        offered = [i for i, (field, _, _) in enumerate(SORT_FIELDS) if field in sorts or i == 0]
+        later = [i for i in offered if i > self.sort_index]
+        self.sort_index = later[0] if later else offered[0]
         self.descending = SORT_FIELDS[self.sort_index][0] in DESCENDING_FIRST
         self.reload()
         self.notify(f"sorted by {SORT_FIELDS[self.sort_index][1]}", markup=False, timeout=2)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -45,15 +46,19 @@ from incident_tui.ui.screens.incident_timeline import TimelinePane
 from incident_tui.ui.widgets.footer import ConsoleFooter
 from incident_tui.ui.widgets.link_state import LinkState
 
-TABS: tuple[tuple[str, str], ...] = (
-    ("overview", "Overview"),
-    ("timeline", "Timeline"),
-    ("tasks", "Tasks"),
-    ("roles", "Roles"),
+#: (id, title, what the backend must offer for the tab to show; see ui/capabilities.py).
+TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("overview", "Overview", ("get_incident",)),
+    ("timeline", "Timeline", ("query_activity",)),
+    ("tasks", "Tasks", ("tasks",)),
+    ("roles", "Roles", ("roles",)),
 )
-TAB_IDS = tuple(tab for tab, _ in TABS)
-#: The help-screen group of each tab's commands (a command only works on its tab).
-TAB_GROUPS = {title: tab for tab, title in TABS}
+TAB_IDS = tuple(tab for tab, _, _ in TABS)
+
+
+def _on_tab(tab: str, commands: tuple[Command, ...]) -> tuple[Command, ...]:
+    """``commands`` working only on ``tab`` (its footer keys, its help group)."""
+    return tuple(replace(c, tab=tab) for c in commands)
 
 
 def _cmd(
@@ -66,8 +71,11 @@ def _cmd(
     *,
     mutates: bool = False,
     show: bool = True,
+    needs: tuple[str, ...] = (),
 ) -> Command:
-    return Command(id, key, action, description, help, group, show=show, mutates=mutates)
+    return Command(
+        id, key, action, description, help, group, show=show, mutates=mutates, needs=needs
+    )
 
 
 # fmt: off
@@ -77,54 +85,54 @@ INCIDENT_COMMANDS: tuple[Command, ...] = (
     _cmd("incident.tab_timeline", "2", "show_tab('timeline')", "Timeline",
          "Show the Timeline tab", "Incident", show=False),
     _cmd("incident.tab_tasks", "3", "show_tab('tasks')", "Tasks",
-         "Show the Tasks tab", "Incident", show=False),
+         "Show the Tasks tab", "Incident", show=False, needs=("tasks",)),
     _cmd("incident.tab_roles", "4", "show_tab('roles')", "Roles",
-         "Show the Roles tab", "Incident", show=False),
+         "Show the Roles tab", "Incident", show=False, needs=("roles",)),
     _cmd("incident.next_tab", "right_square_bracket", "next_tab", "Next tab",
          "Show the next tab", "Incident", show=False),
     _cmd("incident.prev_tab", "left_square_bracket", "prev_tab", "Previous tab",
          "Show the previous tab", "Incident", show=False),
     _cmd("incident.export", "X", "export_postmortem", "Export",
          "Write a Markdown postmortem draft of the incident to a file", "Incident",
-         show=False),
+         show=False, needs=("get_incident",)),
 )
 
-OVERVIEW_COMMANDS: tuple[Command, ...] = (
+OVERVIEW_COMMANDS: tuple[Command, ...] = _on_tab("overview", (
     _cmd("incident.edit_title", "e", "edit_title", "Title",
-         "Edit the incident's title", "Overview", mutates=True),
+         "Edit the incident's title", "Overview", mutates=True, needs=("update_title",)),
     _cmd("incident.set_severity", "v", "set_severity", "Severity",
-         "Set the severity (picker)", "Overview", mutates=True),
+         "Set the severity (picker)", "Overview", mutates=True, needs=("update_severity",)),
     _cmd("incident.resolve", "R", "resolve", "Resolve",
-         "Resolve the incident (confirmed)", "Overview", mutates=True),
+         "Resolve the incident (confirmed)", "Overview", mutates=True, needs=("update_status",)),
     _cmd("incident.reopen", "R", "reopen", "Reopen",
-         "Reopen a resolved incident (confirmed)", "Overview", mutates=True),
+         "Reopen a resolved incident (confirmed)", "Overview", mutates=True, needs=("update_status",)),
     _cmd("incident.toggle_drill", "D", "toggle_drill", "Drill",
-         "Mark or unmark the incident as a drill (confirmed)", "Overview", mutates=True),
+         "Mark or unmark the incident as a drill (confirmed)", "Overview", mutates=True, needs=("drills", "update_incident_is_drill")),
     _cmd("incident.add_label", "l", "add_label", "+Label",
-         "Add a label", "Overview", mutates=True),
+         "Add a label", "Overview", mutates=True, needs=("free_labels", "add_label")),
     _cmd("incident.remove_label", "L", "remove_label", "-Label",
-         "Remove a label (picker of the current labels)", "Overview", mutates=True),
+         "Remove a label (picker of the current labels)", "Overview", mutates=True, needs=("free_labels", "remove_label")),
     _cmd("incident.edit_start", "t", "edit_start", "Start",
          "Edit when the incident started (RFC 3339 or YYYY-MM-DD HH:MM)", "Overview",
-         mutates=True, show=False),
+         mutates=True, show=False, needs=("update_incident_event_time",)),
     _cmd("incident.edit_end", "T", "edit_end", "End",
          "Edit when the incident ended; on an active one, resolve it at a time you give",
          "Overview",
-         mutates=True, show=False),
-)
+         mutates=True, show=False, needs=("update_incident_event_time",)),
+))
 
-TIMELINE_COMMANDS: tuple[Command, ...] = (
+TIMELINE_COMMANDS: tuple[Command, ...] = _on_tab("timeline", (
     _cmd("timeline.open", "enter", "open_item", "Details",
          "Show the whole item under the cursor", "Timeline", show=False),
     _cmd("timeline.add_note", "a", "add_note", "Note",
-         "Add a note (multi-line editor, ctrl+s saves)", "Timeline", mutates=True),
+         "Add a note (multi-line editor, ctrl+s saves)", "Timeline", mutates=True, needs=("add_activity",)),
     _cmd("timeline.edit_note", "e", "edit_note", "Edit",
-         "Edit the text of the note under the cursor", "Timeline", mutates=True),
+         "Edit the text of the note under the cursor", "Timeline", mutates=True, needs=("update_activity_body",)),
     _cmd("timeline.edit_time", "E", "edit_note_time", "Time",
          "Edit the event time of the note under the cursor", "Timeline", mutates=True,
-         show=False),
+         show=False, needs=("update_activity_event_time",)),
     _cmd("timeline.remove_note", "x", "remove_note", "Remove",
-         "Remove the note under the cursor (confirmed)", "Timeline", mutates=True),
+         "Remove the note under the cursor (confirmed)", "Timeline", mutates=True, needs=("remove_activity",)),
     _cmd("timeline.order", "o", "toggle_order", "Order",
          "Newest or oldest first", "Timeline"),
     _cmd("timeline.filter_kind", "f", "filter_kind", "Kind",
@@ -132,34 +140,34 @@ TIMELINE_COMMANDS: tuple[Command, ...] = (
     _cmd("timeline.filter_tag", "number_sign", "filter_tag", "Tag",
          "Show only items with a tag (important, starred). Tags are set in Grafana's"
          " web app: its API has no method that sets one", "Timeline", show=False),
-)
+))
 
-TASKS_COMMANDS: tuple[Command, ...] = (
+TASKS_COMMANDS: tuple[Command, ...] = _on_tab("tasks", (
     _cmd("tasks.toggle_done", "space", "toggle_task_done", "Done",
-         "Mark the task done, or back to todo", "Tasks", mutates=True),
+         "Mark the task done, or back to todo", "Tasks", mutates=True, needs=("tasks", "update_task_status")),
     _cmd("tasks.progress", "p", "toggle_task_progress", "Doing",
-         "Mark the task in progress, or back to todo", "Tasks", mutates=True),
+         "Mark the task in progress, or back to todo", "Tasks", mutates=True, needs=("tasks", "update_task_status")),
     _cmd("tasks.add", "a", "add_task", "Add",
-         "Add a task", "Tasks", mutates=True),
+         "Add a task", "Tasks", mutates=True, needs=("tasks", "add_task")),
     _cmd("tasks.edit", "e", "edit_task", "Edit",
-         "Edit the task's text", "Tasks", mutates=True),
+         "Edit the task's text", "Tasks", mutates=True, needs=("tasks", "update_task_text")),
     _cmd("tasks.assign", "u", "assign_task", "Assign",
-         "Assign the task to someone (picker or typed user id)", "Tasks", mutates=True),
+         "Assign the task to someone (picker or typed user id)", "Tasks", mutates=True, needs=("tasks", "update_task_user")),
     _cmd("tasks.unassign", "U", "clear_task_assignee", "Unassign",
-         "Clear the task's assignee", "Tasks", mutates=True, show=False),
+         "Clear the task's assignee", "Tasks", mutates=True, show=False, needs=("tasks", "update_task_user")),
     _cmd("tasks.delete", "x", "delete_task", "Delete",
-         "Delete the task (confirmed)", "Tasks", mutates=True),
-)
+         "Delete the task (confirmed)", "Tasks", mutates=True, needs=("tasks", "delete_task")),
+))
 
-ROLES_COMMANDS: tuple[Command, ...] = (
+ROLES_COMMANDS: tuple[Command, ...] = _on_tab("roles", (
     _cmd("roles.assign", "a", "assign_role", "Assign",
          "Give the role under the cursor to someone (picker or typed user id)", "Roles",
-         mutates=True),
+         mutates=True, needs=("roles", "assign_role")),
     _cmd("roles.unassign", "x", "unassign_role", "Unassign",
-         "Take the role under the cursor from someone", "Roles", mutates=True),
+         "Take the role under the cursor from someone", "Roles", mutates=True, needs=("roles", "unassign_role")),
     _cmd("roles.org_roles", "O", "open_org_roles", "Org roles",
-         "Manage the organisation's roles", "Roles"),
-)
+         "Manage the organisation's roles", "Roles", needs=("org_roles", "get_roles")),
+))
 # fmt: on
 
 
@@ -221,9 +229,7 @@ class IncidentScreen(ConsoleScreen):
     )
     BINDINGS = bindings(COMMANDS_LIST)
 
-    _ACTION_TAB: ClassVar[dict[str, str]] = {
-        c.action: TAB_GROUPS[c.group] for c in COMMANDS_LIST if c.group in TAB_GROUPS
-    }
+    _ACTION_TAB: ClassVar[dict[str, str]] = {c.action: c.tab for c in COMMANDS_LIST if c.tab}
 
     def __init__(
         self, incident_id: str, *, tab: str = "overview", reopen: Draft | None = None
@@ -259,6 +265,8 @@ class IncidentScreen(ConsoleScreen):
         yield ConsoleFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        if self.active_tab not in self._tab_ids():
+            self.action_show_tab("overview")
         self.reload()
         self._focus_tab()
 
@@ -278,9 +286,19 @@ class IncidentScreen(ConsoleScreen):
     def roles(self) -> RolesPane:
         return self.query_one("#roles", RolesPane)
 
+    def shown_tabs(self) -> list[tuple[str, str]]:
+        """The tabs the backend offers (Prod Manager has no tasks or roles), in order."""
+        from incident_tui.ui.screens.base import unmet_reason
+
+        return [(tab, title) for tab, title, needs in TABS if not unmet_reason(self.app, needs)]
+
+    def _tab_ids(self) -> list[str]:
+        return [tab for tab, _ in self.shown_tabs()]
+
     def _tab_bar(self) -> Content:
         parts: list[Content] = []
-        for number, (tab, title) in enumerate(TABS, 1):
+        for tab, title in self.shown_tabs():
+            number = TAB_IDS.index(tab) + 1
             label = title
             if tab == "tasks" and self.incident is not None:
                 label = f"{title} {tasks_done(self.incident.task_list).split()[0]}"
@@ -337,7 +355,7 @@ class IncidentScreen(ConsoleScreen):
         return tab is None or tab == self.active_tab
 
     def action_show_tab(self, tab: str) -> None:
-        if tab not in TAB_IDS:
+        if tab not in self._tab_ids():
             return
         self.active_tab = tab
         self.query_one(ContentSwitcher).current = tab
@@ -350,12 +368,15 @@ class IncidentScreen(ConsoleScreen):
                 timeline.reload()
 
     def action_next_tab(self) -> None:
-        index = TAB_IDS.index(self.active_tab)
-        self.action_show_tab(TAB_IDS[(index + 1) % len(TAB_IDS)])
+        self._step_tab(1)
 
     def action_prev_tab(self) -> None:
-        index = TAB_IDS.index(self.active_tab)
-        self.action_show_tab(TAB_IDS[(index - 1) % len(TAB_IDS)])
+        self._step_tab(-1)
+
+    def _step_tab(self, step: int) -> None:
+        tabs = self._tab_ids()
+        index = tabs.index(self.active_tab) if self.active_tab in tabs else 0
+        self.action_show_tab(tabs[(index + step) % len(tabs)])
 
     def _focus_tab(self) -> None:
         pane = self.query_one(f"#{self.active_tab}")
@@ -410,7 +431,7 @@ class IncidentScreen(ConsoleScreen):
                 version = None
         response = await backend.get_incident(m.GetIncidentRequest(incident_id=self.incident_id))
         org_roles: list[m.Role] | None = None
-        if roles:
+        if roles and backend.capabilities.serves("get_roles"):
             try:
                 org_roles = (await backend.get_roles(m.GetRolesRequest())).roles
             except BackendError:

@@ -1,0 +1,59 @@
+"""What the open backend offers, as the UI asks it: is a command, a tab or a column shown?
+
+A ``Command`` names what it ``needs``: Backend method names (rows of the method
+table, e.g. ``update_severity``) or one of the facts below (``tasks``, ``roles``,
+``drills``...). ``unmet`` says why something is not offered, in words for a person
+("Prod Manager has no tasks"), or "" when it is.
+
+Write methods a read-only context does not serve are left to read-only mode (their
+commands are hidden and their keys say why), so ``unmet`` names only what the
+system itself lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from incident_tui.backends.base import METHODS_BY_BACKEND_NAME, Term
+
+if TYPE_CHECKING:
+    from incident_tui.backends.base import Capabilities
+
+#: Facts a command, tab or column can need, each: (is it offered?, what is missing).
+FACTS: dict[str, tuple[Callable[[Capabilities], bool], str]] = {
+    "tasks": (lambda c: c.tasks, "tasks"),
+    "roles": (lambda c: c.roles != "none", "roles"),
+    "org_roles": (lambda c: c.roles == "org", "organisation roles"),
+    "drills": (lambda c: c.drills, "drills"),
+    "labels": (lambda c: c.labels != "none", "labels"),
+    "free_labels": (lambda c: c.labels == "free", "labels of your own"),
+    "authors": (lambda c: c.authors, "authors"),
+    "text_search": (lambda c: c.text_search, "text search"),
+    "ascending": (lambda c: c.ascending, "ascending sorts"),
+    # More statuses than Grafana's two: a status picker beside resolve/reopen.
+    "status_path": (lambda c: len(c.statuses) > 2, "statuses beyond active and resolved"),
+}
+
+
+def unmet(capabilities: Capabilities, needs: Iterable[str]) -> str:
+    """Why something needing ``needs`` is not offered ("" when everything is)."""
+    for need in needs:
+        fact = FACTS.get(need)
+        if fact is not None:
+            offered, what = fact
+            if not offered(capabilities):
+                return f"{capabilities.system} has no {what}"
+            continue
+        if capabilities.serves(need):
+            continue
+        row = METHODS_BY_BACKEND_NAME.get(need)
+        if row is not None and not row.read_only and capabilities.read_only_reason:
+            continue  # read-only mode hides it and says why
+        return capabilities.missing(need)
+    return ""
+
+
+def terms_text(terms: Iterable[Term]) -> str:
+    """``Active, Investigating, Stable, Resolved``: a vocabulary in the backend's words."""
+    return ", ".join(t.shown for t in terms)
