@@ -29,6 +29,7 @@ FACTS: dict[str, tuple[Callable[[Capabilities], bool], str]] = {
     "labels": (lambda c: c.labels != "none", "labels"),
     "free_labels": (lambda c: c.labels == "free", "labels of your own"),
     "authors": (lambda c: c.authors, "authors"),
+    "internal_notes": (lambda c: c.internal_notes, "internal notes"),
     "text_search": (lambda c: c.text_search, "text search"),
     "ascending": (lambda c: c.ascending, "ascending sorts"),
     # More statuses than Grafana's two: a status picker beside resolve/reopen.

@@ -102,6 +102,9 @@ OVERVIEW_COMMANDS: tuple[Command, ...] = _on_tab("overview", (
          "Edit the incident's title", "Overview", mutates=True, needs=("update_title",)),
     _cmd("incident.set_severity", "v", "set_severity", "Severity",
          "Set the severity (picker)", "Overview", mutates=True, needs=("update_severity",)),
+    _cmd("incident.set_status", "s", "set_status", "Status",
+         "Set the status (picker of the backend's own statuses)", "Overview", mutates=True,
+         needs=("update_status", "status_path")),
     _cmd("incident.resolve", "R", "resolve", "Resolve",
          "Resolve the incident (confirmed)", "Overview", mutates=True, needs=("update_status",)),
     _cmd("incident.reopen", "R", "reopen", "Reopen",
@@ -126,6 +129,9 @@ TIMELINE_COMMANDS: tuple[Command, ...] = _on_tab("timeline", (
          "Show the whole item under the cursor", "Timeline", show=False),
     _cmd("timeline.add_note", "a", "add_note", "Note",
          "Add a note (multi-line editor, ctrl+s saves)", "Timeline", mutates=True, needs=("add_activity",)),
+    _cmd("timeline.add_public_note", "A", "add_public_note", "Public",
+         "Add a note everyone sees (a plain note stays internal)", "Timeline", mutates=True,
+         show=False, needs=("add_activity", "internal_notes")),
     _cmd("timeline.edit_note", "e", "edit_note", "Edit",
          "Edit the text of the note under the cursor", "Timeline", mutates=True, needs=("update_activity_body",)),
     _cmd("timeline.edit_time", "E", "edit_note_time", "Time",
@@ -318,7 +324,9 @@ class IncidentScreen(ConsoleScreen):
         parts: list[Content | str | tuple[str, str]] = [
             (ref, "bold"),
             "  ",
-            severity_content(incident.severity, chip=True),
+            severity_content(
+                incident.severity, chip=True, terms=self.console_app.backend.capabilities.severities
+            ),
             "  ",
             status_content(str(incident.status), chip=True),
             "  ",
@@ -546,6 +554,7 @@ class IncidentScreen(ConsoleScreen):
 
     action_edit_title = _delegate("overview", "edit_title")
     action_set_severity = _delegate("overview", "set_severity")
+    action_set_status = _delegate("overview", "set_status")
     action_resolve = _delegate("overview", "toggle_status")
     action_reopen = _delegate("overview", "toggle_status")
     action_toggle_drill = _delegate("overview", "toggle_drill")
@@ -556,6 +565,7 @@ class IncidentScreen(ConsoleScreen):
 
     action_open_item = _delegate("timeline", "open_item")
     action_add_note = _delegate("timeline", "add_note")
+    action_add_public_note = _delegate("timeline", "add_public_note")
     action_edit_note = _delegate("timeline", "edit_note")
     action_edit_note_time = _delegate("timeline", "edit_note_time")
     action_remove_note = _delegate("timeline", "remove_note")

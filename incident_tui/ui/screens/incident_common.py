@@ -25,9 +25,10 @@ from textual.widgets.option_list import Option
 from incident_tui import models as m
 from incident_tui.drafts import Draft
 from incident_tui.text import one_line
-from incident_tui.ui.presentation import severity_look, status_word
+from incident_tui.ui.presentation import severity_look, severity_words, status_word
 
 if TYPE_CHECKING:
+    from incident_tui.backends.base import Capabilities, Term
     from incident_tui.ui.app import IncidentApp
 
 # --- facts as Content -------------------------------------------------------------
@@ -55,16 +56,18 @@ def person(user: m.UserPreview | None, empty: str = "—") -> str:
 CHIP = " on $background"
 
 
-def severity_content(severity: str, *, chip: bool = False) -> Content:
-    """``▲ SEV1 critical`` in the severity's colour: glyph and word carry the meaning."""
-    look = severity_look(severity)
+def severity_content(severity: str, *, chip: bool = False, terms: Sequence[Term] = ()) -> Content:
+    """``▲ SEV1 critical`` in the severity's colour: glyph and word carry the meaning
+    (a backend's own severity, in ``terms``, keeps its word: ``◆ high``)."""
+    look = severity_look(severity, terms)
     style = f"bold ${look.style}" + (CHIP if chip else "")
-    return Content.styled(f"{look.glyph} {look.sev} {look.word}", style)
+    return Content.styled(f"{look.glyph} {severity_words(look)}", style)
 
 
 def status_content(status: str, *, chip: bool = False) -> Content:
+    """The status in its own word (``INVESTIGATING``), coloured resolved or not."""
     word = status_word(str(status))
-    style = "bold $status-resolved" if word == "RESOLVED" else "bold $status-active"
+    style = "bold $status-resolved" if str(status) == "resolved" else "bold $status-active"
     return Content.styled(word, style + (CHIP if chip else ""))
 
 
@@ -301,6 +304,11 @@ class IncidentPane(Vertical):
     @property
     def backend(self) -> Any:
         return self.app.backend  # type: ignore[attr-defined]
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the open backend offers (its vocabularies, whether notes have authors)."""
+        return self.console_app.backend.capabilities
 
     @property
     def incident(self) -> m.Incident:

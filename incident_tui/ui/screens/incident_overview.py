@@ -14,7 +14,12 @@ from incident_tui.drafts import Draft, Place
 from incident_tui.facts import format_time, incident_duration
 from incident_tui.text import clean, is_printable_label, one_line
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, TextPrompt
-from incident_tui.ui.presentation import SEVERITIES, first_set_time, parse_time
+from incident_tui.ui.presentation import (
+    first_set_time,
+    parse_time,
+    severity_look,
+    severity_words,
+)
 from incident_tui.ui.screens.incident_common import (
     TIME_HINT,
     IncidentPane,
@@ -28,6 +33,14 @@ from incident_tui.ui.screens.incident_common import (
     tasks_done,
     to_rfc3339,
 )
+
+#: Facts shown only when the backend has them (see ui/capabilities.py).
+FACT_NEEDS: dict[str, tuple[str, ...]] = {
+    "drill": ("drills",),
+    "labels": ("labels",),
+    "roles": ("roles",),
+    "tasks": ("tasks",),
+}
 
 #: The facts, in the order shown: (widget id suffix, label).
 FACTS: tuple[tuple[str, str], ...] = (
@@ -110,7 +123,7 @@ class OverviewPane(IncidentPane):
         with VerticalScroll(id="overview-scroll"):
             with Grid(id="overview-facts"):
                 for key, name in FACTS:
-                    yield Static(Content(name), classes="fact-name")
+                    yield Static(Content(name), classes="fact-name", id=f"fact-name-{key}")
                     yield Static(Content("…" if key == "title" else ""), id=f"fact-{key}")
             yield Static(Content(""), id="overview-summary")
 
@@ -132,9 +145,16 @@ class OverviewPane(IncidentPane):
             self.query_one("#fact-duration", Static).update(Content(duration))
 
     def show_incident(self, incident: m.Incident) -> None:
+        from incident_tui.ui.capabilities import unmet
+
         facts = self.render_facts(incident)
+        capabilities = self.capabilities
         for key, _ in FACTS:
-            self.query_one(f"#fact-{key}", Static).update(facts[key])
+            value = self.query_one(f"#fact-{key}", Static)
+            value.update(facts[key])
+            shown = not unmet(capabilities, FACT_NEEDS.get(key, ()))
+            value.display = shown
+            self.query_one(f"#fact-name-{key}", Static).display = shown
         summary = self.query_one("#overview-summary", Static)
         summary.update(facts["summary"])
         summary.display = bool(facts["summary"])
@@ -153,12 +173,13 @@ class OverviewPane(IncidentPane):
             )
             for name in role_names
         )
+        capabilities = self.capabilities
         created = person(incident.created_by_user)
         closed = incident.closed_time if str(incident.status) == "resolved" else ""
         summary = clean(incident.summary, multiline=True).strip()
         return {
             "title": Content(clean(incident.title)),
-            "severity": severity_content(incident.severity),
+            "severity": severity_content(incident.severity, terms=capabilities.severities),
             "status": status_content(str(incident.status)),
             "drill": (
                 Content.styled("yes [drill]", "bold $accent")
@@ -173,7 +194,11 @@ class OverviewPane(IncidentPane):
             "labels": Content(", ".join(labels) if labels else "—"),
             "roles": roles,
             "tasks": Content(tasks_done(incident.task_list)),
-            "created": Content(f"{format_time(incident.created_time)} by {created}"),
+            "created": Content(
+                f"{format_time(incident.created_time)} by {created}"
+                if capabilities.authors
+                else format_time(incident.created_time)
+            ),
             "reference": Content(incident_ref(incident.incident_id)),
             "summary": (
                 Content.assemble(("Summary", "bold $text-muted"), "\n", Content(summary))
@@ -207,11 +232,14 @@ class OverviewPane(IncidentPane):
             self.add_label()
 
     def set_severity(self) -> None:
+        """Pick one of the backend's own severities, in its words, most severe first."""
         current = str(self.incident.severity)
-        choices = [
-            Choice(f"{look.glyph} {look.sev} {look.word}", name, current=name == current)
-            for name, look in SEVERITIES.items()
-        ]
+        terms = self.capabilities.severities
+        choices = []
+        for term in reversed(terms):
+            look = severity_look(term.value, terms)
+            label = f"{look.glyph} {severity_words(look)}"
+            choices.append(Choice(label, term.value, current=term.value == current))
 
         async def update(severity: str) -> None:
             await self.backend.update_severity(
@@ -219,6 +247,27 @@ class OverviewPane(IncidentPane):
             )
 
         self.app.push_screen(ChoicePicker("Set severity", choices, submit=self.after(update)))
+
+    def set_status(self) -> None:
+        """Pick one of the backend's own statuses (Prod Manager's path: Active, Investigating,
+        Stable, Resolved), in its words and in the order an incident moves."""
+        current = str(self.incident.status)
+        choices = [
+            Choice(
+                term.shown,
+                term.value,
+                detail="resolved" if term.grafana == "resolved" else "",
+                current=term.value == current,
+            )
+            for term in self.capabilities.statuses
+        ]
+
+        async def update(status: str) -> None:
+            await self.backend.update_status(
+                m.UpdateStatusRequest(incident_id=self.incident_id, status=status)
+            )
+
+        self.app.push_screen(ChoicePicker("Set status", choices, submit=self.after(update)))
 
     def toggle_status(self) -> None:
         """Resolve (or reopen), confirmed. An end time set by hand is kept: resolving
@@ -228,6 +277,8 @@ class OverviewPane(IncidentPane):
         target = "active" if resolved else "resolved"
         verb = "Reopen" if resolved else "Resolve"
         kept_end = "" if resolved else incident.incident_end
+        if not self.capabilities.serves("update_incident_event_time"):
+            kept_end = ""  # the backend records the end itself (Prod Manager's resolved date)
 
         async def update(_: bool) -> None:
             await self.backend.update_status(

@@ -91,20 +91,33 @@ def short_body(body: str) -> tuple[str, bool]:
     return text, cut
 
 
-def item_row(item: m.ActivityItem, mark: Mark | None = None, width: int = 0) -> Content:
+def item_row(
+    item: m.ActivityItem,
+    mark: Mark | None = None,
+    width: int = 0,
+    *,
+    authors: bool = True,
+    internal_notes: bool = False,
+) -> Content:
     """``2026-11-25 03:04 UTC  Alice  note`` then the body, indented, wrapped to ``width``
     so that a long line continues under its text, not at the left edge; ``mark`` says the
-    item (or its change) is still in the outbox: ``⧗ queued``, ``✗ refused``."""
+    item (or its change) is still in the outbox: ``⧗ queued``, ``✗ refused``.
+
+    A backend without ``authors`` (Prod Manager) names nobody rather than "system"; where
+    notes can be internal, a note says whether it is ``internal`` or ``public``."""
     system = item.immutable
     head: list[Content | str | tuple[str, str]] = [
         (format_time(item.event_time), "$text-muted"),
         "  ",
-        (person(item.user, "system"), "bold"),
-        "  ",
-        (kind_word(item.activity_kind), "$accent"),
     ]
-    if system:
+    if authors or item.user.user_id or item.user.name:
+        head += [(person(item.user, "system"), "bold"), "  "]
+    head.append((kind_word(item.activity_kind), "$accent"))
+    if system and authors:
         head += ["  ", ("⊘ system", "$text-muted")]
+    visibility = note_visibility(item) if internal_notes else ""
+    if visibility:
+        head += ["  ", (visibility, "bold $warning" if visibility == "internal" else "$text-muted")]
     for tag in item.tags:
         head += ["  ", (TAG_LOOKS.get(tag, f"#{clean(tag)}"), "bold $warning")]
     if mark is not None:
@@ -117,6 +130,14 @@ def item_row(item: m.ActivityItem, mark: Mark | None = None, width: int = 0) -> 
     if cut:
         lines.append(Content.styled("  … enter shows the whole text", "italic $text-muted"))
     return Content("\n").join(lines)
+
+
+def note_visibility(item: m.ActivityItem) -> str:
+    """``internal`` or ``public`` for a note whose backend says so, else ""."""
+    internal = item.field_values.get("internal")
+    if not isinstance(internal, bool):
+        return ""
+    return "internal" if internal else "public"
 
 
 class ActivityDetail(ModalScreen[None]):
@@ -239,7 +260,20 @@ class TimelinePane(IncidentPane):
 
     def _rows(self, items: list[m.ActivityItem]) -> list[tuple[str, Content]]:
         width = self.item_list.scrollable_content_region.width
-        return [(i.activity_item_id, item_row(i, self._mark(i), width)) for i in items]
+        capabilities = self.capabilities
+        return [
+            (
+                i.activity_item_id,
+                item_row(
+                    i,
+                    self._mark(i),
+                    width,
+                    authors=capabilities.authors,
+                    internal_notes=capabilities.internal_notes,
+                ),
+            )
+            for i in items
+        ]
 
     def on_resize(self) -> None:
         if self.loaded:  # the bodies are wrapped to the width: wrap them again
@@ -410,19 +444,28 @@ class TimelinePane(IncidentPane):
 
         self.app.push_screen(ChoicePicker("Show tag", choices), picked)
 
-    def add_note(self) -> None:
+    def add_note(self, *, public: bool = False) -> None:
+        """Add a note; where notes can be internal (Prod Manager), ``public`` publishes it."""
+        facts = {"internal": False} if public else {}
+
         async def add(body: str) -> None:
             await self.backend.add_activity(
                 m.AddActivityRequest(
                     incident_id=self.incident_id,
                     activity_kind=m.ActivityKind.USER_NOTE.value,
                     body=body,
+                    field_values=facts,
                 )
             )
 
+        internal = self.capabilities.internal_notes and not public
+        title = "Add public note" if public else "Add internal note" if internal else "Add note"
         self.app.push_screen(
-            NoteEditor("Add note", submit=self.after(add), draft=Place("note", self.incident_id))
+            NoteEditor(title, submit=self.after(add), draft=Place("note", self.incident_id))
         )
+
+    def add_public_note(self) -> None:
+        self.add_note(public=True)
 
     def edit_note(self) -> None:
         item = self.current_item(editable=True)
