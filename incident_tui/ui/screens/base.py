@@ -190,7 +190,8 @@ class ConsoleScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if getattr(self.app, "readonly", False) and action in self._mutating_actions():
             return False
-        needs = action_needs(type(self)).get((action, tuple(parameters)))
+        key = _parsed(action) if "(" in action else (action, tuple(parameters))
+        needs = action_needs(type(self)).get(key)
         if needs and unmet_reason(self.app, needs):
             return False  # the backend does not offer it: hidden (help and its key say why)
         return True
