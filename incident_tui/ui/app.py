@@ -313,6 +313,7 @@ class IncidentApp(App[int]):
         self._install_backend(backend)
         self._owns_backend = True
         for screen in self.screen_stack:
+            screen.refresh_bindings()  # the footer follows what this backend offers
             ready = getattr(screen, "on_backend_ready", None)
             if callable(ready):
                 ready()
@@ -502,6 +503,7 @@ class IncidentApp(App[int]):
                 log.debug("closing the previous backend failed", exc_info=True)
         while len(self.screen_stack) > 1:
             await self.pop_screen()
+        self.screen.refresh_bindings()  # another backend may offer other commands
         reset = getattr(self.screen, "reset_for_context", None)
         if callable(reset):
             await reset()

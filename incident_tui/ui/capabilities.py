@@ -37,6 +37,22 @@ FACTS: dict[str, tuple[Callable[[Capabilities], bool], str]] = {
 }
 
 
+#: What a missing method means to a person ("Prod Manager cannot remove notes").
+CANNOT: dict[str, str] = {
+    "update_incident_event_time": "change start and end times",
+    "update_activity_body": "edit notes",
+    "update_activity_event_time": "change a note's time",
+    "remove_activity": "remove notes",
+    "add_activity": "add notes",
+    "create_incident": "declare incidents",
+    "update_title": "change titles",
+    "update_severity": "change severities",
+    "update_status": "change statuses",
+    "get_roles": "list organisation roles",
+    "query_activity": "show a timeline",
+}
+
+
 def unmet(capabilities: Capabilities, needs: Iterable[str]) -> str:
     """Why something needing ``needs`` is not offered ("" when everything is)."""
     for need in needs:
@@ -51,6 +67,8 @@ def unmet(capabilities: Capabilities, needs: Iterable[str]) -> str:
         row = METHODS_BY_BACKEND_NAME.get(need)
         if row is not None and not row.read_only and capabilities.read_only_reason:
             continue  # read-only mode hides it and says why
+        if need in CANNOT:
+            return f"{capabilities.system} cannot {CANNOT[need]}"
         return capabilities.missing(need)
     return ""
 

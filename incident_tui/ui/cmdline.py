@@ -84,6 +84,11 @@ async def prepare_line(app: Any, text: str) -> Callable[[], Any]:
     if verb == "help":
         return app.action_help
     if verb == "roles":
+        from incident_tui.ui.capabilities import unmet
+
+        reason = unmet(app.backend.capabilities, ("org_roles", "get_roles"))
+        if reason:
+            raise CommandError(reason)
         return app.open_org_roles
     if verb == "outbox":
         return app.open_outbox

@@ -66,9 +66,10 @@ def severity_look(severity: str, terms: Sequence[Term] = ()) -> SeverityLook:
     if term is not None and (term.label or term.value != term.grafana):
         nearest = SEVERITIES.get(term.grafana)
         word = one_line(term.shown, 12).lower()
+        short = word if len(word) <= 5 else word[:4] + "."
         if nearest is not None:
-            return SeverityLook(nearest.glyph, "", word, word[:5], nearest.style)
-        return SeverityLook("◇", "", word, word[:5], "sev-pending")
+            return SeverityLook(nearest.glyph, "", word, short, nearest.style)
+        return SeverityLook("◇", "", word, short, "sev-pending")
     known = SEVERITIES.get(value.lower())
     if known:
         return known

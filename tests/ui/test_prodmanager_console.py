@@ -230,4 +230,4 @@ async def test_timeline_notes_are_internal_or_public_and_name_nobody(make_app, p
         assert "internal" in text and "public" in text
         assert "system" not in text  # it records no authors: nobody is named
         await press(pilot, "x")
-        assert any("Prod Manager does not offer RemoveActivity" in n for n in notifications(app))
+        assert any("Prod Manager cannot remove notes" in n for n in notifications(app))

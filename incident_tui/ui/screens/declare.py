@@ -7,8 +7,9 @@ shown in the dialog and everything typed stays, to be fixed and sent again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,12 +21,16 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from incident_tui import models as m
+from incident_tui.backends.base import GRAFANA_SEVERITIES
 from incident_tui.drafts import Place
 from incident_tui.errors import BackendError
 from incident_tui.text import clean, is_printable_label
 from incident_tui.ui.dialogs import Dialog, FieldChanged, SafeInput
-from incident_tui.ui.presentation import SEVERITIES
+from incident_tui.ui.presentation import severity_look
 from incident_tui.ui.screens.incident_common import local_zone_name, parse_time_input
+
+if TYPE_CHECKING:
+    from incident_tui.backends.base import Term
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +76,9 @@ class MarkedCheckbox(Checkbox):
 
 
 class SeverityChoice(Widget, can_focus=True):
-    """Four severities on one line; left/right (or 1-4) choose, the choice is marked (●)."""
+    """The backend's severities on one line, most severe first; left/right (or 1-5)
+    choose, the choice is marked (●). ``terms`` are the backend's own (Prod Manager's
+    five); Grafana's four by default."""
 
     DEFAULT_CSS = """
     SeverityChoice { height: 1; width: 100%; background: $surface; padding: 0 1; }
@@ -84,13 +91,24 @@ class SeverityChoice(Widget, can_focus=True):
         Binding("2", "pick(1)", show=False, id="declare.severity_2"),
         Binding("3", "pick(2)", show=False, id="declare.severity_3"),
         Binding("4", "pick(3)", show=False, id="declare.severity_4"),
+        Binding("5", "pick(4)", show=False, id="declare.severity_5"),
     ]
 
     index: reactive[int] = reactive(SEVERITY_CHOICES.index("pending"))
 
+    def __init__(self, terms: Sequence[Term] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.terms = tuple(terms)
+        self.choices: tuple[str, ...] = (
+            tuple(t.value for t in reversed(self.terms)) if self.terms else SEVERITY_CHOICES
+        )
+        # Grafana's default is "pending"; elsewhere the least severe.
+        default = "pending" if "pending" in self.choices else self.choices[-1]
+        self.set_reactive(SeverityChoice.index, self.choices.index(default))
+
     @property
     def value(self) -> str:
-        return SEVERITY_CHOICES[self.index]
+        return self.choices[self.index]
 
     @property
     def draft_value(self) -> str:
@@ -98,29 +116,32 @@ class SeverityChoice(Widget, can_focus=True):
 
     @draft_value.setter
     def draft_value(self, value: str | bool) -> None:
-        if value not in SEVERITY_CHOICES:
+        if value not in self.choices:
             raise ValueError(f"not a severity: {value!r}")
-        self.index = SEVERITY_CHOICES.index(str(value))
+        self.index = self.choices.index(str(value))
 
     def watch_index(self) -> None:
         self.post_message(FieldChanged())
 
     def render(self) -> Content:
         parts = []
-        for number, severity in enumerate(SEVERITY_CHOICES):
-            look = SEVERITIES[severity]
+        glyphs = len(self.choices) <= 4  # five words and their glyphs do not fit 76 cells
+        for number, severity in enumerate(self.choices):
+            look = severity_look(severity, self.terms)
             mark = "(●)" if number == self.index else "( )"
-            text = f"{mark} {number + 1} {look.glyph} {look.word}"
+            shown = f"{look.glyph} {look.word}" if glyphs else look.word
+            text = f"{mark} {number + 1} {shown}"
             parts.append(
                 Content.styled(text, "bold reverse") if number == self.index else Content(text)
             )
         return Content("  ").join(parts)
 
     def action_move(self, step: int) -> None:
-        self.index = (self.index + step) % len(SEVERITY_CHOICES)
+        self.index = (self.index + step) % len(self.choices)
 
     def action_pick(self, index: int) -> None:
-        self.index = index
+        if index < len(self.choices):
+            self.index = index
 
 
 class DeclareDialog(Dialog[str]):
@@ -162,14 +183,25 @@ class DeclareDialog(Dialog[str]):
             yield Label("Title", classes="field-label")
             yield SafeInput(placeholder="e.g. Checkout API returning 502s", id="title")
             yield Static(Content(""), id="title-error", classes="field-error")
-            yield Label("Severity (←/→ or 1-4)", classes="field-label")
-            yield SeverityChoice(id="severity")
-            yield Label("Labels (comma separated)", classes="field-label")
+            capabilities = self.app.backend.capabilities  # type: ignore[attr-defined]
+            terms = () if capabilities.severities == GRAFANA_SEVERITIES else capabilities.severities
+            count = len(terms) or len(SEVERITY_CHOICES)
+            yield Label(f"Severity (←/→ or 1-{count})", classes="field-label")
+            yield SeverityChoice(terms, id="severity")
+            own = f"; {capabilities.system}'s own" if capabilities.labels == "fixed" else ""
+            yield Label(f"Labels (comma separated{own})", classes="field-label")
             yield SafeInput(placeholder="e.g. payments, api", id="labels")
             yield Static(Content(""), id="labels-error", classes="field-error")
-            with Horizontal(id="flags"):
-                yield MarkedCheckbox("Drill", id="drill")
-                yield MarkedCheckbox("Retrospective (already resolved)", id="retro")
+            flags = Horizontal(id="flags")
+            flags.display = capabilities.drills or capabilities.serves("update_incident_event_time")
+            with flags:
+                # What the backend lacks is not offered (Prod Manager: no drills, no times).
+                drill = MarkedCheckbox("Drill", id="drill")
+                drill.display = capabilities.drills
+                yield drill
+                retro = MarkedCheckbox("Retrospective (already resolved)", id="retro")
+                retro.display = capabilities.serves("update_incident_event_time")
+                yield retro
             with Vertical(id="retro-times"):
                 zone = local_zone_name()
                 yield Label(

@@ -480,9 +480,12 @@ class HomeScreen(ConsoleScreen):
             for term in reversed(terms):  # the most severe first
                 look = severity_look(term.value, terms)
                 count = self._counts.get(term.value, 0)
-                label = (
-                    f"{look.glyph}{count}" if width < 100 else f"{look.glyph} {count} {look.word}"
-                )
+                if width >= 100:
+                    label = f"{look.glyph} {count} {look.word}"
+                elif look.sev:
+                    label = f"{look.glyph}{count}"
+                else:  # a backend's own severities may share a glyph: say the word
+                    label = f"{look.short} {count}"
                 color = app.theme_variables.get(look.style, "")
                 ground = app.theme_variables.get("background", "")
                 # A chip on the theme's background: readable on any header colour.

@@ -256,7 +256,6 @@ class OverviewPane(IncidentPane):
             Choice(
                 term.shown,
                 term.value,
-                detail="resolved" if term.grafana == "resolved" else "",
                 current=term.value == current,
             )
             for term in self.capabilities.statuses

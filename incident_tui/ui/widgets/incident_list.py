@@ -336,9 +336,12 @@ SORT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("status", "status", "status"),
     ("statusTime", "time", "time"),
     ("duration", "duration", "duration"),
+    ("incidentStart", "started", ""),
 )
 #: Sorts that start most-first (newest, most severe, longest).
-DESCENDING_FIRST = frozenset({"createdTime", "modifiedTime", "severity", "statusTime", "duration"})
+DESCENDING_FIRST = frozenset(
+    {"createdTime", "modifiedTime", "severity", "statusTime", "duration", "incidentStart"}
+)
 
 
 def column_header(columns: Columns, sort_field: str, descending: bool) -> str:
