@@ -53,6 +53,16 @@ CANNOT: dict[str, str] = {
 }
 
 
+#: Facts that add to what every backend has: without them a command is simply not
+#: there (help does not list "Grafana has no statuses beyond active and resolved").
+EXTRAS = frozenset({"status_path", "internal_notes"})
+
+
+def silently_absent(capabilities: Capabilities, needs: Iterable[str]) -> bool:
+    """Whether what ``needs`` names is an extra this backend does not have."""
+    return any(need in EXTRAS and not FACTS[need][0](capabilities) for need in needs)
+
+
 def unmet(capabilities: Capabilities, needs: Iterable[str]) -> str:
     """Why something needing ``needs`` is not offered ("" when everything is)."""
     for need in needs:

@@ -1,5 +1,9 @@
 """The ``:`` command line, k9s style: ``inc REF``, ``roles``, ``outbox``, ``ctx NAME``, ``theme NAME``, ``q``.
 
+``sev NAME`` and ``status NAME`` change the open incident; the name is one of the
+backend's own (Prod Manager's ``investigating``), in any case, and a unique leading
+part is enough (``sev crit``).
+
 A mistyped command shows why under the input and keeps the text; names complete
 inline (right arrow accepts) and up/down recall earlier lines of this session.
 """
@@ -40,6 +44,8 @@ LINE_COMMANDS: tuple[LineCommand, ...] = (
     LineCommand(("outbox",), "", "changes waiting for the remote: retry, fix or discard"),
     LineCommand(("ctx", "context"), "NAME", "switch to another context"),
     LineCommand(("theme",), "NAME", "switch colour theme (remembered)"),
+    LineCommand(("sev", "severity"), "NAME", "set the open incident's severity (sev crit)"),
+    LineCommand(("status",), "NAME", "set the open incident's status, in the backend's words"),
     LineCommand(("help",), "", "show the keys of the current screen"),
     LineCommand(("q", "quit"), "", "leave the console"),
 )
@@ -110,11 +116,57 @@ async def prepare_line(app: Any, text: str) -> Callable[[], Any]:
                 app.show_error(error)
 
         return partial(app.run_worker, switch, exit_on_error=False)
+    if verb in ("sev", "status"):
+        return _set_on_open_incident(app, verb, argument)
     try:
         incident = await resolve_incident(app.backend, argument)
     except BackendError as exc:  # NotFound reads "no incident #12"
         raise CommandError(str(exc)) from None
     return partial(app.open_incident, incident.incident_id)
+
+
+def _set_on_open_incident(app: Any, verb: str, argument: str) -> Callable[[], Any]:
+    """``sev NAME`` / ``status NAME`` on the incident on screen, checked before it runs."""
+    from incident_tui import models as m
+    from incident_tui.ui.capabilities import terms_text, unmet
+    from incident_tui.ui.screens.incident import IncidentScreen
+
+    # The screen under the command line (and under any other dialog).
+    screen = next((s for s in reversed(app.screen_stack) if not isinstance(s, ModalScreen)), None)
+    if not isinstance(screen, IncidentScreen) or screen.incident is None:
+        raise CommandError(f"{verb} changes the open incident: open one first (inc REF)")
+    capabilities = app.backend.capabilities
+    method = "update_severity" if verb == "sev" else "update_status"
+    if app.readonly:
+        raise CommandError(f"read-only: {app.readonly_reason or 'changes are off'}")
+    reason = unmet(capabilities, (method,))
+    if reason:
+        raise CommandError(reason)
+    what = "severity" if verb == "sev" else "status"
+    terms = capabilities.severities if verb == "sev" else capabilities.statuses
+    term = capabilities.severity(argument) if verb == "sev" else capabilities.status(argument)
+    if term is None:
+        raise CommandError(
+            f"{capabilities.system} has no {what} {clean(argument)[:40]!r}"
+            f" (use one of: {terms_text(terms)})"
+        )
+    incident_id = screen.incident_id
+    backend = app.backend
+
+    async def update() -> None:
+        if verb == "sev":
+            await backend.update_severity(
+                m.UpdateSeverityRequest(incident_id=incident_id, severity=term.value)
+            )
+        else:
+            await backend.update_status(
+                m.UpdateStatusRequest(incident_id=incident_id, status=term.value)
+            )
+
+    def run() -> None:
+        screen.run_backend(update, lambda _: screen.changed(), group="incident-mutate")
+
+    return run
 
 
 class LineSuggester(Suggester):
@@ -137,6 +189,10 @@ class LineSuggester(Suggester):
             choices = sorted(self._app.available_themes)
         elif verb in ("ctx", "context"):
             choices = self._app.config.context_names()
+        elif verb in ("sev", "severity", "status"):
+            capabilities = self._app.backend.capabilities
+            terms = capabilities.statuses if verb == "status" else capabilities.severities
+            choices = [t.value for t in terms]
         for choice in choices:
             if choice.startswith(partial_arg) and choice != partial_arg:
                 return f"{verb} {choice}"

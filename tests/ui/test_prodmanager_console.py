@@ -62,7 +62,8 @@ async def test_list_shows_prodmanager_words_and_no_drill_keys(make_app, pm) -> N
         await wait_for(lambda: app.screen.incident_list.count == 3, what="three incidents")
         text = screen_text(pilot)
         assert "INVESTIGATING" in text  # its own status, not squeezed into ACTIVE
-        assert "◆ high" in text and "▲ criti" in text  # its words, Grafana's glyphs
+        assert "◆ high" in text and "▲ crit." in text  # its words, Grafana's glyphs
+        assert "crit. 1 high 1 mode. 0 low 0 minor 0" in text  # active, by its severities
         assert "DRILL" not in text and " D " not in text.splitlines()[1]
         ids = shown_ids(app)
         assert "list.drills" not in ids and "list.org_roles" not in ids
@@ -231,3 +232,37 @@ async def test_timeline_notes_are_internal_or_public_and_name_nobody(make_app, p
         assert "system" not in text  # it records no authors: nobody is named
         await press(pilot, "x")
         assert any("Prod Manager cannot remove notes" in n for n in notifications(app))
+
+
+async def test_command_line_names_its_severities_and_statuses(make_app, pm) -> None:
+    from incident_tui.ui.cmdline import CommandLine
+
+    server = pm.server
+    app = make_app(pm)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+
+        async def line(text: str) -> str:
+            await press(pilot, "colon")
+            assert isinstance(app.screen, CommandLine)
+            app.screen.query_one("Input").value = text
+            await press(pilot, "enter")
+            if isinstance(app.screen, CommandLine):
+                error = app.screen.error_text
+                await press(pilot, "escape")
+                return error
+            return ""
+
+        assert "open one first" in await line("sev crit")
+        assert "Prod Manager has no organisation roles" in await line("roles")
+        await open_incident(app, pilot, "1")
+        error = await line("sev m")
+        assert "Prod Manager has no severity 'm'" in error
+        assert "Critical, High, Moderate, Low" not in error  # least to most severe
+        assert "Minor, Low, Moderate, High, Critical" in error
+        assert await line("sev CRIT") == ""
+        await wait_for(lambda: server.incidents[1].severity == "critical", what="critical")
+        assert await line("status st") == ""
+        await wait_for(lambda: server.incidents[1].status == "stable", what="stable")
+        await settle(pilot)
+        assert "STABLE" in screen_text(pilot) and "▲ critical" in screen_text(pilot)

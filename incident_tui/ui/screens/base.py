@@ -198,9 +198,16 @@ class ConsoleScreen(Screen):
 
     def unmet_commands(self) -> list[tuple[Command, str]]:
         """This screen's commands the backend does not offer where the person is, and why."""
+        from incident_tui.ui.capabilities import silently_absent
+
         found: list[tuple[Command, str]] = []
+        capabilities = self.console_app.backend.capabilities
         for command in screen_commands(self):
-            if command.needs and self.command_applies(command):
+            if (
+                command.needs
+                and self.command_applies(command)
+                and not silently_absent(capabilities, command.needs)
+            ):
                 reason = unmet_reason(self.app, command.needs)
                 if reason:
                     found.append((command, reason))
