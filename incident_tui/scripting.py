@@ -242,7 +242,7 @@ def incident_table(incidents: list[m.Incident], now: datetime, width: int, colou
         (
             _ref(i.incident_id),
             one_line(i.severity or "pending", 10),
-            one_line(str(i.status), 10),
+            one_line(str(i.status), 14),
             incident_clock(
                 str(i.status),
                 i.incident_start,

@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -28,6 +27,7 @@ from incident_tui.config import ConfigError
 from incident_tui.errors import BackendError
 from incident_tui.references import is_number_reference, parse_reference, resolve_incident
 from incident_tui.text import clean
+from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import SafeInput
 
 
@@ -211,11 +211,33 @@ class CommandLine(ModalScreen[None]):
     CommandLine #cmdline, CommandLine #cmdline:focus { border: none; height: 1; padding: 0 1; background: $panel; }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="cmdline.close"),
-        Binding("up", "history(-1)", "Previous", show=False, id="cmdline.previous"),
-        Binding("down", "history(1)", "Next", show=False, id="cmdline.next"),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "cmdline.close", "escape", "close", "Close", "Close", "Command line", palette=False
+            ),
+            Command(
+                "cmdline.previous",
+                "up",
+                "history(-1)",
+                "Previous",
+                "Previous",
+                "Command line",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "cmdline.next",
+                "down",
+                "history(1)",
+                "Next",
+                "Next",
+                "Command line",
+                show=False,
+                palette=False,
+            ),
+        )
+    )
 
     #: Lines run in this session, oldest first (shared by every command line).
     history: ClassVar[list[str]] = []

@@ -32,32 +32,6 @@ class Command:
     #: The tab of a screen with tabs where the command works ("" everywhere on it).
     tab: str = ""
 
-    @property
-    def key_display(self) -> str:
-        """The default keys as a person reads them: ``j/↓``."""
-        names = {
-            "down": "↓",
-            "up": "↑",
-            "left": "←",
-            "right": "→",
-            "escape": "esc",
-            "question_mark": "?",
-            "slash": "/",
-            "colon": ":",
-            "enter": "enter",
-            "left_square_bracket": "[",
-            "right_square_bracket": "]",
-            "pageup": "PgUp",
-            "pagedown": "PgDn",
-            "home": "Home",
-            "end": "End",
-            "space": "space",
-            "greater_than_sign": ">",
-            "less_than_sign": "<",
-            "number_sign": "#",
-        }
-        return "/".join(names.get(k, k) for k in self.key.split(","))
-
 
 def bindings(commands: Iterable[Command]) -> list[BindingType]:
     """Textual bindings for ``commands`` (one per command, carrying its id)."""

@@ -83,15 +83,18 @@ def unmet_reason(app: Any, needs: tuple[str, ...]) -> str:
     return unmet(app.backend.capabilities, needs)
 
 
-def command_keys(app: Any, command: Command) -> str:
+def command_keys(app: IncidentApp, command: Command) -> str:
     """The keys a person presses for ``command`` now (their ``[keymap]`` wins)."""
-    keymap = getattr(getattr(app, "config", None), "keymap", {}) or {}
-    if command.id in keymap:
-        return Command(command.id, keymap[command.id], "", "", "", "").key_display
-    return command.key_display
+    from textual.binding import Binding
+
+    keys = (app.config.keymap or {}).get(command.id, command.key)
+    # As the footer shows them (App.get_key_display): ``j/↓``, ``^p``, ``⏎``.
+    return "/".join(
+        app.get_key_display(Binding(key.strip(), command.action)) for key in keys.split(",")
+    )
 
 
-def active_commands(app: Any, screen: Screen) -> list[tuple[DOMNode, Command]]:
+def active_commands(app: IncidentApp, screen: Screen) -> list[tuple[DOMNode, Command]]:
     """Commands that work on ``screen`` now, each with the node that runs its action.
 
     Gathers the screen's commands, those of widgets around the focused one (e.g. the
@@ -107,7 +110,7 @@ def active_commands(app: Any, screen: Screen) -> list[tuple[DOMNode, Command]]:
         focused = focused.parent  # type: ignore[assignment]
     nodes.append(screen)
     nodes.append(app)
-    readonly = bool(getattr(app, "readonly", False))
+    readonly = app.readonly
     for node in nodes:
         for command in screen_commands(type(node)):
             if command.id in seen:
@@ -181,14 +184,17 @@ class ConsoleScreen(Screen):
 
     @property
     def console_app(self) -> IncidentApp:
-        return self.app  # type: ignore[return-value]
+        """The App, typed (see ui/access.py)."""
+        from incident_tui.ui.access import console_app
+
+        return console_app(self)
 
     # --- read-only --------------------------------------------------------
     def _mutating_actions(self) -> set[str]:
         return {c.action for c in screen_commands(self) if c.mutates}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if getattr(self.app, "readonly", False) and action in self._mutating_actions():
+        if self.console_app.readonly and action in self._mutating_actions():
             return False
         key = _parsed(action) if "(" in action else (action, tuple(parameters))
         needs = action_needs(type(self)).get(key)
@@ -215,13 +221,13 @@ class ConsoleScreen(Screen):
 
     def refuse_if_readonly(self) -> bool:
         """For actions reached other ways than a key: True (and a message) when read-only."""
-        if getattr(self.app, "readonly", False):
+        if self.console_app.readonly:
             self._say_readonly()
             return True
         return False
 
     def _say_readonly(self, what: str = "") -> None:
-        reason = getattr(self.app, "readonly_reason", "") or "changes are disabled here"
+        reason = self.console_app.readonly_reason or "changes are disabled here"
         action = f" ({what} is one)" if what else ""
         self.app.notify(
             f"Read-only: {reason}; changes are off{action}.",
@@ -238,7 +244,7 @@ class ConsoleScreen(Screen):
         """A key of a change in read-only mode, or of what the backend does not offer, says
         why it does nothing (its binding is off, so the key reaches here instead of doing
         nothing in silence)."""
-        keymap = getattr(getattr(self.app, "config", None), "keymap", {}) or {}
+        keymap = self.console_app.config.keymap or {}
         for command, reason in self.unmet_commands():
             keys = keymap.get(command.id, command.key).split(",")
             if event.key in (k.strip() for k in keys) and not self._bound_elsewhere(event.key):
@@ -251,7 +257,7 @@ class ConsoleScreen(Screen):
                     timeout=4,
                 )
                 return
-        if not getattr(self.app, "readonly", False):
+        if not self.console_app.readonly:
             return
         for command in screen_commands(self):
             if not command.mutates or not self.command_applies(command):
@@ -265,7 +271,7 @@ class ConsoleScreen(Screen):
 
     def _bound_elsewhere(self, key: str) -> bool:
         """Whether ``key`` runs another command that is offered here (one key, two uses)."""
-        for _node, command in active_commands(self.app, self):
+        for _node, command in active_commands(self.console_app, self):
             if key in (k.strip() for k in command.key.split(",")):
                 return True
         return False
@@ -286,19 +292,17 @@ class ConsoleScreen(Screen):
         self.on_backend_changed()
 
     def on_screen_suspend(self) -> None:
-        self._version_at_suspend = getattr(self.app, "homescreen_version", None)
+        self._version_at_suspend = self.console_app.homescreen_version
 
     def on_screen_resume(self) -> None:
         """Coming back to a screen: catch up with changes made meanwhile (e.g. on another screen)."""
         if not hasattr(self, "_version_at_suspend"):
             return
-        app = self.app
-        versions = getattr(app, "_versions_supported", False)
+        app = self.console_app
+        versions = app.versions_supported
         # Changes made on the screen above may not have been polled yet: ask now.
-        poke = getattr(app, "poke", None)
-        if callable(poke):
-            poke()
-        if not versions or self._version_at_suspend != getattr(app, "homescreen_version", None):
+        app.poke()
+        if not versions or self._version_at_suspend != app.homescreen_version:
             self.on_backend_changed()
 
     # --- backend calls ----------------------------------------------------
@@ -339,15 +343,13 @@ class ConsoleScreen(Screen):
                         await outcome
                 return result
             except BackendError as exc:
-                handler = on_error or self.app.show_error  # type: ignore[attr-defined]
+                handler = on_error or self.console_app.show_error
                 outcome = handler(exc)
                 if inspect.isawaitable(outcome):
                     await outcome
             except Exception as exc:  # a bug, not a backend refusal: keep the app alive
                 log.exception("unexpected error in a backend worker")
-                self.app.show_error(  # type: ignore[attr-defined]
-                    f"Unexpected error ({type(exc).__name__}): {exc}"
-                )
+                self.console_app.show_error(f"Unexpected error ({type(exc).__name__}): {exc}")
             return None
 
         # The function, not a coroutine: a worker cancelled before it starts leaves nothing

@@ -9,11 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
@@ -25,6 +24,8 @@ from incident_tui.backends.base import GRAFANA_SEVERITIES
 from incident_tui.drafts import Place
 from incident_tui.errors import BackendError
 from incident_tui.text import clean, is_printable_label
+from incident_tui.ui.access import console_app
+from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import Dialog, FieldChanged, SafeInput
 from incident_tui.ui.presentation import severity_look
 from incident_tui.ui.screens.incident_common import local_zone_name, parse_time_input
@@ -84,15 +85,80 @@ class SeverityChoice(Widget, can_focus=True):
     SeverityChoice { height: 1; width: 100%; background: $surface; padding: 0 1; }
     SeverityChoice:focus { background: $boost; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,h", "move(-1)", "Previous", show=False, id="declare.severity_left"),
-        Binding("right,l", "move(1)", "Next", show=False, id="declare.severity_right"),
-        Binding("1", "pick(0)", show=False, id="declare.severity_1"),
-        Binding("2", "pick(1)", show=False, id="declare.severity_2"),
-        Binding("3", "pick(2)", show=False, id="declare.severity_3"),
-        Binding("4", "pick(3)", show=False, id="declare.severity_4"),
-        Binding("5", "pick(4)", show=False, id="declare.severity_5"),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "declare.severity_left",
+                "left,h",
+                "move(-1)",
+                "Previous",
+                "Previous",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "declare.severity_right",
+                "right,l",
+                "move(1)",
+                "Next",
+                "Next",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "declare.severity_1",
+                "1",
+                "pick(0)",
+                "",
+                "pick(0)",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "declare.severity_2",
+                "2",
+                "pick(1)",
+                "",
+                "pick(1)",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "declare.severity_3",
+                "3",
+                "pick(2)",
+                "",
+                "pick(2)",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "declare.severity_4",
+                "4",
+                "pick(3)",
+                "",
+                "pick(3)",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "declare.severity_5",
+                "5",
+                "pick(4)",
+                "",
+                "pick(4)",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+        )
+    )
 
     index: reactive[int] = reactive(SEVERITY_CHOICES.index("pending"))
 
@@ -167,10 +233,23 @@ class DeclareDialog(Dialog[str]):
     DeclareDialog Button:focus { text-style: bold reverse; }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "declare", "Declare", id="declare.submit", priority=True),
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "declare.submit",
+                "ctrl+s",
+                "declare",
+                "Declare",
+                "Declare",
+                "Declare",
+                priority=True,
+                palette=False,
+            ),
+            Command(
+                "dialog.cancel", "escape", "cancel", "Cancel", "Cancel", "Declare", palette=False
+            ),
+        )
+    )
 
     def __init__(self) -> None:
         super().__init__("Declare an incident", draft=Place("declare"))
@@ -183,7 +262,7 @@ class DeclareDialog(Dialog[str]):
             yield Label("Title", classes="field-label")
             yield SafeInput(placeholder="e.g. Checkout API returning 502s", id="title")
             yield Static(Content(""), id="title-error", classes="field-error")
-            capabilities = self.app.backend.capabilities  # type: ignore[attr-defined]
+            capabilities = console_app(self).backend.capabilities
             terms = () if capabilities.severities == GRAFANA_SEVERITIES else capabilities.severities
             count = len(terms) or len(SEVERITY_CHOICES)
             yield Label(f"Severity (←/→ or 1-{count})", classes="field-label")
@@ -311,7 +390,7 @@ class DeclareDialog(Dialog[str]):
     def action_declare(self) -> None:
         if self.busy:
             return
-        if getattr(self.app, "readonly", False):
+        if console_app(self).readonly:
             self.show_error("Read-only: declaring is disabled here.")
             return
         request = self.build_request()
@@ -324,7 +403,7 @@ class DeclareDialog(Dialog[str]):
     @work(exclusive=True, group="declare", exit_on_error=False)
     async def _send(self, request: m.CreateIncidentRequest) -> None:
         try:
-            response = await self.app.backend.create_incident(request)  # type: ignore[attr-defined]
+            response = await console_app(self).backend.create_incident(request)
         except BackendError as exc:
             self._set_busy(False)
             self.show_error(str(exc) or "The backend refused this incident.")
@@ -343,7 +422,7 @@ class DeclareDialog(Dialog[str]):
                     self.retro_times,
                     strict=True,
                 ):
-                    await self.app.backend.update_incident_event_time(  # type: ignore[attr-defined]
+                    await console_app(self).backend.update_incident_event_time(
                         m.UpdateIncidentEventTimeRequest(
                             incident_id=incident_id,
                             event_time=when,

@@ -250,7 +250,7 @@ class HomeScreen(ConsoleScreen):
         else:
             self.incident_list.loading_message = f"Opening {self.console_app.context_name}…"
 
-    async def reset_for_context(self) -> None:
+    async def on_context_switched(self) -> None:
         """Another context: start afresh (no filter, default toggles and sort) and re-read."""
         self.filter_text = ""
         self.active_only = False
@@ -318,7 +318,7 @@ class HomeScreen(ConsoleScreen):
         from incident_tui.ui.screens.base import command_keys
 
         declare = next(c for c in HOME_COMMANDS if c.id == "list.declare")
-        return f"No incidents yet: press {command_keys(self.app, declare)} to declare one."
+        return f"No incidents yet: press {command_keys(self.console_app, declare)} to declare one."
 
     def _filter_message(self, message: str) -> str:
         """A backend's "col N: ..." counted in the person's text, not in our prefix."""

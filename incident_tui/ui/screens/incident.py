@@ -418,15 +418,13 @@ class IncidentScreen(ConsoleScreen):
 
     def _versions(self) -> bool:
         """Whether to ask for versions: the app stops when a remote lacks them."""
-        backend = self.app.backend  # type: ignore[attr-defined]
-        return bool(
-            getattr(self.app, "_versions_supported", True) and backend.capabilities.versions
-        )
+        backend = self.console_app.backend
+        return bool(self.console_app.versions_supported and backend.capabilities.versions)
 
     async def _fetch(
         self, *, roles: bool = True
     ) -> tuple[m.Incident, int | None, list[m.Role] | None]:
-        backend = self.app.backend  # type: ignore[attr-defined]
+        backend = self.console_app.backend
         version: int | None = None
         if self._versions():
             # Read the version first: a change landing in between is then seen next time.
@@ -479,7 +477,7 @@ class IncidentScreen(ConsoleScreen):
             self._render_chrome()
         elif isinstance(error, Unavailable) and self.console_app.link_status():
             return  # a refresh while the header says the remote is away: no toast each time
-        self.app.show_error(error)  # type: ignore[attr-defined]
+        self.console_app.show_error(error)
 
     def show_incident(self, incident: m.Incident) -> None:
         """Show ``incident`` on every tab (the tabs keep their cursors)."""
@@ -497,22 +495,17 @@ class IncidentScreen(ConsoleScreen):
             self.timeline.reload()
 
     def _remember_people(self, incident: m.Incident) -> None:
-        remember = getattr(self.app, "remember_users", None)
-        if not callable(remember):
-            return
         people = [incident.created_by_user]
         people += [a.user for a in incident.incident_membership.assignments]
         people += [r.user for r in incident.roles]
         for task in incident.task_list.tasks:
             people += [u for u in (task.author_user, task.assigned_user) if u is not None]
-        remember(people)
+        self.console_app.remember_users(people)
 
     def changed(self) -> None:
         """Something on this incident was changed from here: re-read it, tell the app."""
         self.reload()
-        poke = getattr(self.app, "poke", None)
-        if callable(poke):
-            poke()
+        self.console_app.poke()
 
     def action_refresh(self) -> None:
         self.reload()
@@ -533,7 +526,7 @@ class IncidentScreen(ConsoleScreen):
         """Live refresh: re-read only when this incident's version moved."""
         if self.incident is None and self._full_load_pending:
             return  # the first read is still under way and will show the latest
-        backend = self.app.backend  # type: ignore[attr-defined]
+        backend = self.console_app.backend
         if self.version is None or not self._versions():
             self.reload(light=True)
             return
@@ -586,9 +579,9 @@ class IncidentScreen(ConsoleScreen):
         if self.incident is None:
             self.app.notify("The incident is still loading.", markup=False)
             return
-        backend = self.app.backend  # type: ignore[attr-defined]
+        backend = self.console_app.backend
         incident_id = self.incident.incident_id
-        now = app_now(self.app)
+        now = app_now(self.console_app)
         written: list[str] = []
 
         def parse(text: str) -> Path:
@@ -624,7 +617,7 @@ class IncidentScreen(ConsoleScreen):
         )
 
     def action_open_org_roles(self) -> None:
-        self.app.open_org_roles()  # type: ignore[attr-defined]
+        self.console_app.open_org_roles()
 
     action_assign_role = _delegate("roles", "assign_role")
     action_unassign_role = _delegate("roles", "unassign_role")

@@ -11,11 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.strip import Strip
@@ -25,19 +24,19 @@ from textual.widgets.option_list import Option
 from incident_tui import models as m
 from incident_tui.drafts import Draft
 from incident_tui.text import one_line
+from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.presentation import severity_look, severity_words, status_word
 
 if TYPE_CHECKING:
-    from incident_tui.backends.base import Capabilities, Term
+    from incident_tui.backends.base import Backend, Capabilities, Term
     from incident_tui.ui.app import IncidentApp
 
 # --- facts as Content -------------------------------------------------------------
 
 
-def app_now(app: Any) -> datetime:
+def app_now(app: IncidentApp) -> datetime:
     """The app's notion of now (fixed in snapshot tests), else the clock."""
-    now = getattr(app, "now", None)
-    return now() if callable(now) else datetime.now(UTC)
+    return app.now()
 
 
 def incident_ref(incident_id: str) -> str:
@@ -168,12 +167,36 @@ class RecordList(OptionList):
     """An ``OptionList`` of records (Line API: only visible lines are rendered) with vim
     keys, whose rows can be replaced without losing the cursor's record."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "first", "First", show=False),
-        Binding("G", "last", "Last", show=False),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "records.cursor_down",
+                "j",
+                "cursor_down",
+                "Down",
+                "Down",
+                "Lists",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "records.cursor_up",
+                "k",
+                "cursor_up",
+                "Up",
+                "Up",
+                "Lists",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "records.first", "g", "first", "First", "First", "Lists", show=False, palette=False
+            ),
+            Command(
+                "records.last", "G", "last", "Last", "Last", "Lists", show=False, palette=False
+            ),
+        )
+    )
 
     # Unscoped so the NO_COLOR rule can start at the App: without colour the cursor row
     # must still stand out, so it is underlined (OptionList's option styles drop reverse).
@@ -299,11 +322,13 @@ class IncidentPane(Vertical):
 
     @property
     def console_app(self) -> IncidentApp:
-        return self.app  # type: ignore[return-value]
+        from incident_tui.ui.access import console_app
+
+        return console_app(self)
 
     @property
-    def backend(self) -> Any:
-        return self.app.backend  # type: ignore[attr-defined]
+    def backend(self) -> Backend:
+        return self.console_app.backend
 
     @property
     def capabilities(self) -> Capabilities:

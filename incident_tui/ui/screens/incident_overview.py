@@ -141,7 +141,7 @@ class OverviewPane(IncidentPane):
         """Redraw the duration of a running incident against the current time."""
         incident = self.incident_screen.incident
         if incident is not None and str(incident.status) != "resolved":
-            duration = incident_duration(incident, app_now(self.app))
+            duration = incident_duration(incident, app_now(self.console_app))
             self.query_one("#fact-duration", Static).update(Content(duration))
 
     def show_incident(self, incident: m.Incident) -> None:
@@ -161,7 +161,7 @@ class OverviewPane(IncidentPane):
 
     def render_facts(self, incident: m.Incident) -> dict[str, Content]:
         """Each fact's value (keys of ``FACTS``, plus ``summary``), from cleaned text."""
-        now = app_now(self.app)
+        now = app_now(self.console_app)
         labels = [clean(label.label) for label in incident.labels]
         holders = role_holders(incident)
         role_names = list(dict.fromkeys(["commander", "investigator", "observer", *holders]))
@@ -392,7 +392,7 @@ class OverviewPane(IncidentPane):
         start = parse_time(not_before)
 
         def parse(text: str) -> str:
-            value = parse_time_input(text, now=app_now(self.app))
+            value = parse_time_input(text, now=app_now(self.console_app))
             if start is not None and (parsed := parse_time(value)) and parsed < start:
                 raise ValueError(f"It started at {format_time(not_before)}: it cannot end before.")
             return value

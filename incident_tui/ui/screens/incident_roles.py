@@ -89,7 +89,7 @@ class RolesPane(IncidentPane):
 
     @work(group="roles-picker", exit_on_error=False)
     async def _pick_person(self, role: str) -> None:
-        choices = await people_choices(self.app)
+        choices = await people_choices(self.console_app)
 
         async def assign(user_id: str) -> None:
             await self.backend.assign_role(

@@ -7,11 +7,10 @@ the same item. Bodies are cut to a few lines in the list (``enter`` shows all).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -21,6 +20,7 @@ from incident_tui import models as m
 from incident_tui.drafts import Draft, Place
 from incident_tui.facts import format_time
 from incident_tui.text import clean
+from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, NoteEditor, TextPrompt
 from incident_tui.ui.presentation import parse_time
 from incident_tui.ui.screens.incident_common import (
@@ -168,11 +168,39 @@ class ActivityDetail(ModalScreen[None]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,enter", "close", "Close", id="detail.close"),
-        Binding("j", "scroll('down')", "Down", show=False),
-        Binding("k", "scroll('up')", "Up", show=False),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "detail.close",
+                "escape,q,enter",
+                "close",
+                "Close",
+                "Close",
+                "Timeline item",
+                palette=False,
+            ),
+            Command(
+                "detail.scroll_down",
+                "j",
+                "scroll('down')",
+                "Down",
+                "Down",
+                "Timeline item",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "detail.scroll_up",
+                "k",
+                "scroll('up')",
+                "Up",
+                "Up",
+                "Timeline item",
+                show=False,
+                palette=False,
+            ),
+        )
+    )
 
     def __init__(self, item: m.ActivityItem) -> None:
         super().__init__()
@@ -369,18 +397,15 @@ class TimelinePane(IncidentPane):
 
         def failed(error: Exception) -> None:
             self._loading_more = False
-            self.app.show_error(error)  # type: ignore[attr-defined]
+            self.console_app.show_error(error)
 
         self.incident_screen.run_backend(fetch, apply, group="timeline-more", on_error=failed)
 
     def _mark(self, item: m.ActivityItem) -> Mark | None:
-        queued_mark = getattr(self.app, "queued_mark", None)
-        return queued_mark(item.activity_item_id) if callable(queued_mark) else None
+        return self.console_app.queued_mark(item.activity_item_id)
 
     def _remember_people(self, items: list[m.ActivityItem]) -> None:
-        remember = getattr(self.app, "remember_users", None)
-        if callable(remember):
-            remember([i.user for i in items] + [i.subject_user for i in items])
+        self.console_app.remember_users([i.user for i in items] + [i.subject_user for i in items])
 
     @on(OptionList.OptionHighlighted, "#timeline-list")
     def _near_end(self, event: OptionList.OptionHighlighted) -> None:
@@ -497,7 +522,7 @@ class TimelinePane(IncidentPane):
         parsed = parse_time(item.event_time)
 
         def parse(text: str) -> str:
-            return parse_time_input(text, now=app_now(self.app))
+            return parse_time_input(text, now=app_now(self.console_app))
 
         async def update(event_time: str) -> None:
             await self.backend.update_activity_event_time(

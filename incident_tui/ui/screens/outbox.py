@@ -69,8 +69,8 @@ class OutboxScreen(ConsoleScreen):
 
     @property
     def durable(self) -> DurableBackend | None:
-        link = getattr(self.app, "link", None)
-        return getattr(link, "durable", None)
+        link = self.console_app.link
+        return link.durable if link is not None else None
 
     @property
     def entry_list(self) -> RecordList:
@@ -229,9 +229,7 @@ class OutboxScreen(ConsoleScreen):
                 timeout=4,
             )
             self.render_entries(force=True)
-            changed = getattr(self.app, "refresh_link_state", None)
-            if callable(changed):
-                changed()
+            self.console_app.refresh_link_state()
 
         self.app.push_screen(
             ConfirmDialog("Discard change", question, yes="Discard", danger=True, submit=discard)
