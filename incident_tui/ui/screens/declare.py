@@ -28,7 +28,7 @@ from incident_tui.ui.access import console_app
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import Dialog, FieldChanged, SafeInput
 from incident_tui.ui.presentation import severity_look
-from incident_tui.ui.screens.incident_common import local_zone_name, parse_time_input
+from incident_tui.ui.time_input import local_zone_name, parse_time_input
 
 if TYPE_CHECKING:
     from incident_tui.backends.base import Term

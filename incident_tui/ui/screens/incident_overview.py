@@ -21,18 +21,15 @@ from incident_tui.ui.presentation import (
     severity_words,
 )
 from incident_tui.ui.screens.incident_common import (
-    TIME_HINT,
     IncidentPane,
     app_now,
     incident_ref,
-    local_zone_name,
-    parse_time_input,
     person,
     severity_content,
     status_content,
     tasks_done,
-    to_rfc3339,
 )
+from incident_tui.ui.time_input import TIME_HINT, local_zone_name, parse_time_input, to_rfc3339
 
 #: Facts shown only when the backend has them (see ui/capabilities.py).
 FACT_NEEDS: dict[str, tuple[str, ...]] = {

@@ -13,12 +13,8 @@ from incident_tui import models as m
 from incident_tui.drafts import Draft, Place
 from incident_tui.text import clean
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, TextPrompt
-from incident_tui.ui.screens.incident_common import (
-    IncidentPane,
-    RecordList,
-    person,
-    tasks_done,
-)
+from incident_tui.ui.screens.incident_common import IncidentPane, person, tasks_done
+from incident_tui.ui.widgets.record_list import RecordList
 
 #: status -> (box, word, style): the box and the word carry the meaning, colour helps.
 TASK_LOOKS: dict[str, tuple[str, str, str]] = {

@@ -23,16 +23,9 @@ from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, NoteEditor, TextPrompt
 from incident_tui.ui.presentation import parse_time
-from incident_tui.ui.screens.incident_common import (
-    TIME_HINT,
-    IncidentPane,
-    RecordList,
-    app_now,
-    local_zone_name,
-    parse_time_input,
-    person,
-    to_rfc3339,
-)
+from incident_tui.ui.screens.incident_common import IncidentPane, app_now, person
+from incident_tui.ui.time_input import TIME_HINT, local_zone_name, parse_time_input, to_rfc3339
+from incident_tui.ui.widgets.record_list import RecordList
 
 PAGE_SIZE = 50
 #: A refresh re-reads at most this many pages to get back to where the cursor was.

@@ -16,8 +16,9 @@ from incident_tui.text import clean, is_printable_label, one_line
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import ConfirmDialog, Dialog, SafeInput, Submit
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
-from incident_tui.ui.screens.incident_common import RecordList, role_flags
+from incident_tui.ui.screens.incident_common import role_flags
 from incident_tui.ui.widgets.footer import ConsoleFooter
+from incident_tui.ui.widgets.record_list import RecordList
 
 MAX_NAME = 100
 

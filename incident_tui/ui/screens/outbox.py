@@ -25,9 +25,9 @@ from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.connection import mark_of
 from incident_tui.ui.dialogs import ConfirmDialog, NoteEditor, TextPrompt, required_text
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
-from incident_tui.ui.screens.incident_common import RecordList
 from incident_tui.ui.widgets.footer import ConsoleFooter
 from incident_tui.ui.widgets.link_state import LinkState
+from incident_tui.ui.widgets.record_list import RecordList
 
 if TYPE_CHECKING:
     from incident_tui.durable import DurableBackend
