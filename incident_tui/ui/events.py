@@ -1,8 +1,9 @@
 """What the App tells its screens, as Textual messages (posted, not called by name).
 
-The App posts these to screens; a screen handles one by defining the method Textual
-names after it (``on_backend_changed``, ``on_backend_ready``, ``on_context_switched``,
-``on_link_changed``). They do not bubble: each is meant for the screen it is posted to.
+The App posts these to screens; ``ConsoleScreen`` turns each into one call of a method
+its subclasses override (``backend_changed``, ``backend_ready``, ``context_switched``,
+``link_changed``), so a screen's own handling replaces the base's instead of running
+beside it. They do not bubble: each is meant for the screen it is posted to.
 """
 
 from __future__ import annotations

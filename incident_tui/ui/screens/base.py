@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from textual import events
+from textual import events, on
 from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -22,6 +22,7 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from incident_tui.ui.commands import Command, bindings
+from incident_tui.ui.events import BackendChanged, BackendReady, ContextSwitched, LinkChanged
 
 if TYPE_CHECKING:
     from incident_tui.ui.app import IncidentApp
@@ -284,12 +285,36 @@ class ConsoleScreen(Screen):
     def action_refresh(self) -> None:
         """Re-read what the screen shows (ctrl+r); screens override."""
 
-    def on_backend_changed(self) -> None:
+    # --- what the App tells the screen (ui/events.py); screens override the methods ---
+    @on(BackendChanged)
+    def _backend_changed_event(self) -> None:
+        self.backend_changed()
+
+    @on(BackendReady)
+    def _backend_ready_event(self) -> None:
+        self.backend_ready()
+
+    @on(ContextSwitched)
+    async def _context_switched_event(self) -> None:
+        await self.context_switched()
+
+    @on(LinkChanged)
+    def _link_changed_event(self) -> None:
+        self.link_changed()
+
+    def backend_changed(self) -> None:
         """The backend's data changed (live refresh); screens override to re-read in place."""
 
-    def on_backend_ready(self) -> None:
-        """The backend finished opening (start-up or ``:ctx``); read what the screen shows."""
-        self.on_backend_changed()
+    def backend_ready(self) -> None:
+        """The backend finished opening (at start-up); read what the screen shows."""
+        self.backend_changed()
+
+    async def context_switched(self) -> None:
+        """Another context is open (``:ctx``); the screen at the bottom starts afresh."""
+        self.backend_changed()
+
+    def link_changed(self) -> None:
+        """The remote link or the outbox changed."""
 
     def on_screen_suspend(self) -> None:
         self._version_at_suspend = self.console_app.homescreen_version
@@ -303,7 +328,7 @@ class ConsoleScreen(Screen):
         # Changes made on the screen above may not have been polled yet: ask now.
         app.poke()
         if not versions or self._version_at_suspend != app.homescreen_version:
-            self.on_backend_changed()
+            self.backend_changed()
 
     # --- backend calls ----------------------------------------------------
     def watch_busy(self, busy: int) -> None:

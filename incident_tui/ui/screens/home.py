@@ -250,7 +250,7 @@ class HomeScreen(ConsoleScreen):
         else:
             self.incident_list.loading_message = f"Opening {self.console_app.context_name}…"
 
-    async def on_context_switched(self) -> None:
+    async def context_switched(self) -> None:
         """Another context: start afresh (no filter, default toggles and sort) and re-read."""
         self.filter_text = ""
         self.active_only = False
@@ -267,7 +267,7 @@ class HomeScreen(ConsoleScreen):
         self.incident_list.focus()
         self.reload(keep_cursor=False, counts=True)
 
-    def on_backend_ready(self) -> None:
+    def backend_ready(self) -> None:
         self.incident_list.loading_message = "Loading incidents…"
         self.incident_list.refresh()
         self._render_bar()
@@ -697,7 +697,7 @@ class HomeScreen(ConsoleScreen):
     def action_refresh(self) -> None:
         self.reload(counts=True)
 
-    def on_backend_changed(self) -> None:
+    def backend_changed(self) -> None:
         if not self.console_app.has_backend:
             return
         if self.incident_list.ready:

@@ -522,7 +522,7 @@ class IncidentScreen(ConsoleScreen):
             self._roles_may_change = False
             self.reload()  # a role created, renamed or archived there shows here
 
-    def on_backend_changed(self) -> None:
+    def backend_changed(self) -> None:
         """Live refresh: re-read only when this incident's version moved."""
         if self.incident is None and self._full_load_pending:
             return  # the first read is still under way and will show the latest

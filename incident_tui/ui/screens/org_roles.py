@@ -274,7 +274,7 @@ class OrgRolesScreen(ConsoleScreen):
         if self.check_action("edit_role", ()):
             self.action_edit_role()
 
-    def on_backend_changed(self) -> None:
+    def backend_changed(self) -> None:
         self.reload()
 
     def current_role(self) -> m.Role | None:

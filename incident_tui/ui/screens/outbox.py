@@ -133,11 +133,11 @@ class OutboxScreen(ConsoleScreen):
             lines.append(Content.styled("  " + words + one_line(entry.error, 150), style))
         return Content("\n").join(lines)
 
-    def on_link_changed(self) -> None:
+    def link_changed(self) -> None:
         """The app saw the outbox or the link change: show what is new."""
         self.render_entries()
 
-    def on_backend_changed(self) -> None:
+    def backend_changed(self) -> None:
         self.render_entries()
 
     def action_refresh(self) -> None:
