@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeAlias
@@ -71,6 +72,7 @@ __all__ = [
     "QueryTerm",
     "describe_error",
     "complete",
+    "match_word",
     "parse",
 ]
 
@@ -428,9 +430,16 @@ class _Piece:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(
+        self,
+        text: str,
+        statuses: Sequence[str] | None = STATUS_VALUES,
+        severities: Sequence[str] | None = SEVERITY_VALUES,
+    ) -> None:
         self.text = text
         self.pos = 0
+        self.statuses = statuses
+        self.severities = severities
 
     def error(self, pos: int, problem: str) -> QuerySyntaxError:
         return QuerySyntaxError(pos, problem, self.text)
@@ -549,10 +558,10 @@ class _Parser:
         if not raw and not piece.quoted:
             raise self.error(value_at, f"{key}: needs a value ({self.value_hint(key)})")
         if key == "status":
-            value = self.enum(raw, STATUS_VALUES, key, value_at)
+            value = self.word(raw, self.statuses, key, value_at)
             return StatusIs(value, start=start, end=end)
         if key == "severity":
-            value = self.enum(raw, SEVERITY_VALUES, key, value_at)
+            value = self.word(raw, self.severities, key, value_at)
             return SeverityIs(value, start=start, end=end)
         if key == "isdrill":
             value = self.enum(raw, BOOL_VALUES, key, value_at)
@@ -583,6 +592,20 @@ class _Parser:
             shown = raw if len(raw) <= 40 else raw[:37] + "..."
             raise self.error(pos, f"bad {key} {shown!r} (use {' or '.join(allowed)})")
         return value
+
+    def word(self, raw: str, allowed: Sequence[str] | None, key: str, pos: int) -> str:
+        """A status or severity in the backend's words: case-insensitive, and a unique
+        leading part is enough (``crit`` finds ``critical``). ``None``: any word (the
+        backend checks it)."""
+        if allowed is None:
+            if not raw.strip():
+                raise self.error(pos, f"{key}: needs a non-blank value")
+            return raw.strip()
+        found = match_word(raw, allowed)
+        if found is None:
+            shown = raw if len(raw) <= 40 else raw[:37] + "..."
+            raise self.error(pos, f"bad {key} {shown!r} (use {' or '.join(allowed)})")
+        return found
 
     def role(self, piece: _Piece, start: int, end: int) -> RoleHeld:
         raw = piece.text
@@ -647,13 +670,36 @@ def _mark_prefix(query: Query) -> Query:
 MAX_QUERY_LENGTH = 4000
 
 
-def parse(text: str) -> Query:
-    """Parse a query string; raise ``QuerySyntaxError`` naming the column of the problem."""
+def match_word(typed: str, allowed: Sequence[str]) -> str | None:
+    """The one of ``allowed`` that ``typed`` names: the same word in any case, else the
+    only one it begins (``critical`` finds ``Critical Incident``); None when none or
+    several do."""
+    folded = typed.strip().casefold()
+    if not folded:
+        return None
+    for word in allowed:
+        if word.casefold() == folded:
+            return word
+    leading = list(dict.fromkeys(w for w in allowed if w.casefold().startswith(folded)))
+    return leading[0] if len(leading) == 1 else None
+
+
+def parse(
+    text: str,
+    *,
+    statuses: Sequence[str] | None = STATUS_VALUES,
+    severities: Sequence[str] | None = SEVERITY_VALUES,
+) -> Query:
+    """Parse a query string; raise ``QuerySyntaxError`` naming the column of the problem.
+
+    ``statuses`` and ``severities`` are the words a backend knows (Grafana's by
+    default; ``None`` leaves the value to the backend, e.g. a check before it is open).
+    """
     if len(text) > MAX_QUERY_LENGTH:
         raise QuerySyntaxError(
             MAX_QUERY_LENGTH, f"query is too long (at most {MAX_QUERY_LENGTH} characters)", text
         )
-    return _mark_prefix(_Parser(text).parse())
+    return _mark_prefix(_Parser(text, statuses, severities).parse())
 
 
 _LAST_WORD = re.compile(r"(?P<neg>-?)(?P<word>[^\s()'\"]*)$")

@@ -242,7 +242,7 @@ def incident_table(incidents: list[m.Incident], now: datetime, width: int, colou
         (
             _ref(i.incident_id),
             one_line(i.severity or "pending", 10),
-            one_line(str(i.status), 10),
+            one_line(str(i.status), 14),
             incident_clock(
                 str(i.status),
                 i.incident_start,
@@ -290,7 +290,7 @@ def _check_ls(args: argparse.Namespace) -> None:
 
     args.query_text = " ".join(args.query).strip()
     try:
-        parse(args.query_text)
+        parse(args.query_text, statuses=None, severities=None)  # the backend knows its words
     except QuerySyntaxError as exc:
         raise UsageError(
             f"malformed query:\n{clean(describe_error(args.query_text, exc), multiline=True)}"

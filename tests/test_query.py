@@ -599,3 +599,40 @@ def test_every_completion_of_a_value_parses():
     for key in q.KEYS:
         for option in q.complete(f"{key.name}:"):
             assert q.parse(option).terms
+
+
+# --- a backend's own words (issue 12) -------------------------------------------------
+
+
+def test_status_and_severity_words_are_case_insensitive_and_a_unique_start_is_enough():
+    statuses = ("active", "investigating", "stable", "resolved")
+    severities = ("minor", "low", "moderate", "high", "Critical Incident")
+    parsed = q.parse("status:INVEST severity:critical", statuses=statuses, severities=severities)
+    assert parsed.terms == (
+        q.StatusIs("investigating", start=0, end=13),
+        q.SeverityIs("Critical Incident", start=14, end=31),
+    )
+    # Grafana's words by default, in any case, shortened
+    assert q.parse("status:Act").terms[0] == q.StatusIs("active", start=0, end=10)
+
+
+def test_an_ambiguous_or_unknown_word_names_the_backends_words():
+    severities = ("minor", "low", "moderate", "high", "critical")
+    with pytest.raises(q.QuerySyntaxError) as err:
+        q.parse("severity:m", severities=severities)
+    assert "bad severity 'm' (use minor or low or moderate or high or critical)" in str(err.value)
+    with pytest.raises(q.QuerySyntaxError, match="bad status 'investigating'"):
+        q.parse("status:investigating")  # not one of Grafana's
+
+
+def test_words_left_to_the_backend_when_no_vocabulary_is_given():
+    parsed = q.parse("status:investigating severity:High", statuses=None, severities=None)
+    assert [t.to_text() for t in parsed.terms] == ["status:investigating", "severity:High"]
+
+
+def test_match_word():
+    words = ("Critical Incident", "Critical Outage", "Minor")
+    assert q.match_word("minor", words) == "Minor"
+    assert q.match_word("critical i", words) == "Critical Incident"
+    assert q.match_word("critical", words) is None  # two begin so
+    assert q.match_word("  ", words) is None

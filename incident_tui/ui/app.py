@@ -189,6 +189,16 @@ class IncidentApp(App[int]):
         return self._backend
 
     @property
+    def versions_supported(self) -> bool:
+        """Whether the backend answers the cheap version reads (live refresh uses them)."""
+        return self._versions_supported
+
+    @property
+    def can_switch_context(self) -> bool:
+        """Whether ``:ctx`` can open another context in this session."""
+        return self._open_backend is not None
+
+    @property
     def has_backend(self) -> bool:
         return self._backend is not None
 
@@ -415,10 +425,11 @@ class IncidentApp(App[int]):
             return
         self._install_backend(backend)
         self._owns_backend = True
+        from incident_tui.ui.events import BackendReady
+
         for screen in self.screen_stack:
-            ready = getattr(screen, "on_backend_ready", None)
-            if callable(ready):
-                ready()
+            screen.refresh_bindings()  # the footer follows what this backend offers
+            screen.post_message(BackendReady())
         await self._offer_drafts()
 
     async def on_unmount(self) -> None:
@@ -622,9 +633,10 @@ class IncidentApp(App[int]):
                 log.debug("closing the previous backend failed", exc_info=True)
         while len(self.screen_stack) > 1:
             await self.pop_screen()
-        reset = getattr(self.screen, "reset_for_context", None)
-        if callable(reset):
-            await reset()
+        from incident_tui.ui.events import ContextSwitched
+
+        self.screen.refresh_bindings()  # another backend may offer other commands
+        self.screen.post_message(ContextSwitched())
         await self._offer_drafts()
         return None
 
@@ -703,9 +715,9 @@ class IncidentApp(App[int]):
 
     def _notify_changed(self) -> None:
         self.alerter.changed()
-        handler = getattr(self.screen, "on_backend_changed", None)
-        if callable(handler):
-            handler()
+        from incident_tui.ui.events import BackendChanged
+
+        self.screen.post_message(BackendChanged())
 
     def poke(self) -> None:
         """Check for changes now (after a local mutation) instead of at the next tick."""
@@ -763,15 +775,14 @@ class IncidentApp(App[int]):
         return self.link.mark_for(object_id) if self.link is not None else None
 
     def refresh_link_state(self) -> None:
+        from incident_tui.ui.events import LinkChanged
         from incident_tui.ui.widgets.link_state import LinkState
 
         text = self.header_status()
         for screen in self.screen_stack:
             for widget in screen.query(LinkState):
                 widget.show(text)
-            changed = getattr(screen, "on_link_changed", None)
-            if callable(changed):
-                changed()
+            screen.post_message(LinkChanged())
 
     def open_outbox(self) -> None:
         from incident_tui.ui.screens.outbox import OutboxScreen

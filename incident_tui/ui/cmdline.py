@@ -1,5 +1,9 @@
 """The ``:`` command line, k9s style: ``inc REF``, ``roles``, ``outbox``, ``ctx NAME``, ``theme NAME``, ``q``.
 
+``sev NAME`` and ``status NAME`` change the open incident; the name is one of the
+backend's own (Prod Manager's ``investigating``), in any case, and a unique leading
+part is enough (``sev crit``).
+
 A mistyped command shows why under the input and keeps the text; names complete
 inline (right arrow accepts) and up/down recall earlier lines of this session.
 """
@@ -13,7 +17,6 @@ from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -24,6 +27,7 @@ from incident_tui.config import ConfigError
 from incident_tui.errors import BackendError
 from incident_tui.references import is_number_reference, parse_reference, resolve_incident
 from incident_tui.text import clean
+from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import SafeInput
 
 
@@ -41,6 +45,8 @@ LINE_COMMANDS: tuple[LineCommand, ...] = (
     LineCommand(("ctx", "context"), "NAME", "switch to another context"),
     LineCommand(("theme",), "NAME", "switch colour theme (remembered)"),
     LineCommand(("redact",), "", "redaction mode on / off: pseudonyms, masked emails and IPs"),
+    LineCommand(("sev", "severity"), "NAME", "set the open incident's severity (sev crit)"),
+    LineCommand(("status",), "NAME", "set the open incident's status, in the backend's words"),
     LineCommand(("help",), "", "show the keys of the current screen"),
     LineCommand(("q", "quit"), "", "leave the console"),
 )
@@ -85,6 +91,11 @@ async def prepare_line(app: Any, text: str) -> Callable[[], Any]:
     if verb == "help":
         return app.action_help
     if verb == "roles":
+        from incident_tui.ui.capabilities import unmet
+
+        reason = unmet(app.backend.capabilities, ("org_roles", "get_roles"))
+        if reason:
+            raise CommandError(reason)
         return app.open_org_roles
     if verb == "outbox":
         return app.open_outbox
@@ -114,11 +125,57 @@ async def prepare_line(app: Any, text: str) -> Callable[[], Any]:
                 app.show_error(error)
 
         return partial(app.run_worker, switch, exit_on_error=False)
+    if verb in ("sev", "status"):
+        return _set_on_open_incident(app, verb, argument)
     try:
         incident = await resolve_incident(app.backend, argument)
     except BackendError as exc:  # NotFound reads "no incident #12"
         raise CommandError(str(exc)) from None
     return partial(app.open_incident, incident.incident_id)
+
+
+def _set_on_open_incident(app: Any, verb: str, argument: str) -> Callable[[], Any]:
+    """``sev NAME`` / ``status NAME`` on the incident on screen, checked before it runs."""
+    from incident_tui import models as m
+    from incident_tui.ui.capabilities import terms_text, unmet
+    from incident_tui.ui.screens.incident import IncidentScreen
+
+    # The screen under the command line (and under any other dialog).
+    screen = next((s for s in reversed(app.screen_stack) if not isinstance(s, ModalScreen)), None)
+    if not isinstance(screen, IncidentScreen) or screen.incident is None:
+        raise CommandError(f"{verb} changes the open incident: open one first (inc REF)")
+    capabilities = app.backend.capabilities
+    method = "update_severity" if verb == "sev" else "update_status"
+    if app.readonly:
+        raise CommandError(f"read-only: {app.readonly_reason or 'changes are off'}")
+    reason = unmet(capabilities, (method,))
+    if reason:
+        raise CommandError(reason)
+    what = "severity" if verb == "sev" else "status"
+    terms = capabilities.severities if verb == "sev" else capabilities.statuses
+    term = capabilities.severity(argument) if verb == "sev" else capabilities.status(argument)
+    if term is None:
+        raise CommandError(
+            f"{capabilities.system} has no {what} {clean(argument)[:40]!r}"
+            f" (use one of: {terms_text(terms)})"
+        )
+    incident_id = screen.incident_id
+    backend = app.backend
+
+    async def update() -> None:
+        if verb == "sev":
+            await backend.update_severity(
+                m.UpdateSeverityRequest(incident_id=incident_id, severity=term.value)
+            )
+        else:
+            await backend.update_status(
+                m.UpdateStatusRequest(incident_id=incident_id, status=term.value)
+            )
+
+    def run() -> None:
+        screen.run_backend(update, lambda _: screen.changed(), group="incident-mutate")
+
+    return run
 
 
 class LineSuggester(Suggester):
@@ -141,6 +198,10 @@ class LineSuggester(Suggester):
             choices = sorted(self._app.available_themes)
         elif verb in ("ctx", "context"):
             choices = self._app.config.context_names()
+        elif verb in ("sev", "severity", "status"):
+            capabilities = self._app.backend.capabilities
+            terms = capabilities.statuses if verb == "status" else capabilities.severities
+            choices = [t.value for t in terms]
         for choice in choices:
             if choice.startswith(partial_arg) and choice != partial_arg:
                 return f"{verb} {choice}"
@@ -159,11 +220,33 @@ class CommandLine(ModalScreen[None]):
     CommandLine #cmdline, CommandLine #cmdline:focus { border: none; height: 1; padding: 0 1; background: $panel; }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="cmdline.close"),
-        Binding("up", "history(-1)", "Previous", show=False, id="cmdline.previous"),
-        Binding("down", "history(1)", "Next", show=False, id="cmdline.next"),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "cmdline.close", "escape", "close", "Close", "Close", "Command line", palette=False
+            ),
+            Command(
+                "cmdline.previous",
+                "up",
+                "history(-1)",
+                "Previous",
+                "Previous",
+                "Command line",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "cmdline.next",
+                "down",
+                "history(1)",
+                "Next",
+                "Next",
+                "Command line",
+                show=False,
+                palette=False,
+            ),
+        )
+    )
 
     #: Lines run in this session, oldest first (shared by every command line).
     history: ClassVar[list[str]] = []

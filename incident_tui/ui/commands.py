@@ -26,32 +26,11 @@ class Command:
     mutates: bool = False  # hidden and refused in read-only mode
     palette: bool = True  # offered by the command palette
     priority: bool = False  # binding checked before focused widgets'
-
-    @property
-    def key_display(self) -> str:
-        """The default keys as a person reads them: ``j/↓``."""
-        names = {
-            "down": "↓",
-            "up": "↑",
-            "left": "←",
-            "right": "→",
-            "escape": "esc",
-            "question_mark": "?",
-            "slash": "/",
-            "colon": ":",
-            "enter": "enter",
-            "left_square_bracket": "[",
-            "right_square_bracket": "]",
-            "pageup": "PgUp",
-            "pagedown": "PgDn",
-            "home": "Home",
-            "end": "End",
-            "space": "space",
-            "greater_than_sign": ">",
-            "less_than_sign": "<",
-            "number_sign": "#",
-        }
-        return "/".join(names.get(k, k) for k in self.key.split(","))
+    #: What the backend must offer: Backend method names (``update_severity``) or the
+    #: facts of ``ui/capabilities.py`` (``tasks``, ``drills``...). Hidden otherwise.
+    needs: tuple[str, ...] = ()
+    #: The tab of a screen with tabs where the command works ("" everywhere on it).
+    tab: str = ""
 
 
 def bindings(commands: Iterable[Command]) -> list[BindingType]:

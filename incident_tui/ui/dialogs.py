@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
@@ -38,6 +38,7 @@ from textual.widgets.option_list import Option
 from incident_tui.drafts import Draft, DraftStore, FieldValue, Place
 from incident_tui.errors import BackendError
 from incident_tui.text import clean
+from incident_tui.ui.commands import Command, bindings
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +195,13 @@ class Dialog(ModalScreen[T | None], Generic[T]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "dialog.cancel", "escape", "cancel", "Cancel", "Cancel", "Dialogs", palette=False
+            ),
+        )
+    )
 
     #: Ask before esc throws typed text away, even with no draft place (the note editor).
     ASK_BEFORE_DISCARD: ClassVar[bool] = False
@@ -232,7 +237,10 @@ class Dialog(ModalScreen[T | None], Generic[T]):
 
     @property
     def draft_store(self) -> DraftStore | None:
-        store = getattr(self.app, "drafts", None)
+        from incident_tui.ui.access import running_console
+
+        app = running_console(self)
+        store = app.drafts if app is not None else None
         return store if isinstance(store, DraftStore) else None
 
     def draft_fields(self) -> dict[str, Widget]:
@@ -435,11 +443,22 @@ class ConfirmDialog(Dialog[bool]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "confirm", "Yes", id="dialog.yes"),
-        Binding("n", "cancel", "No", id="dialog.no"),
-        Binding("left,right,h,l", "switch", "Switch", show=False),
-    ]
+    BINDINGS = bindings(
+        (
+            Command("dialog.yes", "y", "confirm", "Yes", "Yes", "Dialogs", palette=False),
+            Command("dialog.no", "n", "cancel", "No", "No", "Dialogs", palette=False),
+            Command(
+                "dialog.switch",
+                "left,right,h,l",
+                "switch",
+                "Switch",
+                "Switch",
+                "Dialogs",
+                show=False,
+                palette=False,
+            ),
+        )
+    )
 
     def __init__(
         self,
@@ -592,10 +611,23 @@ class NoteEditor(Dialog[str]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="dialog.save", priority=True),
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "dialog.save",
+                "ctrl+s",
+                "save",
+                "Save",
+                "Save",
+                "Dialogs",
+                priority=True,
+                palette=False,
+            ),
+            Command(
+                "dialog.cancel", "escape", "cancel", "Cancel", "Cancel", "Dialogs", palette=False
+            ),
+        )
+    )
     ASK_BEFORE_DISCARD = True
 
     def __init__(
@@ -654,10 +686,30 @@ FREE_TEXT_ID = "__free_text__"
 class PickerOptions(OptionList):
     """The picker's list; j/k move too (only when it has focus, so typing is never eaten)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "dialog.cursor_down",
+                "j",
+                "cursor_down",
+                "Down",
+                "Down",
+                "Dialogs",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "dialog.cursor_up",
+                "k",
+                "cursor_up",
+                "Up",
+                "Up",
+                "Dialogs",
+                show=False,
+                palette=False,
+            ),
+        )
+    )
 
 
 class ChoicePicker(Dialog[str]):
@@ -677,11 +729,26 @@ class ChoicePicker(Dialog[str]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("up", "move(-1)", "Up", show=False),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "dialog.cancel", "escape", "cancel", "Cancel", "Cancel", "Dialogs", palette=False
+            ),
+            Command(
+                "dialog.move_1",
+                "down",
+                "move(1)",
+                "Down",
+                "Down",
+                "Dialogs",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "dialog.move_1", "up", "move(-1)", "Up", "Up", "Dialogs", show=False, palette=False
+            ),
+        )
+    )
 
     def __init__(
         self,

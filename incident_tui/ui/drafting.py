@@ -9,17 +9,17 @@ goes; on ``ctrl+q`` with unsaved text, ask.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
 
 from incident_tui.drafts import Draft
 from incident_tui.text import clean
+from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import Dialog
 
 if TYPE_CHECKING:
@@ -46,10 +46,10 @@ def unsaved_dialogs(app: Any) -> list[Dialog[Any]]:
     return [d for d in open_draft_dialogs(app) if d.has_unsaved_text]
 
 
-def keep_open_drafts(app: Any, timeout: float = 2.0) -> list[str]:
+def keep_open_drafts(app: IncidentApp, timeout: float = 2.0) -> list[str]:
     """Write every open dialog's text as its draft and wait (up to ``timeout``) for the
     disk; the places kept, in words."""
-    store = getattr(app, "drafts", None)
+    store = app.drafts
     if store is None:
         return []
     kept = [
@@ -72,12 +72,39 @@ class QuitDialog(Dialog[str]):
     QuitDialog #quit-buttons { height: auto; margin-top: 1; align-horizontal: right; }
     QuitDialog Button { margin-left: 1; min-width: 10; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "choose('keep')", "Save as draft and quit", id="quit.keep"),
-        Binding("d", "choose('discard')", "Discard and quit", id="quit.discard"),
-        Binding("escape,n", "cancel", "Stay", id="quit.stay"),
-        Binding("left,right,h,l", "switch", "Switch", show=False),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "quit.keep",
+                "s",
+                "choose('keep')",
+                "Save as draft and quit",
+                "Save as draft and quit",
+                "Quit",
+                palette=False,
+            ),
+            Command(
+                "quit.discard",
+                "d",
+                "choose('discard')",
+                "Discard and quit",
+                "Discard and quit",
+                "Quit",
+                palette=False,
+            ),
+            Command("quit.stay", "escape,n", "cancel", "Stay", "Stay", "Quit", palette=False),
+            Command(
+                "quit.switch",
+                "left,right,h,l",
+                "switch",
+                "Switch",
+                "Switch",
+                "Quit",
+                show=False,
+                palette=False,
+            ),
+        )
+    )
 
     def __init__(self, places: list[str]) -> None:
         super().__init__("Quit with unsaved text?")

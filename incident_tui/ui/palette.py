@@ -67,8 +67,8 @@ class ConsoleCommands(Provider):
                 entries.append(
                     (f"Theme: {name}", "switch colours (remembered)", partial(app.set_theme, name))
                 )
-        config = getattr(app, "config", None)
-        if config is not None and getattr(app, "_open_backend", None) is not None:
+        config = app.config
+        if app.can_switch_context:
             for name in config.context_names():
                 if name != app.context_name:
                     entries.append(

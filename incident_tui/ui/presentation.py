@@ -8,14 +8,19 @@ Shared by the list and the incident view.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from incident_tui.facts import compact_duration as format_duration
 from incident_tui.facts import first_set_time, format_time, incident_clock, parse_time
 from incident_tui.text import one_line
+
+if TYPE_CHECKING:
+    from incident_tui.backends.base import Term
 
 __all__ = [
     "SEVERITIES",
@@ -29,6 +34,7 @@ __all__ = [
     "resolved_at",
     "severity_look",
     "severity_text",
+    "severity_words",
     "status_word",
     "time_column",
 ]
@@ -51,9 +57,20 @@ SEVERITIES: dict[str, SeverityLook] = {
 }
 
 
-def severity_look(severity: str) -> SeverityLook:
-    """The look of a severity; custom severities (newer stacks) get a neutral one."""
-    known = SEVERITIES.get((severity or "pending").lower())
+def severity_look(severity: str, terms: Sequence[Term] = ()) -> SeverityLook:
+    """The look of a severity. A backend's own (``terms``: Prod Manager's ``high``) keeps
+    its word and takes the glyph and colour of the Grafana severity it maps to; unknown
+    severities (newer stacks) get a neutral one."""
+    value = severity or "pending"
+    term = next((t for t in terms if t.value == value), None)
+    if term is not None and (term.label or term.value != term.grafana):
+        nearest = SEVERITIES.get(term.grafana)
+        word = one_line(term.shown, 12).lower()
+        short = word if len(word) <= 5 else word[:4] + "."
+        if nearest is not None:
+            return SeverityLook(nearest.glyph, "", word, short, nearest.style)
+        return SeverityLook("◇", "", word, short, "sev-pending")
+    known = SEVERITIES.get(value.lower())
     if known:
         return known
     word = one_line(severity, 12)
@@ -61,7 +78,17 @@ def severity_look(severity: str) -> SeverityLook:
 
 
 def status_word(status: str) -> str:
-    return "RESOLVED" if str(status) == "resolved" else "ACTIVE"
+    """A status as the list and the header show it: ``ACTIVE``, ``RESOLVED``, or the
+    backend's own word (Prod Manager's ``INVESTIGATING``), never squeezed into Grafana's."""
+    value = str(status)
+    if value in ("", "active"):
+        return "ACTIVE"
+    return one_line(value, 16).upper()
+
+
+def severity_words(look: SeverityLook) -> str:
+    """``SEV1 critical``, or just ``high`` for a backend's own severity (no SEV number)."""
+    return f"{look.sev} {look.word}" if look.sev else look.word
 
 
 def resolved_at(value: str, now: datetime) -> str:
@@ -116,7 +143,7 @@ def duration_column(
     return format_duration((now - start).total_seconds())
 
 
-def severity_text(severity: str, *, short: bool = False) -> Text:
+def severity_text(severity: str, *, short: bool = False, terms: Sequence[Term] = ()) -> Text:
     """``▲ SEV1 critical`` (or ``▲ crit``) as plain Text; callers add the colour."""
-    look = severity_look(severity)
-    return Text(f"{look.glyph} {look.short}" if short else f"{look.glyph} {look.sev} {look.word}")
+    look = severity_look(severity, terms)
+    return Text(f"{look.glyph} {look.short}" if short else f"{look.glyph} {severity_words(look)}")

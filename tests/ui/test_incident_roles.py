@@ -151,7 +151,7 @@ async def test_roles_tab_right_after_declaring_shows_flags_and_custom_roles(make
                 break
         screen = app.screen
         assert isinstance(screen, IncidentScreen)
-        screen.on_backend_changed()  # a poll lands while GetRoles is still out
+        screen.backend_changed()  # a poll lands while GetRoles is still out
         await pilot.pause()
         gated.release.set()
         await settle(pilot)

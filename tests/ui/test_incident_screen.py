@@ -155,7 +155,7 @@ async def test_backend_change_refreshes_in_place_and_keeps_the_task_cursor(make_
         key = pane.task_list.current_key
         await store.update_title(m.UpdateTitleRequest(incident_id="1", title="Changed elsewhere"))
         await store.add_task(m.AddTaskRequest(incident_id="1", text="A new task from a colleague"))
-        screen.on_backend_changed()
+        screen.backend_changed()
         await settle(pilot)
         assert "Changed elsewhere" in header(pilot)
         assert "A new task from a colleague" in screen_text(pilot)
@@ -166,7 +166,7 @@ async def test_unchanged_version_does_not_reread_the_incident(make_app, store) -
     backend = Wrapped(store)
     async with incident_view(make_app, backend=backend) as (app, pilot, screen):
         reads = backend.calls["get_incident"]
-        screen.on_backend_changed()
+        screen.backend_changed()
         await settle(pilot)
         assert backend.calls["get_incident_version"] >= 1
         assert backend.calls["get_incident"] == reads
@@ -180,7 +180,7 @@ async def test_without_versions_the_poll_rereads_only_what_is_visible(make_app, 
         await store.add_activity(
             m.AddActivityRequest(incident_id="1", activity_kind="userNote", body="from afar")
         )
-        screen.on_backend_changed()
+        screen.backend_changed()
         await settle(pilot)
         assert backend.calls["get_incident"] == before["get_incident"] + 1
         assert backend.calls["get_roles"] == before["get_roles"]

@@ -207,7 +207,7 @@ async def test_refresh_keeps_every_loaded_page_and_the_cursor(make_app, store) -
         await press(pilot, "k", "k", "k")
         key = pane.item_list.current_key
         await add_note(store, "written by someone else")
-        screen.on_backend_changed()
+        screen.backend_changed()
         await settle(pilot)
         assert len(pane.items) == loaded + 1
         assert pane.items[0].body == "written by someone else"
@@ -235,7 +235,7 @@ async def test_refresh_does_not_jump_the_view(make_app, store) -> None:
         view = pane.item_list.scroll_y
         assert view > 0
         await store.update_title(m.UpdateTitleRequest(incident_id="1", title="renamed"))
-        screen.on_backend_changed()
+        screen.backend_changed()
         await settle(pilot)
         assert "renamed" in screen_text(pilot).splitlines()[0]
         assert abs(pane.item_list.scroll_y - view) <= 3

@@ -276,7 +276,7 @@ def translate(query: m.IncidentsQuery, catalog: Catalog, now: datetime) -> Filte
     """The filters for ``query``; a non-empty ``queryString`` replaces the other fields."""
     filters = Filters()
     if query.query_string.strip():
-        parsed = q.parse(query.query_string)
+        parsed = q.parse(query.query_string, statuses=STATUS_WORDS, severities=SEVERITY_WORDS)
         translator = _Translator(catalog, now, query.query_string)
         for term in parsed.terms:
             filters = _apply(filters, translator.select(term))
@@ -317,6 +317,10 @@ def translate(query: m.IncidentsQuery, catalog: Catalog, now: datetime) -> Filte
 
 
 STATUS_VALUES = tuple(t.value for t in STATUSES)
+#: What a query may name: Prod Manager's words, and Grafana's (each stands for the
+#: statuses or severities nearest to it: ``status:active`` is every unresolved one).
+STATUS_WORDS = tuple(dict.fromkeys([*STATUS_VALUES, *(t.grafana for t in STATUSES)]))
+SEVERITY_WORDS = tuple(dict.fromkeys([*(t.value for t in SEVERITIES), *q.SEVERITY_VALUES]))
 
 
 def _words(values: Iterable[str]) -> Iterable[str]:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from textual import events
+from textual import events, on
 from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -22,6 +22,7 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from incident_tui.ui.commands import Command, bindings
+from incident_tui.ui.events import BackendChanged, BackendReady, ContextSwitched, LinkChanged
 
 if TYPE_CHECKING:
     from incident_tui.ui.app import IncidentApp
@@ -51,15 +52,50 @@ def screen_commands(screen: DOMNode | type[DOMNode]) -> list[Command]:
     return list(seen.values())
 
 
-def command_keys(app: Any, command: Command) -> str:
+def _parsed(action: str) -> tuple[str, tuple[object, ...]]:
+    """``show_tab('tasks')`` -> ``("show_tab", ("tasks",))``, as ``check_action`` gets it."""
+    from textual.actions import parse
+
+    _destination, name, parameters = parse(action)
+    return name, tuple(parameters)
+
+
+_NEEDS: dict[type, dict[tuple[str, tuple[object, ...]], tuple[str, ...]]] = {}
+
+
+def action_needs(cls: type[DOMNode]) -> dict[tuple[str, tuple[object, ...]], tuple[str, ...]]:
+    """What each action of ``cls``'s commands needs from the backend (see ui/capabilities.py)."""
+    found = _NEEDS.get(cls)
+    if found is None:
+        found = {}
+        for command in screen_commands(cls):
+            if command.needs:
+                found[_parsed(command.action)] = command.needs
+        _NEEDS[cls] = found
+    return found
+
+
+def unmet_reason(app: Any, needs: tuple[str, ...]) -> str:
+    """Why the open backend does not offer what ``needs`` names ("" when it does)."""
+    if not needs:
+        return ""
+    from incident_tui.ui.capabilities import unmet
+
+    return unmet(app.backend.capabilities, needs)
+
+
+def command_keys(app: IncidentApp, command: Command) -> str:
     """The keys a person presses for ``command`` now (their ``[keymap]`` wins)."""
-    keymap = getattr(getattr(app, "config", None), "keymap", {}) or {}
-    if command.id in keymap:
-        return Command(command.id, keymap[command.id], "", "", "", "").key_display
-    return command.key_display
+    from textual.binding import Binding
+
+    keys = (app.config.keymap or {}).get(command.id, command.key)
+    # As the footer shows them (App.get_key_display): ``j/↓``, ``^p``, ``⏎``.
+    return "/".join(
+        app.get_key_display(Binding(key.strip(), command.action)) for key in keys.split(",")
+    )
 
 
-def active_commands(app: Any, screen: Screen) -> list[tuple[DOMNode, Command]]:
+def active_commands(app: IncidentApp, screen: Screen) -> list[tuple[DOMNode, Command]]:
     """Commands that work on ``screen`` now, each with the node that runs its action.
 
     Gathers the screen's commands, those of widgets around the focused one (e.g. the
@@ -75,7 +111,7 @@ def active_commands(app: Any, screen: Screen) -> list[tuple[DOMNode, Command]]:
         focused = focused.parent  # type: ignore[assignment]
     nodes.append(screen)
     nodes.append(app)
-    readonly = bool(getattr(app, "readonly", False))
+    readonly = app.readonly
     for node in nodes:
         for command in screen_commands(type(node)):
             if command.id in seen:
@@ -149,26 +185,50 @@ class ConsoleScreen(Screen):
 
     @property
     def console_app(self) -> IncidentApp:
-        return self.app  # type: ignore[return-value]
+        """The App, typed (see ui/access.py)."""
+        from incident_tui.ui.access import console_app
+
+        return console_app(self)
 
     # --- read-only --------------------------------------------------------
     def _mutating_actions(self) -> set[str]:
         return {c.action for c in screen_commands(self) if c.mutates}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if getattr(self.app, "readonly", False) and action in self._mutating_actions():
+        if self.console_app.readonly and action in self._mutating_actions():
             return False
+        key = _parsed(action) if "(" in action else (action, tuple(parameters))
+        needs = action_needs(type(self)).get(key)
+        if needs and unmet_reason(self.app, needs):
+            return False  # the backend does not offer it: hidden (help and its key say why)
         return True
+
+    def unmet_commands(self) -> list[tuple[Command, str]]:
+        """This screen's commands the backend does not offer where the person is, and why."""
+        from incident_tui.ui.capabilities import silently_absent
+
+        found: list[tuple[Command, str]] = []
+        capabilities = self.console_app.backend.capabilities
+        for command in screen_commands(self):
+            if (
+                command.needs
+                and self.command_applies(command)
+                and not silently_absent(capabilities, command.needs)
+            ):
+                reason = unmet_reason(self.app, command.needs)
+                if reason:
+                    found.append((command, reason))
+        return found
 
     def refuse_if_readonly(self) -> bool:
         """For actions reached other ways than a key: True (and a message) when read-only."""
-        if getattr(self.app, "readonly", False):
+        if self.console_app.readonly:
             self._say_readonly()
             return True
         return False
 
     def _say_readonly(self, what: str = "") -> None:
-        reason = getattr(self.app, "readonly_reason", "") or "changes are disabled here"
+        reason = self.console_app.readonly_reason or "changes are disabled here"
         action = f" ({what} is one)" if what else ""
         self.app.notify(
             f"Read-only: {reason}; changes are off{action}.",
@@ -182,11 +242,24 @@ class ConsoleScreen(Screen):
         return True
 
     def on_key(self, event: events.Key) -> None:
-        """A key of a change in read-only mode says why it does nothing (its binding is off,
-        so the key reaches here instead of doing nothing in silence)."""
-        if not getattr(self.app, "readonly", False):
+        """A key of a change in read-only mode, or of what the backend does not offer, says
+        why it does nothing (its binding is off, so the key reaches here instead of doing
+        nothing in silence)."""
+        keymap = self.console_app.config.keymap or {}
+        for command, reason in self.unmet_commands():
+            keys = keymap.get(command.id, command.key).split(",")
+            if event.key in (k.strip() for k in keys) and not self._bound_elsewhere(event.key):
+                event.stop()
+                event.prevent_default()
+                self.app.notify(
+                    f"{reason} ({command.description} is not offered here).",
+                    severity="warning",
+                    markup=False,
+                    timeout=4,
+                )
+                return
+        if not self.console_app.readonly:
             return
-        keymap = getattr(getattr(self.app, "config", None), "keymap", {}) or {}
         for command in screen_commands(self):
             if not command.mutates or not self.command_applies(command):
                 continue
@@ -197,6 +270,13 @@ class ConsoleScreen(Screen):
                 self._say_readonly(command.description)
                 return
 
+    def _bound_elsewhere(self, key: str) -> bool:
+        """Whether ``key`` runs another command that is offered here (one key, two uses)."""
+        for _node, command in active_commands(self.console_app, self):
+            if key in (k.strip() for k in command.key.split(",")):
+                return True
+        return False
+
     # --- navigation -------------------------------------------------------
     async def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
@@ -205,28 +285,50 @@ class ConsoleScreen(Screen):
     def action_refresh(self) -> None:
         """Re-read what the screen shows (ctrl+r); screens override."""
 
-    def on_backend_changed(self) -> None:
+    # --- what the App tells the screen (ui/events.py); screens override the methods ---
+    @on(BackendChanged)
+    def _backend_changed_event(self) -> None:
+        self.backend_changed()
+
+    @on(BackendReady)
+    def _backend_ready_event(self) -> None:
+        self.backend_ready()
+
+    @on(ContextSwitched)
+    async def _context_switched_event(self) -> None:
+        await self.context_switched()
+
+    @on(LinkChanged)
+    def _link_changed_event(self) -> None:
+        self.link_changed()
+
+    def backend_changed(self) -> None:
         """The backend's data changed (live refresh); screens override to re-read in place."""
 
-    def on_backend_ready(self) -> None:
-        """The backend finished opening (start-up or ``:ctx``); read what the screen shows."""
-        self.on_backend_changed()
+    def backend_ready(self) -> None:
+        """The backend finished opening (at start-up); read what the screen shows."""
+        self.backend_changed()
+
+    async def context_switched(self) -> None:
+        """Another context is open (``:ctx``); the screen at the bottom starts afresh."""
+        self.backend_changed()
+
+    def link_changed(self) -> None:
+        """The remote link or the outbox changed."""
 
     def on_screen_suspend(self) -> None:
-        self._version_at_suspend = getattr(self.app, "homescreen_version", None)
+        self._version_at_suspend = self.console_app.homescreen_version
 
     def on_screen_resume(self) -> None:
         """Coming back to a screen: catch up with changes made meanwhile (e.g. on another screen)."""
         if not hasattr(self, "_version_at_suspend"):
             return
-        app = self.app
-        versions = getattr(app, "_versions_supported", False)
+        app = self.console_app
+        versions = app.versions_supported
         # Changes made on the screen above may not have been polled yet: ask now.
-        poke = getattr(app, "poke", None)
-        if callable(poke):
-            poke()
-        if not versions or self._version_at_suspend != getattr(app, "homescreen_version", None):
-            self.on_backend_changed()
+        app.poke()
+        if not versions or self._version_at_suspend != app.homescreen_version:
+            self.backend_changed()
 
     # --- backend calls ----------------------------------------------------
     def watch_busy(self, busy: int) -> None:
@@ -266,15 +368,13 @@ class ConsoleScreen(Screen):
                         await outcome
                 return result
             except BackendError as exc:
-                handler = on_error or self.app.show_error  # type: ignore[attr-defined]
+                handler = on_error or self.console_app.show_error
                 outcome = handler(exc)
                 if inspect.isawaitable(outcome):
                     await outcome
             except Exception as exc:  # a bug, not a backend refusal: keep the app alive
                 log.exception("unexpected error in a backend worker")
-                self.app.show_error(  # type: ignore[attr-defined]
-                    f"Unexpected error ({type(exc).__name__}): {exc}"
-                )
+                self.console_app.show_error(f"Unexpected error ({type(exc).__name__}): {exc}")
             return None
 
         # The function, not a coroutine: a worker cancelled before it starts leaves nothing

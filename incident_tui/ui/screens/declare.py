@@ -7,12 +7,12 @@ shown in the dialog and everything typed stays, to be fixed and sent again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
@@ -20,12 +20,18 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from incident_tui import models as m
+from incident_tui.backends.base import GRAFANA_SEVERITIES
 from incident_tui.drafts import Place
 from incident_tui.errors import BackendError
 from incident_tui.text import clean, is_printable_label
 from incident_tui.times import local_zone_name, parse_time_input
+from incident_tui.ui.access import console_app
+from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import Dialog, FieldChanged, SafeInput
-from incident_tui.ui.presentation import SEVERITIES
+from incident_tui.ui.presentation import severity_look
+
+if TYPE_CHECKING:
+    from incident_tui.backends.base import Term
 
 log = logging.getLogger(__name__)
 
@@ -71,26 +77,104 @@ class MarkedCheckbox(Checkbox):
 
 
 class SeverityChoice(Widget, can_focus=True):
-    """Four severities on one line; left/right (or 1-4) choose, the choice is marked (●)."""
+    """The backend's severities on one line, most severe first; left/right (or 1-5)
+    choose, the choice is marked (●). ``terms`` are the backend's own (Prod Manager's
+    five); Grafana's four by default."""
 
     DEFAULT_CSS = """
     SeverityChoice { height: 1; width: 100%; background: $surface; padding: 0 1; }
     SeverityChoice:focus { background: $boost; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,h", "move(-1)", "Previous", show=False, id="declare.severity_left"),
-        Binding("right,l", "move(1)", "Next", show=False, id="declare.severity_right"),
-        Binding("1", "pick(0)", show=False, id="declare.severity_1"),
-        Binding("2", "pick(1)", show=False, id="declare.severity_2"),
-        Binding("3", "pick(2)", show=False, id="declare.severity_3"),
-        Binding("4", "pick(3)", show=False, id="declare.severity_4"),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "declare.severity_left",
+                "left,h",
+                "move(-1)",
+                "Previous",
+                "Previous",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "declare.severity_right",
+                "right,l",
+                "move(1)",
+                "Next",
+                "Next",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "declare.severity_1",
+                "1",
+                "pick(0)",
+                "",
+                "pick(0)",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "declare.severity_2",
+                "2",
+                "pick(1)",
+                "",
+                "pick(1)",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "declare.severity_3",
+                "3",
+                "pick(2)",
+                "",
+                "pick(2)",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "declare.severity_4",
+                "4",
+                "pick(3)",
+                "",
+                "pick(3)",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "declare.severity_5",
+                "5",
+                "pick(4)",
+                "",
+                "pick(4)",
+                "Declare",
+                show=False,
+                palette=False,
+            ),
+        )
+    )
 
     index: reactive[int] = reactive(SEVERITY_CHOICES.index("pending"))
 
+    def __init__(self, terms: Sequence[Term] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.terms = tuple(terms)
+        self.choices: tuple[str, ...] = (
+            tuple(t.value for t in reversed(self.terms)) if self.terms else SEVERITY_CHOICES
+        )
+        # Grafana's default is "pending"; elsewhere the least severe.
+        default = "pending" if "pending" in self.choices else self.choices[-1]
+        self.set_reactive(SeverityChoice.index, self.choices.index(default))
+
     @property
     def value(self) -> str:
-        return SEVERITY_CHOICES[self.index]
+        return self.choices[self.index]
 
     @property
     def draft_value(self) -> str:
@@ -98,29 +182,32 @@ class SeverityChoice(Widget, can_focus=True):
 
     @draft_value.setter
     def draft_value(self, value: str | bool) -> None:
-        if value not in SEVERITY_CHOICES:
+        if value not in self.choices:
             raise ValueError(f"not a severity: {value!r}")
-        self.index = SEVERITY_CHOICES.index(str(value))
+        self.index = self.choices.index(str(value))
 
     def watch_index(self) -> None:
         self.post_message(FieldChanged())
 
     def render(self) -> Content:
         parts = []
-        for number, severity in enumerate(SEVERITY_CHOICES):
-            look = SEVERITIES[severity]
+        glyphs = len(self.choices) <= 4  # five words and their glyphs do not fit 76 cells
+        for number, severity in enumerate(self.choices):
+            look = severity_look(severity, self.terms)
             mark = "(●)" if number == self.index else "( )"
-            text = f"{mark} {number + 1} {look.glyph} {look.word}"
+            shown = f"{look.glyph} {look.word}" if glyphs else look.word
+            text = f"{mark} {number + 1} {shown}"
             parts.append(
                 Content.styled(text, "bold reverse") if number == self.index else Content(text)
             )
         return Content("  ").join(parts)
 
     def action_move(self, step: int) -> None:
-        self.index = (self.index + step) % len(SEVERITY_CHOICES)
+        self.index = (self.index + step) % len(self.choices)
 
     def action_pick(self, index: int) -> None:
-        self.index = index
+        if index < len(self.choices):
+            self.index = index
 
 
 class DeclareDialog(Dialog[str]):
@@ -146,10 +233,23 @@ class DeclareDialog(Dialog[str]):
     DeclareDialog Button:focus { text-style: bold reverse; }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "declare", "Declare", id="declare.submit", priority=True),
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "declare.submit",
+                "ctrl+s",
+                "declare",
+                "Declare",
+                "Declare",
+                "Declare",
+                priority=True,
+                palette=False,
+            ),
+            Command(
+                "dialog.cancel", "escape", "cancel", "Cancel", "Cancel", "Declare", palette=False
+            ),
+        )
+    )
 
     def __init__(self) -> None:
         super().__init__("Declare an incident", draft=Place("declare"))
@@ -162,14 +262,25 @@ class DeclareDialog(Dialog[str]):
             yield Label("Title", classes="field-label")
             yield SafeInput(placeholder="e.g. Checkout API returning 502s", id="title")
             yield Static(Content(""), id="title-error", classes="field-error")
-            yield Label("Severity (←/→ or 1-4)", classes="field-label")
-            yield SeverityChoice(id="severity")
-            yield Label("Labels (comma separated)", classes="field-label")
+            capabilities = console_app(self).backend.capabilities
+            terms = () if capabilities.severities == GRAFANA_SEVERITIES else capabilities.severities
+            count = len(terms) or len(SEVERITY_CHOICES)
+            yield Label(f"Severity (←/→ or 1-{count})", classes="field-label")
+            yield SeverityChoice(terms, id="severity")
+            own = f"; {capabilities.system}'s own" if capabilities.labels == "fixed" else ""
+            yield Label(f"Labels (comma separated{own})", classes="field-label")
             yield SafeInput(placeholder="e.g. payments, api", id="labels")
             yield Static(Content(""), id="labels-error", classes="field-error")
-            with Horizontal(id="flags"):
-                yield MarkedCheckbox("Drill", id="drill")
-                yield MarkedCheckbox("Retrospective (already resolved)", id="retro")
+            flags = Horizontal(id="flags")
+            flags.display = capabilities.drills or capabilities.serves("update_incident_event_time")
+            with flags:
+                # What the backend lacks is not offered (Prod Manager: no drills, no times).
+                drill = MarkedCheckbox("Drill", id="drill")
+                drill.display = capabilities.drills
+                yield drill
+                retro = MarkedCheckbox("Retrospective (already resolved)", id="retro")
+                retro.display = capabilities.serves("update_incident_event_time")
+                yield retro
             with Vertical(id="retro-times"):
                 zone = local_zone_name()
                 yield Label(
@@ -279,7 +390,7 @@ class DeclareDialog(Dialog[str]):
     def action_declare(self) -> None:
         if self.busy:
             return
-        if getattr(self.app, "readonly", False):
+        if console_app(self).readonly:
             self.show_error("Read-only: declaring is disabled here.")
             return
         request = self.build_request()
@@ -292,7 +403,7 @@ class DeclareDialog(Dialog[str]):
     @work(exclusive=True, group="declare", exit_on_error=False)
     async def _send(self, request: m.CreateIncidentRequest) -> None:
         try:
-            response = await self.app.backend.create_incident(request)  # type: ignore[attr-defined]
+            response = await console_app(self).backend.create_incident(request)
         except BackendError as exc:
             self._set_busy(False)
             self.show_error(str(exc) or "The backend refused this incident.")
@@ -311,7 +422,7 @@ class DeclareDialog(Dialog[str]):
                     self.retro_times,
                     strict=True,
                 ):
-                    await self.app.backend.update_incident_event_time(  # type: ignore[attr-defined]
+                    await console_app(self).backend.update_incident_event_time(
                         m.UpdateIncidentEventTimeRequest(
                             incident_id=incident_id,
                             event_time=when,

@@ -7,19 +7,22 @@ so it cannot disagree with them; read-only mode leaves out what it refuses.
 from __future__ import annotations
 
 import io
-from typing import ClassVar
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from incident_tui.ui.commands import Command
+from incident_tui.ui.access import console_app
+from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.screens.base import active_commands, command_keys
+
+if TYPE_CHECKING:
+    from incident_tui.ui.app import IncidentApp
 
 GROUP_ORDER = (
     "Navigation",
@@ -39,7 +42,7 @@ def _group_rank(name: str) -> tuple[int, str]:
     return (GROUP_ORDER.index(name) if name in GROUP_ORDER else len(GROUP_ORDER) - 1, name)
 
 
-def help_text(app: object, screen: Screen) -> Table | Group:
+def help_text(app: IncidentApp, screen: Screen) -> Table | Group:
     """The help page for ``screen``: a two-column grid of keys and what they do (no markup)."""
     groups: dict[str, list[Command]] = {}
     for _node, command in active_commands(app, screen):
@@ -52,11 +55,20 @@ def help_text(app: object, screen: Screen) -> Table | Group:
         for command in groups[group]:
             grid.add_row(Text(f"  {command_keys(app, command)}"), Text(command.help))
         grid.add_row("", "")
-    if getattr(app, "readonly", False):
+    if app.readonly:
         grid.add_row(
             Text("Read-only", style="italic"),
             Text("commands that change anything are hidden (their keys say why)"),
         )
+        grid.add_row("", "")
+    reasons: dict[str, list[str]] = {}
+    unmet = getattr(screen, "unmet_commands", None)
+    for command, reason in unmet() if callable(unmet) else ():
+        reasons.setdefault(reason, []).append(command.description)
+    if reasons:
+        grid.add_row(Text("Not offered here", style="bold underline"), "")
+        for reason, what in reasons.items():
+            grid.add_row(Text(f"  {', '.join(what)}"), Text(reason))
         grid.add_row("", "")
     if not getattr(screen, "FILTER_HELP", False):
         return grid
@@ -87,13 +99,50 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen #help-hint { height: 1; color: $text-muted; }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "close", "Close", id="help.close"),
-        Binding("j,down", "scroll(1)", "Down", show=False, id="help.down"),
-        Binding("k,up", "scroll(-1)", "Up", show=False, id="help.up"),
-        Binding("pagedown,space", "page(1)", "Page down", show=False, id="help.page_down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="help.page_up"),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "help.close",
+                "escape,q,question_mark,f1",
+                "close",
+                "Close",
+                "Close",
+                "Help",
+                palette=False,
+            ),
+            Command(
+                "help.down",
+                "j,down",
+                "scroll(1)",
+                "Down",
+                "Down",
+                "Help",
+                show=False,
+                palette=False,
+            ),
+            Command("help.up", "k,up", "scroll(-1)", "Up", "Up", "Help", show=False, palette=False),
+            Command(
+                "help.page_down",
+                "pagedown,space",
+                "page(1)",
+                "Page down",
+                "Page down",
+                "Help",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "help.page_up",
+                "pageup",
+                "page(-1)",
+                "Page up",
+                "Page up",
+                "Help",
+                show=False,
+                palette=False,
+            ),
+        )
+    )
 
     def __init__(self, for_screen: Screen) -> None:
         super().__init__()
@@ -106,7 +155,7 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="help-box"):
             yield Static(Text(f"Keys: {title}"), id="help-title")
             with VerticalScroll(id="help-body", can_focus=False):
-                yield Static(help_text(self.app, self.for_screen), id="help-text")
+                yield Static(help_text(console_app(self), self.for_screen), id="help-text")
             yield Static(Text("esc/q close · j/k scroll"), id="help-hint")
 
     @property
@@ -114,7 +163,7 @@ class HelpScreen(ModalScreen[None]):
         """The help page as plain text (for tests and for copying)."""
         out = io.StringIO()
         Console(file=out, width=80, color_system=None, legacy_windows=False).print(
-            help_text(self.app, self.for_screen)
+            help_text(console_app(self), self.for_screen)
         )
         return out.getvalue()
 

@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from incident_tui.text import clean
 from incident_tui.ui.commands import Command, bindings
-from incident_tui.ui.presentation import SEVERITIES
+from incident_tui.ui.presentation import severity_look
 from incident_tui.ui.screens.base import BACK, BusyIndicator, ConsoleScreen
 from incident_tui.ui.widgets.footer import ConsoleFooter
 from incident_tui.ui.widgets.incident_list import (
@@ -116,6 +116,7 @@ HOME_COMMANDS: tuple[Command, ...] = (
         "Declare a new incident",
         "Incidents",
         mutates=True,
+        needs=("create_incident",),
     ),
     Command(
         "list.filter",
@@ -140,6 +141,7 @@ HOME_COMMANDS: tuple[Command, ...] = (
         "Drills",
         "Drills: shown, hidden, only",
         "Filter and sort",
+        needs=("drills",),
     ),
     Command(
         "list.sort",
@@ -157,6 +159,7 @@ HOME_COMMANDS: tuple[Command, ...] = (
         "Reverse the sort direction",
         "Filter and sort",
         show=False,
+        needs=("ascending",),
     ),
     Command(
         "list.org_roles",
@@ -166,6 +169,7 @@ HOME_COMMANDS: tuple[Command, ...] = (
         "Manage the organisation's roles",
         "Incidents",
         show=False,
+        needs=("org_roles", "get_roles"),
     ),
     Command(
         "list.copy",
@@ -255,7 +259,7 @@ class HomeScreen(ConsoleScreen):
         else:
             self.incident_list.loading_message = f"Opening {self.console_app.context_name}…"
 
-    async def reset_for_context(self) -> None:
+    async def context_switched(self) -> None:
         """Another context: start afresh (no filter, default toggles and sort) and re-read."""
         self.filter_text = ""
         self.active_only = False
@@ -272,7 +276,7 @@ class HomeScreen(ConsoleScreen):
         self.incident_list.focus()
         self.reload(keep_cursor=False, counts=True)
 
-    def on_backend_ready(self) -> None:
+    def backend_ready(self) -> None:
         self.incident_list.loading_message = "Loading incidents…"
         self.incident_list.refresh()
         self._render_bar()
@@ -323,7 +327,7 @@ class HomeScreen(ConsoleScreen):
         from incident_tui.ui.screens.base import command_keys
 
         declare = next(c for c in HOME_COMMANDS if c.id == "list.declare")
-        return f"No incidents yet: press {command_keys(self.app, declare)} to declare one."
+        return f"No incidents yet: press {command_keys(self.console_app, declare)} to declare one."
 
     def _filter_message(self, message: str) -> str:
         """A backend's "col N: ..." counted in the person's text, not in our prefix."""
@@ -431,6 +435,7 @@ class HomeScreen(ConsoleScreen):
         """
         query = self.build_query()
         lst = self.incident_list
+        self._follow_capabilities()
         lst.sort_field = self.sort_field
         lst.empty_message = self._empty_message()
         if keep_cursor and lst.ready and query == self._shown_query:
@@ -453,10 +458,14 @@ class HomeScreen(ConsoleScreen):
             query = m.IncidentsQuery(limit=COUNT_LIMIT, query_string="status:active isdrill:false")
             return await app.backend.query_incidents(m.QueryIncidentsRequest(query=query))
 
+        terms = app.backend.capabilities.severities
+        known = {t.value for t in terms}
+        least = terms[0].value if terms else "pending"
+
         def done(response: m.QueryIncidentsResponse) -> None:
             counts: dict[str, int] = {}
             for incident in response.incidents:
-                key = incident.severity if incident.severity in SEVERITIES else "pending"
+                key = incident.severity if incident.severity in known else least
                 counts[key] = counts.get(key, 0) + 1
             self._counts = counts
             self._counts_more = response.cursor.has_more
@@ -476,12 +485,16 @@ class HomeScreen(ConsoleScreen):
         width = self.size.width or 80
         if self._counts_known:
             bar.append("│ active ")
-            for severity in ("critical", "major", "minor", "pending"):
-                look = SEVERITIES[severity]
-                count = self._counts.get(severity, 0)
-                label = (
-                    f"{look.glyph}{count}" if width < 100 else f"{look.glyph} {count} {look.word}"
-                )
+            terms = app.backend.capabilities.severities
+            for term in reversed(terms):  # the most severe first
+                look = severity_look(term.value, terms)
+                count = self._counts.get(term.value, 0)
+                if width >= 100:
+                    label = f"{look.glyph} {count} {look.word}"
+                elif look.sev:
+                    label = f"{look.glyph}{count}"
+                else:  # a backend's own severities may share a glyph: say the word
+                    label = f"{look.short} {count}"
                 color = app.theme_variables.get(look.style, "")
                 ground = app.theme_variables.get("background", "")
                 # A chip on the theme's background: readable on any header colour.
@@ -504,6 +517,24 @@ class HomeScreen(ConsoleScreen):
         if flags:
             bar.append("│ " + ", ".join(flags), style="italic")
         self.query_one("#context-text", Static).update(bar)
+
+    def _follow_capabilities(self) -> None:
+        """Columns the backend has nothing for are left out; its own words fit."""
+        from incident_tui.ui.capabilities import unmet
+
+        capabilities = self.console_app.backend.capabilities
+        hidden = frozenset(
+            column
+            for column, need in (
+                ("drill", "drills"),
+                ("labels", "labels"),
+                ("commander", "roles"),
+                ("tasks", "tasks"),
+            )
+            if unmet(capabilities, (need,))
+        )
+        longest = max((len(t.shown) for t in capabilities.statuses), default=0)
+        self.incident_list.adapt(hidden, min(longest, 13), capabilities.severities)
 
     def _render_columns(self) -> None:
         header = column_header(self.incident_list.columns, self.sort_field, self.descending)
@@ -645,7 +676,10 @@ class HomeScreen(ConsoleScreen):
         self.reload()
 
     def action_cycle_sort(self) -> None:
-        self.sort_index = (self.sort_index + 1) % len(SORT_FIELDS)
+        sorts = self.console_app.backend.capabilities.sorts
+        offered = [i for i, (field, _, _) in enumerate(SORT_FIELDS) if field in sorts or i == 0]
+        later = [i for i in offered if i > self.sort_index]
+        self.sort_index = later[0] if later else offered[0]
         self.descending = SORT_FIELDS[self.sort_index][0] in DESCENDING_FIRST
         self.reload()
         self.notify(f"sorted by {SORT_FIELDS[self.sort_index][1]}", markup=False, timeout=2)
@@ -681,7 +715,7 @@ class HomeScreen(ConsoleScreen):
     def action_refresh(self) -> None:
         self.reload(counts=True)
 
-    def on_backend_changed(self) -> None:
+    def backend_changed(self) -> None:
         if not self.console_app.has_backend:
             return
         if self.incident_list.ready:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -45,15 +46,19 @@ from incident_tui.ui.screens.incident_timeline import TimelinePane
 from incident_tui.ui.widgets.footer import ConsoleFooter
 from incident_tui.ui.widgets.link_state import LinkState
 
-TABS: tuple[tuple[str, str], ...] = (
-    ("overview", "Overview"),
-    ("timeline", "Timeline"),
-    ("tasks", "Tasks"),
-    ("roles", "Roles"),
+#: (id, title, what the backend must offer for the tab to show; see ui/capabilities.py).
+TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("overview", "Overview", ("get_incident",)),
+    ("timeline", "Timeline", ("query_activity",)),
+    ("tasks", "Tasks", ("tasks",)),
+    ("roles", "Roles", ("roles",)),
 )
-TAB_IDS = tuple(tab for tab, _ in TABS)
-#: The help-screen group of each tab's commands (a command only works on its tab).
-TAB_GROUPS = {title: tab for tab, title in TABS}
+TAB_IDS = tuple(tab for tab, _, _ in TABS)
+
+
+def _on_tab(tab: str, commands: tuple[Command, ...]) -> tuple[Command, ...]:
+    """``commands`` working only on ``tab`` (its footer keys, its help group)."""
+    return tuple(replace(c, tab=tab) for c in commands)
 
 
 def _cmd(
@@ -66,8 +71,11 @@ def _cmd(
     *,
     mutates: bool = False,
     show: bool = True,
+    needs: tuple[str, ...] = (),
 ) -> Command:
-    return Command(id, key, action, description, help, group, show=show, mutates=mutates)
+    return Command(
+        id, key, action, description, help, group, show=show, mutates=mutates, needs=needs
+    )
 
 
 # fmt: off
@@ -77,57 +85,63 @@ INCIDENT_COMMANDS: tuple[Command, ...] = (
     _cmd("incident.tab_timeline", "2", "show_tab('timeline')", "Timeline",
          "Show the Timeline tab", "Incident", show=False),
     _cmd("incident.tab_tasks", "3", "show_tab('tasks')", "Tasks",
-         "Show the Tasks tab", "Incident", show=False),
+         "Show the Tasks tab", "Incident", show=False, needs=("tasks",)),
     _cmd("incident.tab_roles", "4", "show_tab('roles')", "Roles",
-         "Show the Roles tab", "Incident", show=False),
+         "Show the Roles tab", "Incident", show=False, needs=("roles",)),
     _cmd("incident.next_tab", "right_square_bracket", "next_tab", "Next tab",
          "Show the next tab", "Incident", show=False),
     _cmd("incident.prev_tab", "left_square_bracket", "prev_tab", "Previous tab",
          "Show the previous tab", "Incident", show=False),
     _cmd("incident.export", "X", "export_postmortem", "Export",
          "Write a Markdown postmortem draft of the incident to a file", "Incident",
-         show=False),
+         show=False, needs=("get_incident",)),
     _cmd("incident.copy", "y", "copy_reference", "Copy",
          "Copy the reference (and web link) to the clipboard", "Incident",
          show=False),
 )
 
-OVERVIEW_COMMANDS: tuple[Command, ...] = (
+OVERVIEW_COMMANDS: tuple[Command, ...] = _on_tab("overview", (
     _cmd("incident.edit_title", "e", "edit_title", "Title",
-         "Edit the incident's title", "Overview", mutates=True),
+         "Edit the incident's title", "Overview", mutates=True, needs=("update_title",)),
     _cmd("incident.set_severity", "v", "set_severity", "Severity",
-         "Set the severity (picker)", "Overview", mutates=True),
+         "Set the severity (picker)", "Overview", mutates=True, needs=("update_severity",)),
+    _cmd("incident.set_status", "s", "set_status", "Status",
+         "Set the status (picker of the backend's own statuses)", "Overview", mutates=True,
+         needs=("update_status", "status_path")),
     _cmd("incident.resolve", "R", "resolve", "Resolve",
-         "Resolve the incident (confirmed)", "Overview", mutates=True),
+         "Resolve the incident (confirmed)", "Overview", mutates=True, needs=("update_status",)),
     _cmd("incident.reopen", "R", "reopen", "Reopen",
-         "Reopen a resolved incident (confirmed)", "Overview", mutates=True),
+         "Reopen a resolved incident (confirmed)", "Overview", mutates=True, needs=("update_status",)),
     _cmd("incident.toggle_drill", "D", "toggle_drill", "Drill",
-         "Mark or unmark the incident as a drill (confirmed)", "Overview", mutates=True),
+         "Mark or unmark the incident as a drill (confirmed)", "Overview", mutates=True, needs=("drills", "update_incident_is_drill")),
     _cmd("incident.add_label", "l", "add_label", "+Label",
-         "Add a label", "Overview", mutates=True),
+         "Add a label", "Overview", mutates=True, needs=("free_labels", "add_label")),
     _cmd("incident.remove_label", "L", "remove_label", "-Label",
-         "Remove a label (picker of the current labels)", "Overview", mutates=True),
+         "Remove a label (picker of the current labels)", "Overview", mutates=True, needs=("free_labels", "remove_label")),
     _cmd("incident.edit_start", "t", "edit_start", "Start",
          "Edit when the incident started (RFC 3339 or YYYY-MM-DD HH:MM)", "Overview",
-         mutates=True, show=False),
+         mutates=True, show=False, needs=("update_incident_event_time",)),
     _cmd("incident.edit_end", "T", "edit_end", "End",
          "Edit when the incident ended; on an active one, resolve it at a time you give",
          "Overview",
-         mutates=True, show=False),
-)
+         mutates=True, show=False, needs=("update_incident_event_time",)),
+))
 
-TIMELINE_COMMANDS: tuple[Command, ...] = (
+TIMELINE_COMMANDS: tuple[Command, ...] = _on_tab("timeline", (
     _cmd("timeline.open", "enter", "open_item", "Details",
          "Show the whole item under the cursor", "Timeline", show=False),
     _cmd("timeline.add_note", "a", "add_note", "Note",
-         "Add a note (multi-line editor, ctrl+s saves)", "Timeline", mutates=True),
+         "Add a note (multi-line editor, ctrl+s saves)", "Timeline", mutates=True, needs=("add_activity",)),
+    _cmd("timeline.add_public_note", "A", "add_public_note", "Public",
+         "Add a note everyone sees (a plain note stays internal)", "Timeline", mutates=True,
+         show=False, needs=("add_activity", "internal_notes")),
     _cmd("timeline.edit_note", "e", "edit_note", "Edit",
-         "Edit the text of the note under the cursor", "Timeline", mutates=True),
+         "Edit the text of the note under the cursor", "Timeline", mutates=True, needs=("update_activity_body",)),
     _cmd("timeline.edit_time", "E", "edit_note_time", "Time",
          "Edit the event time of the note under the cursor", "Timeline", mutates=True,
-         show=False),
+         show=False, needs=("update_activity_event_time",)),
     _cmd("timeline.remove_note", "x", "remove_note", "Remove",
-         "Remove the note under the cursor (confirmed)", "Timeline", mutates=True),
+         "Remove the note under the cursor (confirmed)", "Timeline", mutates=True, needs=("remove_activity",)),
     _cmd("timeline.order", "o", "toggle_order", "Order",
          "Newest or oldest first", "Timeline"),
     _cmd("timeline.filter_kind", "f", "filter_kind", "Kind",
@@ -135,34 +149,34 @@ TIMELINE_COMMANDS: tuple[Command, ...] = (
     _cmd("timeline.filter_tag", "number_sign", "filter_tag", "Tag",
          "Show only items with a tag (important, starred). Tags are set in Grafana's"
          " web app: its API has no method that sets one", "Timeline", show=False),
-)
+))
 
-TASKS_COMMANDS: tuple[Command, ...] = (
+TASKS_COMMANDS: tuple[Command, ...] = _on_tab("tasks", (
     _cmd("tasks.toggle_done", "space", "toggle_task_done", "Done",
-         "Mark the task done, or back to todo", "Tasks", mutates=True),
+         "Mark the task done, or back to todo", "Tasks", mutates=True, needs=("tasks", "update_task_status")),
     _cmd("tasks.progress", "p", "toggle_task_progress", "Doing",
-         "Mark the task in progress, or back to todo", "Tasks", mutates=True),
+         "Mark the task in progress, or back to todo", "Tasks", mutates=True, needs=("tasks", "update_task_status")),
     _cmd("tasks.add", "a", "add_task", "Add",
-         "Add a task", "Tasks", mutates=True),
+         "Add a task", "Tasks", mutates=True, needs=("tasks", "add_task")),
     _cmd("tasks.edit", "e", "edit_task", "Edit",
-         "Edit the task's text", "Tasks", mutates=True),
+         "Edit the task's text", "Tasks", mutates=True, needs=("tasks", "update_task_text")),
     _cmd("tasks.assign", "u", "assign_task", "Assign",
-         "Assign the task to someone (picker or typed user id)", "Tasks", mutates=True),
+         "Assign the task to someone (picker or typed user id)", "Tasks", mutates=True, needs=("tasks", "update_task_user")),
     _cmd("tasks.unassign", "U", "clear_task_assignee", "Unassign",
-         "Clear the task's assignee", "Tasks", mutates=True, show=False),
+         "Clear the task's assignee", "Tasks", mutates=True, show=False, needs=("tasks", "update_task_user")),
     _cmd("tasks.delete", "x", "delete_task", "Delete",
-         "Delete the task (confirmed)", "Tasks", mutates=True),
-)
+         "Delete the task (confirmed)", "Tasks", mutates=True, needs=("tasks", "delete_task")),
+))
 
-ROLES_COMMANDS: tuple[Command, ...] = (
+ROLES_COMMANDS: tuple[Command, ...] = _on_tab("roles", (
     _cmd("roles.assign", "a", "assign_role", "Assign",
          "Give the role under the cursor to someone (picker or typed user id)", "Roles",
-         mutates=True),
+         mutates=True, needs=("roles", "assign_role")),
     _cmd("roles.unassign", "x", "unassign_role", "Unassign",
-         "Take the role under the cursor from someone", "Roles", mutates=True),
+         "Take the role under the cursor from someone", "Roles", mutates=True, needs=("roles", "unassign_role")),
     _cmd("roles.org_roles", "O", "open_org_roles", "Org roles",
-         "Manage the organisation's roles", "Roles"),
-)
+         "Manage the organisation's roles", "Roles", needs=("org_roles", "get_roles")),
+))
 # fmt: on
 
 
@@ -224,9 +238,7 @@ class IncidentScreen(ConsoleScreen):
     )
     BINDINGS = bindings(COMMANDS_LIST)
 
-    _ACTION_TAB: ClassVar[dict[str, str]] = {
-        c.action: TAB_GROUPS[c.group] for c in COMMANDS_LIST if c.group in TAB_GROUPS
-    }
+    _ACTION_TAB: ClassVar[dict[str, str]] = {c.action: c.tab for c in COMMANDS_LIST if c.tab}
 
     def __init__(
         self, incident_id: str, *, tab: str = "overview", reopen: Draft | None = None
@@ -262,6 +274,8 @@ class IncidentScreen(ConsoleScreen):
         yield ConsoleFooter(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        if self.active_tab not in self._tab_ids():
+            self.action_show_tab("overview")
         self.reload()
         self._focus_tab()
 
@@ -281,9 +295,19 @@ class IncidentScreen(ConsoleScreen):
     def roles(self) -> RolesPane:
         return self.query_one("#roles", RolesPane)
 
+    def shown_tabs(self) -> list[tuple[str, str]]:
+        """The tabs the backend offers (Prod Manager has no tasks or roles), in order."""
+        from incident_tui.ui.screens.base import unmet_reason
+
+        return [(tab, title) for tab, title, needs in TABS if not unmet_reason(self.app, needs)]
+
+    def _tab_ids(self) -> list[str]:
+        return [tab for tab, _ in self.shown_tabs()]
+
     def _tab_bar(self) -> Content:
         parts: list[Content] = []
-        for number, (tab, title) in enumerate(TABS, 1):
+        for tab, title in self.shown_tabs():
+            number = TAB_IDS.index(tab) + 1
             label = title
             if tab == "tasks" and self.incident is not None:
                 label = f"{title} {tasks_done(self.incident.task_list).split()[0]}"
@@ -303,7 +327,9 @@ class IncidentScreen(ConsoleScreen):
         parts: list[Content | str | tuple[str, str]] = [
             (ref, "bold"),
             "  ",
-            severity_content(incident.severity, chip=True),
+            severity_content(
+                incident.severity, chip=True, terms=self.console_app.backend.capabilities.severities
+            ),
             "  ",
             status_content(str(incident.status), chip=True),
             "  ",
@@ -340,7 +366,7 @@ class IncidentScreen(ConsoleScreen):
         return tab is None or tab == self.active_tab
 
     def action_show_tab(self, tab: str) -> None:
-        if tab not in TAB_IDS:
+        if tab not in self._tab_ids():
             return
         self.active_tab = tab
         self.query_one(ContentSwitcher).current = tab
@@ -353,12 +379,15 @@ class IncidentScreen(ConsoleScreen):
                 timeline.reload()
 
     def action_next_tab(self) -> None:
-        index = TAB_IDS.index(self.active_tab)
-        self.action_show_tab(TAB_IDS[(index + 1) % len(TAB_IDS)])
+        self._step_tab(1)
 
     def action_prev_tab(self) -> None:
-        index = TAB_IDS.index(self.active_tab)
-        self.action_show_tab(TAB_IDS[(index - 1) % len(TAB_IDS)])
+        self._step_tab(-1)
+
+    def _step_tab(self, step: int) -> None:
+        tabs = self._tab_ids()
+        index = tabs.index(self.active_tab) if self.active_tab in tabs else 0
+        self.action_show_tab(tabs[(index + step) % len(tabs)])
 
     def _focus_tab(self) -> None:
         pane = self.query_one(f"#{self.active_tab}")
@@ -392,15 +421,13 @@ class IncidentScreen(ConsoleScreen):
 
     def _versions(self) -> bool:
         """Whether to ask for versions: the app stops when a remote lacks them."""
-        backend = self.app.backend  # type: ignore[attr-defined]
-        return bool(
-            getattr(self.app, "_versions_supported", True) and backend.capabilities.versions
-        )
+        backend = self.console_app.backend
+        return bool(self.console_app.versions_supported and backend.capabilities.versions)
 
     async def _fetch(
         self, *, roles: bool = True
     ) -> tuple[m.Incident, int | None, list[m.Role] | None]:
-        backend = self.app.backend  # type: ignore[attr-defined]
+        backend = self.console_app.backend
         version: int | None = None
         if self._versions():
             # Read the version first: a change landing in between is then seen next time.
@@ -413,7 +440,7 @@ class IncidentScreen(ConsoleScreen):
                 version = None
         response = await backend.get_incident(m.GetIncidentRequest(incident_id=self.incident_id))
         org_roles: list[m.Role] | None = None
-        if roles:
+        if roles and backend.capabilities.serves("get_roles"):
             try:
                 org_roles = (await backend.get_roles(m.GetRolesRequest())).roles
             except BackendError:
@@ -453,7 +480,7 @@ class IncidentScreen(ConsoleScreen):
             self._render_chrome()
         elif isinstance(error, Unavailable) and self.console_app.link_status():
             return  # a refresh while the header says the remote is away: no toast each time
-        self.app.show_error(error)  # type: ignore[attr-defined]
+        self.console_app.show_error(error)
 
     def show_incident(self, incident: m.Incident) -> None:
         """Show ``incident`` on every tab (the tabs keep their cursors)."""
@@ -471,22 +498,17 @@ class IncidentScreen(ConsoleScreen):
             self.timeline.reload()
 
     def _remember_people(self, incident: m.Incident) -> None:
-        remember = getattr(self.app, "remember_users", None)
-        if not callable(remember):
-            return
         people = [incident.created_by_user]
         people += [a.user for a in incident.incident_membership.assignments]
         people += [r.user for r in incident.roles]
         for task in incident.task_list.tasks:
             people += [u for u in (task.author_user, task.assigned_user) if u is not None]
-        remember(people)
+        self.console_app.remember_users(people)
 
     def changed(self) -> None:
         """Something on this incident was changed from here: re-read it, tell the app."""
         self.reload()
-        poke = getattr(self.app, "poke", None)
-        if callable(poke):
-            poke()
+        self.console_app.poke()
 
     def action_refresh(self) -> None:
         self.reload()
@@ -503,11 +525,11 @@ class IncidentScreen(ConsoleScreen):
             self._roles_may_change = False
             self.reload()  # a role created, renamed or archived there shows here
 
-    def on_backend_changed(self) -> None:
+    def backend_changed(self) -> None:
         """Live refresh: re-read only when this incident's version moved."""
         if self.incident is None and self._full_load_pending:
             return  # the first read is still under way and will show the latest
-        backend = self.app.backend  # type: ignore[attr-defined]
+        backend = self.console_app.backend
         if self.version is None or not self._versions():
             self.reload(light=True)
             return
@@ -528,6 +550,7 @@ class IncidentScreen(ConsoleScreen):
 
     action_edit_title = _delegate("overview", "edit_title")
     action_set_severity = _delegate("overview", "set_severity")
+    action_set_status = _delegate("overview", "set_status")
     action_resolve = _delegate("overview", "toggle_status")
     action_reopen = _delegate("overview", "toggle_status")
     action_toggle_drill = _delegate("overview", "toggle_drill")
@@ -538,6 +561,7 @@ class IncidentScreen(ConsoleScreen):
 
     action_open_item = _delegate("timeline", "open_item")
     action_add_note = _delegate("timeline", "add_note")
+    action_add_public_note = _delegate("timeline", "add_public_note")
     action_edit_note = _delegate("timeline", "edit_note")
     action_edit_note_time = _delegate("timeline", "edit_note_time")
     action_remove_note = _delegate("timeline", "remove_note")
@@ -565,9 +589,9 @@ class IncidentScreen(ConsoleScreen):
         if self.incident is None:
             self.app.notify("The incident is still loading.", markup=False)
             return
-        backend = self.app.backend  # type: ignore[attr-defined]
+        backend = self.console_app.backend
         incident_id = self.incident.incident_id
-        now = app_now(self.app)
+        now = app_now(self.console_app)
         written: list[str] = []
 
         def parse(text: str) -> Path:
@@ -604,7 +628,7 @@ class IncidentScreen(ConsoleScreen):
         )
 
     def action_open_org_roles(self) -> None:
-        self.app.open_org_roles()  # type: ignore[attr-defined]
+        self.console_app.open_org_roles()
 
     action_assign_role = _delegate("roles", "assign_role")
     action_unassign_role = _delegate("roles", "unassign_role")

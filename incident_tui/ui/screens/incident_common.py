@@ -1,41 +1,34 @@
-"""Pieces shared by the incident view's tabs and the org roles screen.
-
-Looks of incident facts (as ``Content``, built from cleaned text, never markup),
-``RecordList``: the
-cursor list every tab uses, which keeps the cursor on the same record when its
-rows are replaced by a refresh.
+"""Pieces shared by the incident view's tabs and the org roles screen: looks of incident
+facts (as ``Content``, built from cleaned text, never markup) and ``IncidentPane``, the
+base of the tabs. Typed times are in ``incident_tui/times.py``, the cursor list in
+``ui/widgets/record_list.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from rich.segment import Segment
-from rich.style import Style
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.strip import Strip
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from incident_tui import models as m
 from incident_tui.drafts import Draft
 from incident_tui.text import one_line
-from incident_tui.ui.presentation import severity_look, status_word
+from incident_tui.ui.presentation import severity_look, severity_words, status_word
+from incident_tui.ui.widgets.record_list import RecordList
 
 if TYPE_CHECKING:
+    from incident_tui.backends.base import Backend, Capabilities, Term
     from incident_tui.ui.app import IncidentApp
 
 # --- facts as Content -------------------------------------------------------------
 
 
-def app_now(app: Any) -> datetime:
+def app_now(app: IncidentApp) -> datetime:
     """The app's notion of now (fixed in snapshot tests), else the clock."""
-    now = getattr(app, "now", None)
-    return now() if callable(now) else datetime.now(UTC)
+    return app.now()
 
 
 def incident_ref(incident_id: str) -> str:
@@ -54,16 +47,18 @@ def person(user: m.UserPreview | None, empty: str = "—") -> str:
 CHIP = " on $background"
 
 
-def severity_content(severity: str, *, chip: bool = False) -> Content:
-    """``▲ SEV1 critical`` in the severity's colour: glyph and word carry the meaning."""
-    look = severity_look(severity)
+def severity_content(severity: str, *, chip: bool = False, terms: Sequence[Term] = ()) -> Content:
+    """``▲ SEV1 critical`` in the severity's colour: glyph and word carry the meaning
+    (a backend's own severity, in ``terms``, keeps its word: ``◆ high``)."""
+    look = severity_look(severity, terms)
     style = f"bold ${look.style}" + (CHIP if chip else "")
-    return Content.styled(f"{look.glyph} {look.sev} {look.word}", style)
+    return Content.styled(f"{look.glyph} {severity_words(look)}", style)
 
 
 def status_content(status: str, *, chip: bool = False) -> Content:
+    """The status in its own word (``INVESTIGATING``), coloured resolved or not."""
     word = status_word(str(status))
-    style = "bold $status-resolved" if word == "RESOLVED" else "bold $status-active"
+    style = "bold $status-resolved" if str(status) == "resolved" else "bold $status-active"
     return Content.styled(word, style + (CHIP if chip else ""))
 
 
@@ -94,131 +89,6 @@ def tasks_done(task_list: m.TaskList) -> str:
     return f"{done}/{total} done"
 
 
-# --- the cursor list ------------------------------------------------------------------
-
-
-class RecordList(OptionList):
-    """An ``OptionList`` of records (Line API: only visible lines are rendered) with vim
-    keys, whose rows can be replaced without losing the cursor's record."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "first", "First", show=False),
-        Binding("G", "last", "Last", show=False),
-    ]
-
-    # Unscoped so the NO_COLOR rule can start at the App: without colour the cursor row
-    # must still stand out, so it is underlined (OptionList's option styles drop reverse).
-    SCOPED_CSS = False
-    DEFAULT_CSS = """
-    RecordList {
-        height: 1fr;
-        border: none;
-        padding: 0;
-        background: $surface;
-        &:focus {
-            border: none;
-        }
-    }
-    App:nocolor RecordList > .option-list--option-highlighted {
-        text-style: bold underline;
-    }
-    """
-
-    def __init__(
-        self, *, empty: str = "Nothing here.", divided: bool = False, id: str | None = None
-    ) -> None:
-        super().__init__(id=id, markup=False)
-        self.empty_text = empty
-        #: A rule between rows, for lists of multi-line records (the timeline).
-        self.divided = divided
-        self._keys: list[str] = []
-
-    def render_line(self, y: int) -> Strip:
-        """The cursor row in one colour pair: text styled for the list's background (muted
-        times, accented kinds) would be unreadable on the cursor's background."""
-        strip = super().render_line(y)
-        try:
-            index, _ = self._lines[self.scroll_offset.y + y]
-        except IndexError:
-            return strip
-        if index != self.highlighted or self.options[index].disabled:
-            return strip
-        if not strip.text.strip("─ "):
-            return strip  # the rule under a divided record is not part of the cursor
-        cursor = self.get_visual_style(
-            "option-list--option", "option-list--option-highlighted"
-        ).rich_style
-        colours = Style(color=cursor.color, bgcolor=cursor.bgcolor)
-        return Strip(
-            [Segment(text, (style + colours) if style else cursor) for text, style, _ in strip],
-            strip.cell_length,
-        )
-
-    def _options_for(self, rows: Sequence[tuple[str, Content]], *, after: bool) -> list:
-        """Options for ``rows``; with ``divided`` a rule before each (but the very first)."""
-        options: list[Option | None] = []
-        for n, (_, prompt) in enumerate(rows):
-            if self.divided and (after or n):
-                options.append(None)
-            options.append(Option(prompt))
-        return options
-
-    @property
-    def keys(self) -> list[str]:
-        return list(self._keys)
-
-    @property
-    def current_key(self) -> str | None:
-        """The key of the record under the cursor (None when the list is empty)."""
-        index = self.highlighted
-        if index is None or index >= len(self._keys):
-            return None
-        return self._keys[index]
-
-    def set_rows(self, rows: Sequence[tuple[str, Content]], *, keep: bool = True) -> None:
-        """Replace every row; the cursor stays on the same key when it is still there,
-        else on the same position."""
-        old_key = self.current_key if keep else None
-        old_index = self.highlighted if keep else None
-        scroll_y = self.scroll_y
-        self.clear_options()
-        self._keys = [key for key, _ in rows]
-        if not rows:
-            self.add_option(
-                Option(Content.styled(self.empty_text, "italic $text-muted"), disabled=True)
-            )
-            return
-        self.add_options(self._options_for(rows, after=False))
-        target = 0
-        if old_key is not None and old_key in self._keys:
-            target = self._keys.index(old_key)
-        elif old_index is not None:
-            target = min(old_index, len(rows) - 1)
-        self.highlighted = target
-        if keep and self.is_mounted:
-            self.scroll_to_highlight()  # lays the new rows out
-            self.scroll_to(y=scroll_y, animate=False, immediate=True)  # the view stays put
-            self.scroll_to_highlight()  # unless that hides the cursor
-
-    def add_rows(self, rows: Sequence[tuple[str, Content]]) -> None:
-        """Append rows (the next page) without moving the cursor."""
-        if not rows:
-            return
-        if not self._keys:
-            self.set_rows(rows, keep=False)
-            return
-        self._keys.extend(key for key, _ in rows)
-        self.add_options(self._options_for(rows, after=True))
-
-    def select_key(self, key: str) -> bool:
-        if key in self._keys:
-            self.highlighted = self._keys.index(key)
-            return True
-        return False
-
-
 # --- the base of the incident tabs ----------------------------------------------------
 
 
@@ -232,11 +102,18 @@ class IncidentPane(Vertical):
 
     @property
     def console_app(self) -> IncidentApp:
-        return self.app  # type: ignore[return-value]
+        from incident_tui.ui.access import console_app
+
+        return console_app(self)
 
     @property
-    def backend(self) -> Any:
-        return self.app.backend  # type: ignore[attr-defined]
+    def backend(self) -> Backend:
+        return self.console_app.backend
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the open backend offers (its vocabularies, whether notes have authors)."""
+        return self.console_app.backend.capabilities
 
     @property
     def incident(self) -> m.Incident:

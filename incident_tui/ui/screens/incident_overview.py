@@ -15,7 +15,12 @@ from incident_tui.facts import format_time, incident_duration
 from incident_tui.text import clean, is_printable_label, one_line
 from incident_tui.times import TIME_HINT, local_zone_name, parse_time_input, to_rfc3339
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, TextPrompt
-from incident_tui.ui.presentation import SEVERITIES, first_set_time, parse_time
+from incident_tui.ui.presentation import (
+    first_set_time,
+    parse_time,
+    severity_look,
+    severity_words,
+)
 from incident_tui.ui.screens.incident_common import (
     IncidentPane,
     app_now,
@@ -25,6 +30,14 @@ from incident_tui.ui.screens.incident_common import (
     status_content,
     tasks_done,
 )
+
+#: Facts shown only when the backend has them (see ui/capabilities.py).
+FACT_NEEDS: dict[str, tuple[str, ...]] = {
+    "drill": ("drills",),
+    "labels": ("labels",),
+    "roles": ("roles",),
+    "tasks": ("tasks",),
+}
 
 #: The facts, in the order shown: (widget id suffix, label).
 FACTS: tuple[tuple[str, str], ...] = (
@@ -107,7 +120,7 @@ class OverviewPane(IncidentPane):
         with VerticalScroll(id="overview-scroll"):
             with Grid(id="overview-facts"):
                 for key, name in FACTS:
-                    yield Static(Content(name), classes="fact-name")
+                    yield Static(Content(name), classes="fact-name", id=f"fact-name-{key}")
                     yield Static(Content("…" if key == "title" else ""), id=f"fact-{key}")
             yield Static(Content(""), id="overview-summary")
 
@@ -125,20 +138,27 @@ class OverviewPane(IncidentPane):
         """Redraw the duration of a running incident against the current time."""
         incident = self.incident_screen.incident
         if incident is not None and str(incident.status) != "resolved":
-            duration = incident_duration(incident, app_now(self.app))
+            duration = incident_duration(incident, app_now(self.console_app))
             self.query_one("#fact-duration", Static).update(Content(duration))
 
     def show_incident(self, incident: m.Incident) -> None:
+        from incident_tui.ui.capabilities import unmet
+
         facts = self.render_facts(incident)
+        capabilities = self.capabilities
         for key, _ in FACTS:
-            self.query_one(f"#fact-{key}", Static).update(facts[key])
+            value = self.query_one(f"#fact-{key}", Static)
+            value.update(facts[key])
+            shown = not unmet(capabilities, FACT_NEEDS.get(key, ()))
+            value.display = shown
+            self.query_one(f"#fact-name-{key}", Static).display = shown
         summary = self.query_one("#overview-summary", Static)
         summary.update(facts["summary"])
         summary.display = bool(facts["summary"])
 
     def render_facts(self, incident: m.Incident) -> dict[str, Content]:
         """Each fact's value (keys of ``FACTS``, plus ``summary``), from cleaned text."""
-        now = app_now(self.app)
+        now = app_now(self.console_app)
         labels = [clean(label.label) for label in incident.labels]
         holders = role_holders(incident)
         role_names = list(dict.fromkeys(["commander", "investigator", "observer", *holders]))
@@ -150,12 +170,13 @@ class OverviewPane(IncidentPane):
             )
             for name in role_names
         )
+        capabilities = self.capabilities
         created = person(incident.created_by_user)
         closed = incident.closed_time if str(incident.status) == "resolved" else ""
         summary = clean(incident.summary, multiline=True).strip()
         return {
             "title": Content(clean(incident.title)),
-            "severity": severity_content(incident.severity),
+            "severity": severity_content(incident.severity, terms=capabilities.severities),
             "status": status_content(str(incident.status)),
             "drill": (
                 Content.styled("yes [drill]", "bold $accent")
@@ -170,7 +191,11 @@ class OverviewPane(IncidentPane):
             "labels": Content(", ".join(labels) if labels else "—"),
             "roles": roles,
             "tasks": Content(tasks_done(incident.task_list)),
-            "created": Content(f"{format_time(incident.created_time)} by {created}"),
+            "created": Content(
+                f"{format_time(incident.created_time)} by {created}"
+                if capabilities.authors
+                else format_time(incident.created_time)
+            ),
             "reference": Content(incident_ref(incident.incident_id)),
             "summary": (
                 Content.assemble(("Summary", "bold $text-muted"), "\n", Content(summary))
@@ -204,11 +229,14 @@ class OverviewPane(IncidentPane):
             self.add_label()
 
     def set_severity(self) -> None:
+        """Pick one of the backend's own severities, in its words, most severe first."""
         current = str(self.incident.severity)
-        choices = [
-            Choice(f"{look.glyph} {look.sev} {look.word}", name, current=name == current)
-            for name, look in SEVERITIES.items()
-        ]
+        terms = self.capabilities.severities
+        choices = []
+        for term in reversed(terms):
+            look = severity_look(term.value, terms)
+            label = f"{look.glyph} {severity_words(look)}"
+            choices.append(Choice(label, term.value, current=term.value == current))
 
         async def update(severity: str) -> None:
             await self.backend.update_severity(
@@ -216,6 +244,26 @@ class OverviewPane(IncidentPane):
             )
 
         self.app.push_screen(ChoicePicker("Set severity", choices, submit=self.after(update)))
+
+    def set_status(self) -> None:
+        """Pick one of the backend's own statuses (Prod Manager's path: Active, Investigating,
+        Stable, Resolved), in its words and in the order an incident moves."""
+        current = str(self.incident.status)
+        choices = [
+            Choice(
+                term.shown,
+                term.value,
+                current=term.value == current,
+            )
+            for term in self.capabilities.statuses
+        ]
+
+        async def update(status: str) -> None:
+            await self.backend.update_status(
+                m.UpdateStatusRequest(incident_id=self.incident_id, status=status)
+            )
+
+        self.app.push_screen(ChoicePicker("Set status", choices, submit=self.after(update)))
 
     def toggle_status(self) -> None:
         """Resolve (or reopen), confirmed. An end time set by hand is kept: resolving
@@ -225,6 +273,8 @@ class OverviewPane(IncidentPane):
         target = "active" if resolved else "resolved"
         verb = "Reopen" if resolved else "Resolve"
         kept_end = "" if resolved else incident.incident_end
+        if not self.capabilities.serves("update_incident_event_time"):
+            kept_end = ""  # the backend records the end itself (Prod Manager's resolved date)
 
         async def update(_: bool) -> None:
             await self.backend.update_status(
@@ -339,7 +389,7 @@ class OverviewPane(IncidentPane):
         start = parse_time(not_before)
 
         def parse(text: str) -> str:
-            value = parse_time_input(text, now=app_now(self.app))
+            value = parse_time_input(text, now=app_now(self.console_app))
             if start is not None and (parsed := parse_time(value)) and parsed < start:
                 raise ValueError(f"It started at {format_time(not_before)}: it cannot end before.")
             return value

@@ -10,9 +10,10 @@ from textual.widgets import Static
 from incident_tui import models as m
 from incident_tui.text import clean, one_line
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog
-from incident_tui.ui.screens.incident_common import IncidentPane, RecordList, person, role_flags
+from incident_tui.ui.screens.incident_common import IncidentPane, person, role_flags
 from incident_tui.ui.screens.incident_overview import role_holders
 from incident_tui.ui.screens.incident_tasks import people_choices, user_id_parser
+from incident_tui.ui.widgets.record_list import RecordList
 
 #: The roles every Grafana Incident organisation starts with, in their usual order.
 DEFAULT_ROLES = ("commander", "investigator", "observer")
@@ -89,7 +90,7 @@ class RolesPane(IncidentPane):
 
     @work(group="roles-picker", exit_on_error=False)
     async def _pick_person(self, role: str) -> None:
-        choices = await people_choices(self.app)
+        choices = await people_choices(self.console_app)
 
         async def assign(user_id: str) -> None:
             await self.backend.assign_role(

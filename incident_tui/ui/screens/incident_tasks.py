@@ -13,12 +13,8 @@ from incident_tui import models as m
 from incident_tui.drafts import Draft, Place
 from incident_tui.text import clean
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, TextPrompt
-from incident_tui.ui.screens.incident_common import (
-    IncidentPane,
-    RecordList,
-    person,
-    tasks_done,
-)
+from incident_tui.ui.screens.incident_common import IncidentPane, person, tasks_done
+from incident_tui.ui.widgets.record_list import RecordList
 
 #: status -> (box, word, style): the box and the word carry the meaning, colour helps.
 TASK_LOOKS: dict[str, tuple[str, str, str]] = {
@@ -28,6 +24,7 @@ TASK_LOOKS: dict[str, tuple[str, str, str]] = {
 }
 
 if TYPE_CHECKING:
+    from incident_tui.ui.app import IncidentApp
     from incident_tui.ui.connection import Mark
 
 
@@ -50,10 +47,9 @@ def task_row(task: m.Task, mark: Mark | None = None) -> Content:
     return Content.assemble(*parts)
 
 
-async def people_choices(app: object, current_id: str = "") -> list[Choice]:
+async def people_choices(app: IncidentApp, current_id: str = "") -> list[Choice]:
     """The people the backend knows, for an assignee or role picker."""
-    known = getattr(app, "known_users", None)
-    users = await known() if callable(known) else []
+    users = await app.known_users()
     return [
         Choice(
             person(u),
@@ -103,14 +99,11 @@ class TasksPane(IncidentPane):
         )
         self.query_one("#tasks-summary", Static).update(summary)
         self.task_list.empty_text = (
-            "No tasks yet."
-            if getattr(self.app, "readonly", False)
-            else "No tasks yet: press a to add one."
+            "No tasks yet." if self.console_app.readonly else "No tasks yet: press a to add one."
         )
-        queued_mark = getattr(self.app, "queued_mark", None)
         rows = []
         for task in tasks:
-            mark = queued_mark(task.task_id) if callable(queued_mark) else None
+            mark = self.console_app.queued_mark(task.task_id)
             rows.append((task.task_id, task_row(task, mark)))
         self.task_list.set_rows(rows)
 
@@ -202,7 +195,7 @@ class TasksPane(IncidentPane):
     @work(group="tasks-picker", exit_on_error=False)
     async def _pick_assignee(self, task: m.Task) -> None:
         current = task.assigned_user.user_id if task.assigned_user else ""
-        choices = await people_choices(self.app, current)
+        choices = await people_choices(self.console_app, current)
 
         async def update(user_id: str) -> None:
             await self.backend.update_task_user(

@@ -7,11 +7,10 @@ the same item. Bodies are cut to a few lines in the list (``enter`` shows all).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -22,14 +21,11 @@ from incident_tui.drafts import Draft, Place
 from incident_tui.facts import format_time
 from incident_tui.text import clean
 from incident_tui.times import TIME_HINT, local_zone_name, parse_time_input, to_rfc3339
+from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, NoteEditor, TextPrompt
 from incident_tui.ui.presentation import parse_time
-from incident_tui.ui.screens.incident_common import (
-    IncidentPane,
-    RecordList,
-    app_now,
-    person,
-)
+from incident_tui.ui.screens.incident_common import IncidentPane, app_now, person
+from incident_tui.ui.widgets.record_list import RecordList
 
 PAGE_SIZE = 50
 #: A refresh re-reads at most this many pages to get back to where the cursor was.
@@ -88,20 +84,33 @@ def short_body(body: str) -> tuple[str, bool]:
     return text, cut
 
 
-def item_row(item: m.ActivityItem, mark: Mark | None = None, width: int = 0) -> Content:
+def item_row(
+    item: m.ActivityItem,
+    mark: Mark | None = None,
+    width: int = 0,
+    *,
+    authors: bool = True,
+    internal_notes: bool = False,
+) -> Content:
     """``2026-11-25 03:04 UTC  Alice  note`` then the body, indented, wrapped to ``width``
     so that a long line continues under its text, not at the left edge; ``mark`` says the
-    item (or its change) is still in the outbox: ``⧗ queued``, ``✗ refused``."""
+    item (or its change) is still in the outbox: ``⧗ queued``, ``✗ refused``.
+
+    A backend without ``authors`` (Prod Manager) names nobody rather than "system"; where
+    notes can be internal, a note says whether it is ``internal`` or ``public``."""
     system = item.immutable
     head: list[Content | str | tuple[str, str]] = [
         (format_time(item.event_time), "$text-muted"),
         "  ",
-        (person(item.user, "system"), "bold"),
-        "  ",
-        (kind_word(item.activity_kind), "$accent"),
     ]
-    if system:
+    if authors or item.user.user_id or item.user.name:
+        head += [(person(item.user, "system"), "bold"), "  "]
+    head.append((kind_word(item.activity_kind), "$accent"))
+    if system and authors:
         head += ["  ", ("⊘ system", "$text-muted")]
+    visibility = note_visibility(item) if internal_notes else ""
+    if visibility:
+        head += ["  ", (visibility, "bold $warning" if visibility == "internal" else "$text-muted")]
     for tag in item.tags:
         head += ["  ", (TAG_LOOKS.get(tag, f"#{clean(tag)}"), "bold $warning")]
     if mark is not None:
@@ -114,6 +123,14 @@ def item_row(item: m.ActivityItem, mark: Mark | None = None, width: int = 0) -> 
     if cut:
         lines.append(Content.styled("  … enter shows the whole text", "italic $text-muted"))
     return Content("\n").join(lines)
+
+
+def note_visibility(item: m.ActivityItem) -> str:
+    """``internal`` or ``public`` for a note whose backend says so, else ""."""
+    internal = item.field_values.get("internal")
+    if not isinstance(internal, bool):
+        return ""
+    return "internal" if internal else "public"
 
 
 class ActivityDetail(ModalScreen[None]):
@@ -144,11 +161,39 @@ class ActivityDetail(ModalScreen[None]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,enter", "close", "Close", id="detail.close"),
-        Binding("j", "scroll('down')", "Down", show=False),
-        Binding("k", "scroll('up')", "Up", show=False),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "detail.close",
+                "escape,q,enter",
+                "close",
+                "Close",
+                "Close",
+                "Timeline item",
+                palette=False,
+            ),
+            Command(
+                "detail.scroll_down",
+                "j",
+                "scroll('down')",
+                "Down",
+                "Down",
+                "Timeline item",
+                show=False,
+                palette=False,
+            ),
+            Command(
+                "detail.scroll_up",
+                "k",
+                "scroll('up')",
+                "Up",
+                "Up",
+                "Timeline item",
+                show=False,
+                palette=False,
+            ),
+        )
+    )
 
     def __init__(self, item: m.ActivityItem) -> None:
         super().__init__()
@@ -236,7 +281,20 @@ class TimelinePane(IncidentPane):
 
     def _rows(self, items: list[m.ActivityItem]) -> list[tuple[str, Content]]:
         width = self.item_list.scrollable_content_region.width
-        return [(i.activity_item_id, item_row(i, self._mark(i), width)) for i in items]
+        capabilities = self.capabilities
+        return [
+            (
+                i.activity_item_id,
+                item_row(
+                    i,
+                    self._mark(i),
+                    width,
+                    authors=capabilities.authors,
+                    internal_notes=capabilities.internal_notes,
+                ),
+            )
+            for i in items
+        ]
 
     def on_resize(self) -> None:
         if self.loaded:  # the bodies are wrapped to the width: wrap them again
@@ -332,18 +390,15 @@ class TimelinePane(IncidentPane):
 
         def failed(error: Exception) -> None:
             self._loading_more = False
-            self.app.show_error(error)  # type: ignore[attr-defined]
+            self.console_app.show_error(error)
 
         self.incident_screen.run_backend(fetch, apply, group="timeline-more", on_error=failed)
 
     def _mark(self, item: m.ActivityItem) -> Mark | None:
-        queued_mark = getattr(self.app, "queued_mark", None)
-        return queued_mark(item.activity_item_id) if callable(queued_mark) else None
+        return self.console_app.queued_mark(item.activity_item_id)
 
     def _remember_people(self, items: list[m.ActivityItem]) -> None:
-        remember = getattr(self.app, "remember_users", None)
-        if callable(remember):
-            remember([i.user for i in items] + [i.subject_user for i in items])
+        self.console_app.remember_users([i.user for i in items] + [i.subject_user for i in items])
 
     @on(OptionList.OptionHighlighted, "#timeline-list")
     def _near_end(self, event: OptionList.OptionHighlighted) -> None:
@@ -407,19 +462,28 @@ class TimelinePane(IncidentPane):
 
         self.app.push_screen(ChoicePicker("Show tag", choices), picked)
 
-    def add_note(self) -> None:
+    def add_note(self, *, public: bool = False) -> None:
+        """Add a note; where notes can be internal (Prod Manager), ``public`` publishes it."""
+        facts = {"internal": False} if public else {}
+
         async def add(body: str) -> None:
             await self.backend.add_activity(
                 m.AddActivityRequest(
                     incident_id=self.incident_id,
                     activity_kind=m.ActivityKind.USER_NOTE.value,
                     body=body,
+                    field_values=facts,
                 )
             )
 
+        internal = self.capabilities.internal_notes and not public
+        title = "Add public note" if public else "Add internal note" if internal else "Add note"
         self.app.push_screen(
-            NoteEditor("Add note", submit=self.after(add), draft=Place("note", self.incident_id))
+            NoteEditor(title, submit=self.after(add), draft=Place("note", self.incident_id))
         )
+
+    def add_public_note(self) -> None:
+        self.add_note(public=True)
 
     def edit_note(self) -> None:
         item = self.current_item(editable=True)
@@ -451,7 +515,7 @@ class TimelinePane(IncidentPane):
         parsed = parse_time(item.event_time)
 
         def parse(text: str) -> str:
-            return parse_time_input(text, now=app_now(self.app))
+            return parse_time_input(text, now=app_now(self.console_app))
 
         async def update(event_time: str) -> None:
             await self.backend.update_activity_event_time(

@@ -6,7 +6,6 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Checkbox, Input, OptionList, Static
@@ -17,8 +16,9 @@ from incident_tui.text import clean, is_printable_label, one_line
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import ConfirmDialog, Dialog, SafeInput, Submit
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
-from incident_tui.ui.screens.incident_common import RecordList, role_flags
+from incident_tui.ui.screens.incident_common import role_flags
 from incident_tui.ui.widgets.footer import ConsoleFooter
+from incident_tui.ui.widgets.record_list import RecordList
 
 MAX_NAME = 100
 
@@ -74,9 +74,20 @@ class RoleForm(Dialog[m.Role]):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="dialog.save", priority=True),
-    ]
+    BINDINGS = bindings(
+        (
+            Command(
+                "dialog.save",
+                "ctrl+s",
+                "save",
+                "Save",
+                "Save",
+                "Org roles",
+                priority=True,
+                palette=False,
+            ),
+        )
+    )
 
     def __init__(
         self,
@@ -212,7 +223,7 @@ class OrgRolesScreen(ConsoleScreen):
     # --- loading -----------------------------------------------------------------
 
     def reload(self) -> None:
-        backend = self.app.backend  # type: ignore[attr-defined]
+        backend = self.console_app.backend
 
         async def fetch() -> list[m.Role]:
             return (await backend.get_roles(m.GetRolesRequest())).roles
@@ -229,7 +240,7 @@ class OrgRolesScreen(ConsoleScreen):
                 f" · {len(roles)} roles" + (f" ({archived} archived)" if archived else ""),
             )
         )
-        if getattr(self.app, "readonly", False):
+        if self.console_app.readonly:
             self.role_list.empty_text = "No roles yet."
         self.role_list.set_rows([(str(r.role_id), org_role_row(r)) for r in roles])
         if self._select_after_reload is not None:
@@ -263,7 +274,7 @@ class OrgRolesScreen(ConsoleScreen):
         if self.check_action("edit_role", ()):
             self.action_edit_role()
 
-    def on_backend_changed(self) -> None:
+    def backend_changed(self) -> None:
         self.reload()
 
     def current_role(self) -> m.Role | None:
@@ -275,14 +286,12 @@ class OrgRolesScreen(ConsoleScreen):
 
     def _changed(self) -> None:
         self.reload()
-        poke = getattr(self.app, "poke", None)
-        if callable(poke):
-            poke()
+        self.console_app.poke()
 
     # --- actions ---------------------------------------------------------------------
 
     def action_create_role(self) -> None:
-        backend = self.app.backend  # type: ignore[attr-defined]
+        backend = self.console_app.backend
 
         async def create(role: m.Role) -> None:
             created = await backend.create_role(m.CreateRoleRequest(role=role))
@@ -297,7 +306,7 @@ class OrgRolesScreen(ConsoleScreen):
             self._edit(role)
 
     def _edit(self, role: m.Role) -> None:
-        backend = self.app.backend  # type: ignore[attr-defined]
+        backend = self.console_app.backend
 
         async def update(changed: m.Role) -> None:
             await backend.update_role(m.UpdateRoleRequest(role=changed))
@@ -312,7 +321,7 @@ class OrgRolesScreen(ConsoleScreen):
         role = self.current_role()
         if role is None:
             return
-        backend = self.app.backend  # type: ignore[attr-defined]
+        backend = self.console_app.backend
 
         async def toggle() -> None:
             if role.archived:
@@ -331,7 +340,7 @@ class OrgRolesScreen(ConsoleScreen):
         role = self.current_role()
         if role is None:
             return
-        backend = self.app.backend  # type: ignore[attr-defined]
+        backend = self.console_app.backend
 
         async def delete(_: bool) -> None:
             await backend.delete_role(m.DeleteRoleRequest(role_id=role.role_id))

@@ -25,9 +25,9 @@ from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.connection import mark_of
 from incident_tui.ui.dialogs import ConfirmDialog, NoteEditor, TextPrompt, required_text
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
-from incident_tui.ui.screens.incident_common import RecordList
 from incident_tui.ui.widgets.footer import ConsoleFooter
 from incident_tui.ui.widgets.link_state import LinkState
+from incident_tui.ui.widgets.record_list import RecordList
 
 if TYPE_CHECKING:
     from incident_tui.durable import DurableBackend
@@ -69,8 +69,8 @@ class OutboxScreen(ConsoleScreen):
 
     @property
     def durable(self) -> DurableBackend | None:
-        link = getattr(self.app, "link", None)
-        return getattr(link, "durable", None)
+        link = self.console_app.link
+        return link.durable if link is not None else None
 
     @property
     def entry_list(self) -> RecordList:
@@ -133,11 +133,11 @@ class OutboxScreen(ConsoleScreen):
             lines.append(Content.styled("  " + words + one_line(entry.error, 150), style))
         return Content("\n").join(lines)
 
-    def on_link_changed(self) -> None:
+    def link_changed(self) -> None:
         """The app saw the outbox or the link change: show what is new."""
         self.render_entries()
 
-    def on_backend_changed(self) -> None:
+    def backend_changed(self) -> None:
         self.render_entries()
 
     def action_refresh(self) -> None:
@@ -229,9 +229,7 @@ class OutboxScreen(ConsoleScreen):
                 timeout=4,
             )
             self.render_entries(force=True)
-            changed = getattr(self.app, "refresh_link_state", None)
-            if callable(changed):
-                changed()
+            self.console_app.refresh_link_state()
 
         self.app.push_screen(
             ConfirmDialog("Discard change", question, yes="Discard", danger=True, submit=discard)

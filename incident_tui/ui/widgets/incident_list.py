@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,12 +32,14 @@ from incident_tui.ui.presentation import (
     duration_column,
     first_set_time,
     severity_look,
+    severity_words,
     status_word,
     time_column,
 )
 
 if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
     from incident_tui import models as m
+    from incident_tui.backends.base import Term
     from incident_tui.errors import BackendError
 
 PAGE_SIZE = 50
@@ -294,6 +296,23 @@ class Columns:
         )
 
 
+def adapted(columns: Columns, hidden: frozenset[str], status: int = 0) -> Columns:
+    """``columns`` without the ``hidden`` ones (what the backend lacks: ``drill``,
+    ``labels``, ``commander``, ``tasks``) and with a status column of at least ``status``
+    cells (a backend's own longer words); the title takes the difference."""
+    widths = {name: getattr(columns, name) for name in hidden if getattr(columns, name, 0)}
+    freed = sum(w + 1 for w in widths.values())
+    changes: dict[str, Any] = dict.fromkeys(widths, 0)
+    if status > columns.status:
+        grow = min(status - columns.status, freed + columns.title - 12)
+        if grow > 0:
+            changes["status"] = columns.status + grow
+            freed -= grow
+    if not changes:
+        return columns
+    return replace(columns, title=max(columns.title + freed, 1), **changes)
+
+
 def _fit(text: str, width: int) -> str:
     """Exactly ``width`` cells: cut with an ellipsis or padded."""
     if width <= 0:
@@ -317,9 +336,12 @@ SORT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("status", "status", "status"),
     ("statusTime", "time", "time"),
     ("duration", "duration", "duration"),
+    ("incidentStart", "started", ""),
 )
 #: Sorts that start most-first (newest, most severe, longest).
-DESCENDING_FIRST = frozenset({"createdTime", "modifiedTime", "severity", "statusTime", "duration"})
+DESCENDING_FIRST = frozenset(
+    {"createdTime", "modifiedTime", "severity", "statusTime", "duration", "incidentStart"}
+)
 
 
 def column_header(columns: Columns, sort_field: str, descending: bool) -> str:
@@ -343,7 +365,7 @@ def column_header(columns: Columns, sort_field: str, descending: bool) -> str:
         name("STATUS" if columns.status > 3 else "ST", "status", columns.status),
         " ",
         _fit("D" if columns.drill == 1 else "DRILL", columns.drill),
-        " ",
+        " " if columns.drill else "",
         name(title, "title", columns.title),
     ]
     if columns.labels:
@@ -464,8 +486,31 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self.loading_message = "Loading incidents…"
         #: Shown instead of any row (an invalid filter); cleared when rows are installed.
         self.notice = ""
+        #: Columns the backend has nothing for (see ``adapted``), and the width its
+        #: longest status word needs; the screen sets them from the capabilities.
+        self.hidden_columns: frozenset[str] = frozenset()
+        self.status_width = 0
+        #: The backend's own severities (their words, Grafana's glyphs and colours).
+        self.severity_terms: tuple[Term, ...] = ()
 
     # --- public face --------------------------------------------------------
+    def adapt(
+        self, hidden: frozenset[str], status_width: int, severity_terms: tuple[Term, ...]
+    ) -> None:
+        """Follow a backend's capabilities: columns it has nothing for, its own words."""
+        if (hidden, status_width, severity_terms) == (
+            self.hidden_columns,
+            self.status_width,
+            self.severity_terms,
+        ):
+            return
+        self.hidden_columns = hidden
+        self.status_width = status_width
+        self.severity_terms = severity_terms
+        self._columns = None
+        self._strips.clear()
+        self.refresh()
+
     @property
     def count(self) -> int:
         return self.cache.loaded_count
@@ -488,7 +533,11 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         key = (width, self.cache.ref_width, self.sort_field)
         if self._columns is None or self._columns_key != key:
             changed = self._columns is not None
-            self._columns = Columns.for_width(width, self.cache.ref_width, self.sort_field)
+            self._columns = adapted(
+                Columns.for_width(width, self.cache.ref_width, self.sort_field),
+                self.hidden_columns,
+                self.status_width,
+            )
             self._columns_key = key
             self._strips.clear()
             if changed:  # e.g. a scrollbar appeared: the header must line up again
@@ -827,12 +876,12 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         cols = self.columns
         if self._now_value is None:
             self._now_value = self._now()
-        look = severity_look(row.severity)
+        look = severity_look(row.severity, self.severity_terms)
         resolved = row.status == "resolved"
         plain = Style()
         quiet = styles["muted"] if resolved else plain
         sev_text = (
-            f"{look.glyph} {look.sev} {look.word}"
+            f"{look.glyph} {severity_words(look)}"
             if cols.long_severity
             else f"{look.glyph} {look.short}"
         )
@@ -850,6 +899,8 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             (_fit(drill, cols.drill) + " ", styles["drill"] if drill else quiet),
             (_fit(clean(row.title), cols.title), quiet),
         ]
+        if not cols.drill:
+            del runs[3]
         if cols.labels:
             runs.append((" " + _fit(clean(",".join(row.labels)), cols.labels), styles["muted"]))
         if cols.commander:

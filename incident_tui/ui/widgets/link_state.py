@@ -23,9 +23,11 @@ class LinkState(Static):
         self.text = ""
 
     def on_mount(self) -> None:
-        status = getattr(self.app, "header_status", None) or getattr(self.app, "link_status", None)
-        if callable(status):
-            self.show(status())
+        from incident_tui.ui.access import running_console
+
+        app = running_console(self)
+        if app is not None:
+            self.show(app.header_status())
 
     def show(self, text: str) -> None:
         if text == self.text:
