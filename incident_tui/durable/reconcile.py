@@ -13,6 +13,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
 from incident_tui import models as m
+from incident_tui import times
 from incident_tui.backends.base import Backend
 from incident_tui.durable.outbox import QueuedWrite
 
@@ -104,8 +105,4 @@ async def find_landed(
 
 
 def _parse(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.now(UTC)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return times.parse_time(text) or datetime.now(UTC)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from incident_tui import times
 from incident_tui.text import one_line
 from incident_tui.ui.terminal_out import ring
 
@@ -55,10 +56,7 @@ class _Seen:
 
 
 def _when(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text) if text else None
-    except ValueError:
-        return None
+    return times.parse_time(text)
 
 
 class AlertWatch:

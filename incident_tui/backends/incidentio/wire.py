@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from incident_tui import times
 from incident_tui.backends.base import Term
 
 SYSTEM = "incident.io"
@@ -281,16 +282,7 @@ class IoUserShow(_Lenient):
 
 def parse_time(text: str | None) -> datetime | None:
     """An aware datetime from the API's RFC 3339 text; None when missing or unreadable."""
-    if not text or not isinstance(text, str):
-        return None
-    raw = text.strip()
-    if raw.endswith(("Z", "z")):
-        raw = raw[:-1] + "+00:00"
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return times.parse_time(text) if isinstance(text, str) else None
 
 
 def rfc3339(value: datetime | None) -> str:

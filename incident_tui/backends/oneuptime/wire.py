@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from incident_tui import times
+
 SYSTEM = "OneUptime"
 
 #: At most this many records a page (OneUptime's own limit on ``limit``).
@@ -41,14 +43,7 @@ def text_of(value: Any) -> str:
 
 def parse_time(value: Any) -> datetime | None:
     """An aware datetime from an ISO date in either form; None when missing or unreadable."""
-    text = text_of(value).strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return times.parse_time(text_of(value))
 
 
 def rfc3339(value: datetime) -> str:
