@@ -17,7 +17,8 @@ import random
 import re
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,6 +32,7 @@ from incident_tui.text import short_message
 
 if TYPE_CHECKING:
     import httpx
+    from pydantic import BaseModel
 
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 MESSAGE_LIMIT = 200
@@ -305,3 +307,91 @@ def retry_after(value: str | None) -> float | None:
     if seconds != seconds:  # NaN
         return None
     return max(0.0, seconds)
+
+
+# --- the clients of other systems' APIs ------------------------------------------------
+
+M = TypeVar("M", bound="BaseModel")
+
+
+@dataclass
+class Answer:
+    """One HTTP answer, read whole (capped)."""
+
+    status: int
+    headers: httpx.Headers
+    data: bytes
+
+
+@dataclass
+class Call:
+    """One Backend call: its name for messages, and whether a write may have left."""
+
+    what: str
+    write_sent: bool = False
+
+
+class ForeignApi:
+    """What the clients of other systems' APIs (Prod Manager, incident.io, OneUptime) share:
+    the lazily made HTTP client, the overall deadline of a call (``Indeterminate`` once a
+    write may have left), and reading an answer into a model with one clear message when it
+    is HTML or the wrong shape. ``system`` names the system in those messages."""
+
+    system: str
+    root: str
+    _closed: bool
+    _client: httpx.AsyncClient | None
+    _timeouts: Timeouts
+    _ssl_context: ssl.SSLContext | None
+    _proxy: str | None
+    _transport: httpx.AsyncBaseTransport | None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._closed:
+            raise Unavailable("this connection is closed")
+        if self._client is None:
+            self._client = make_client(
+                self._timeouts,
+                ssl_context=self._ssl_context,
+                proxy=self._proxy,
+                transport=self._transport,
+            )
+        return self._client
+
+    def _host(self) -> str:
+        return urlsplit(self.root).netloc
+
+    @asynccontextmanager
+    async def _deadline(self, what: str) -> AsyncIterator[Call]:
+        """Bound a whole call (every request it makes) by the overall deadline."""
+        call = Call(what)
+        try:
+            async with asyncio.timeout(self._timeouts.deadline):
+                yield call
+            return
+        except TimeoutError:
+            pass  # raised below, outside the handler: nothing chains back to httpx
+        seconds = f"{self._timeouts.deadline:g} s"
+        if call.write_sent:
+            raise Indeterminate(
+                f"{what}: no answer from {self._host()} within {seconds}; the change may have"
+                " been made: look before trying again"
+            )
+        raise Unavailable(f"{what}: no answer from {self._host()} within {seconds}")
+
+    def _parse(self, call: Call, answer: Answer, model: type[M], what: str) -> M:
+        ctype = answer.headers.get("content-type", "")
+        if looks_like_html(answer.data, ctype):
+            raise Unavailable(
+                f"{call.what}: {self._host()} answered with {html_summary(answer.data)},"
+                f" not {self.system}'s API; check the url"
+            )
+        try:
+            return model.model_validate_json(answer.data or b"null")
+        except ValidationError as exc:
+            problem = first_problem(exc)
+        raise Unavailable(
+            f"{call.what}: {self._host()} sent an answer that is not a {self.system} {what}"
+            f" ({problem})"
+        )

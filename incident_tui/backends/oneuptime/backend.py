@@ -28,27 +28,24 @@ import base64
 import binascii
 import json
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from incident_tui import models as m
 from incident_tui.backends.base import Backend, Capabilities, Term
 from incident_tui.backends.credentials import Secret, StaticToken, TokenSource
 from incident_tui.backends.httpclient import (
     MAX_RESPONSE_BYTES,
+    Answer,
     Attempt,
+    Call,
+    ForeignApi,
     RetryPolicy,
     Timeouts,
-    first_problem,
-    html_summary,
     looks_like_html,
-    make_client,
     normalise_url,
     read_capped,
     refuse_plain_http,
@@ -94,7 +91,6 @@ from incident_tui.config import ConfigError
 from incident_tui.errors import (
     BackendError,
     Conflict,
-    Indeterminate,
     InvalidArgument,
     NotFound,
     PermissionDenied,
@@ -182,22 +178,15 @@ _TIMELINE: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-@dataclass
-class _Answer:
-    status: int
-    headers: httpx.Headers
-    data: bytes
+_Answer = Answer
+_Call = Call
 
 
-@dataclass
-class _Call:
-    what: str
-    write_sent: bool = False
-
-
-class OneUptimeBackend(Backend):
+class OneUptimeBackend(ForeignApi, Backend):
     """A Backend on a OneUptime server (``url`` is its root, ``/api`` is added) for one
     project (``project_id``), with an API key of that project."""
+
+    system = SYSTEM
 
     def __init__(
         self,
@@ -811,56 +800,7 @@ class OneUptimeBackend(Backend):
                 break
         return out
 
-    def _parse(self, call: _Call, answer: _Answer, model: type[M], what: str) -> M:
-        ctype = answer.headers.get("content-type", "")
-        if looks_like_html(answer.data, ctype):
-            raise Unavailable(
-                f"{call.what}: {self._host()} answered with {html_summary(answer.data)},"
-                f" not {SYSTEM}'s API; check the url"
-            )
-        try:
-            return model.model_validate_json(answer.data or b"null")
-        except ValidationError as exc:
-            problem = first_problem(exc)
-        raise Unavailable(
-            f"{call.what}: {self._host()} sent an answer that is not a {SYSTEM} {what} ({problem})"
-        )
-
     # --- HTTP ---------------------------------------------------------------------------------
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._closed:
-            raise Unavailable("this connection is closed")
-        if self._client is None:
-            self._client = make_client(
-                self._timeouts,
-                ssl_context=self._ssl_context,
-                proxy=self._proxy,
-                transport=self._transport,
-            )
-        return self._client
-
-    def _host(self) -> str:
-        return urlsplit(self.root).netloc
-
-    @asynccontextmanager
-    async def _deadline(self, what: str) -> AsyncIterator[_Call]:
-        """Bound a whole call (every request it makes) by the overall deadline."""
-        call = _Call(what)
-        try:
-            async with asyncio.timeout(self._timeouts.deadline):
-                yield call
-            return
-        except TimeoutError:
-            pass
-        seconds = f"{self._timeouts.deadline:g} s"
-        if call.write_sent:
-            raise Indeterminate(
-                f"{what}: no answer from {self._host()} within {seconds}; the change may have"
-                " been made: look before trying again"
-            )
-        raise Unavailable(f"{what}: no answer from {self._host()} within {seconds}")
 
     async def _exchange(
         self,

@@ -22,27 +22,26 @@ import binascii
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from incident_tui import models as m
 from incident_tui.backends.base import Backend, Capabilities
 from incident_tui.backends.credentials import Secret, StaticToken, TokenSource
 from incident_tui.backends.httpclient import (
     MAX_RESPONSE_BYTES,
+    Answer,
     Attempt,
+    Call,
+    ForeignApi,
     RetryPolicy,
     Timeouts,
-    first_problem,
     html_summary,
     looks_like_html,
-    make_client,
     normalise_url,
     read_capped,
     refuse_plain_http,
@@ -82,7 +81,6 @@ from incident_tui.config import ConfigError
 from incident_tui.errors import (
     BackendError,
     Conflict,
-    Indeterminate,
     InvalidArgument,
     NotFound,
     PermissionDenied,
@@ -116,28 +114,19 @@ _LOCATION = re.compile(r"/incident/(\d{1,18})/?$")
 _BAD_CURSOR = "the paging cursor is not valid for this query; start from the first page"
 
 
-@dataclass
-class _Answer:
-    status: int
-    headers: httpx.Headers
-    data: bytes
+_Answer = Answer
+_Call = Call
 
 
-@dataclass
-class _Call:
-    """One Backend call: its name for messages, and whether a write may have left."""
-
-    what: str
-    write_sent: bool = False
-
-
-class ProdManagerBackend(Backend):
+class ProdManagerBackend(ForeignApi, Backend):
     """A Backend on a Prod Manager server (``url`` is its root, ``/api`` is added).
 
     Without a token it reads public incidents only (a read-only context). ``scope``
     and ``service`` (names or ids) are where an incident is declared when its labels
     do not say; ``timezone`` is the server's zone, since its dates carry none.
     """
+
+    system = SYSTEM
 
     def __init__(
         self,
@@ -624,21 +613,6 @@ class ProdManagerBackend(Backend):
             page = following
         return out
 
-    def _parse(self, call: _Call, answer: _Answer, model: type[M], what: str) -> M:
-        ctype = answer.headers.get("content-type", "")
-        if looks_like_html(answer.data, ctype):
-            raise Unavailable(
-                f"{call.what}: {self._host()} answered with {html_summary(answer.data)},"
-                f" not {SYSTEM}'s API; check the url"
-            )
-        try:
-            return model.model_validate_json(answer.data or b"null")
-        except ValidationError as exc:
-            problem = first_problem(exc)
-        raise Unavailable(
-            f"{call.what}: {self._host()} sent an answer that is not a {SYSTEM} {what} ({problem})"
-        )
-
     def _written_id(self, call: _Call, answer: _Answer, expected: int | None = None) -> int:
         """The incident a write answered with: a 302 to it (what servers do), or the
         incident itself as JSON (what the published document says)."""
@@ -660,40 +634,6 @@ class ProdManagerBackend(Backend):
         return number
 
     # --- HTTP ---------------------------------------------------------------------------------
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._closed:
-            raise Unavailable("this connection is closed")
-        if self._client is None:
-            self._client = make_client(
-                self._timeouts,
-                ssl_context=self._ssl_context,
-                proxy=self._proxy,
-                transport=self._transport,
-            )
-        return self._client
-
-    def _host(self) -> str:
-        return urlsplit(self.root).netloc
-
-    @asynccontextmanager
-    async def _deadline(self, what: str) -> AsyncIterator[_Call]:
-        """Bound a whole call (every request it makes) by the overall deadline."""
-        call = _Call(what)
-        try:
-            async with asyncio.timeout(self._timeouts.deadline):
-                yield call
-            return
-        except TimeoutError:
-            pass  # raised below, outside the handler: nothing chains back to httpx
-        seconds = f"{self._timeouts.deadline:g} s"
-        if call.write_sent:
-            raise Indeterminate(
-                f"{what}: no answer from {self._host()} within {seconds}; the change may have"
-                " been made: look before trying again"
-            )
-        raise Unavailable(f"{what}: no answer from {self._host()} within {seconds}")
 
     async def _exchange(
         self,
