@@ -76,7 +76,9 @@ class _Compiler:
 
     def fts(self, texts: list[q.Words]) -> str:
         self.params.append(fts_expression(texts))
-        return "i.seq IN (SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?)"
+        # The comment marks where a reader of one window of incidents may bound the rowids
+        # (queries.py): a bounded MATCH reads only that part of each word's list.
+        return "i.seq IN (SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?/*range:rowid*/)"
 
     def term(self, term: q.QueryTerm) -> str | None:
         """SQL for one term; ``None`` for a term that constrains nothing (no searchable text)."""
@@ -103,7 +105,10 @@ class _Compiler:
             return "i.is_drill = 1" if term.is_drill else "i.is_drill = 0"
         if isinstance(term, q.Label):
             self.params.append(term.label)
-            return "i.seq IN (SELECT incident_seq FROM incident_labels WHERE label = ?)"
+            return (
+                "i.seq IN (SELECT incident_seq FROM incident_labels"
+                " WHERE label = ?/*range:incident_seq*/)"
+            )
         if isinstance(term, q.Title):
             self.params.append(like_pattern(term.text))
             return "i.title LIKE ? ESCAPE '\\'"
