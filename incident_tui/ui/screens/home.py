@@ -222,6 +222,7 @@ class HomeScreen(ConsoleScreen):
         self._backend_seen: object = None
         self._shown_query: m.IncidentsQuery | None = None
         self._filter_invalid = False
+        self._shown_text: dict[str, Text] = {}
 
     # --- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -494,11 +495,19 @@ class HomeScreen(ConsoleScreen):
             flags.append("filter not valid: nothing shown" if self._filter_invalid else "filtered")
         if flags:
             bar.append("│ " + ", ".join(flags), style="italic")
-        self.query_one("#context-text", Static).update(bar)
+        self._update_static("#context-text", bar)
 
     def _render_columns(self) -> None:
         header = column_header(self.incident_list.columns, self.sort_field, self.descending)
-        self.query_one("#columns", Static).update(Text(header, no_wrap=True, overflow="crop"))
+        self._update_static("#columns", Text(header, no_wrap=True, overflow="crop"))
+
+    def _update_static(self, selector: str, content: Text) -> None:
+        """Update a header line only when it changed: an update re-lays out the screen,
+        which a keystroke in the filter or a page fetched ahead should not pay for."""
+        if self._shown_text.get(selector) == content:
+            return
+        self._shown_text[selector] = content
+        self.query_one(selector, Static).update(content)
 
     # --- list events -----------------------------------------------------------
     @on(IncidentList.Loaded)
@@ -556,6 +565,8 @@ class HomeScreen(ConsoleScreen):
             error = self.query_one("#filter-error", Static)
         except NoMatches:
             return
+        if not message and not error.has_class("-shown"):
+            return  # nothing shown, nothing to clear (an update costs a layout)
         error.update(Text(clean(message, multiline=True)))
         error.set_class(bool(message), "-shown")
 
