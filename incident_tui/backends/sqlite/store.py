@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -68,22 +69,44 @@ class Store:
         self.busy_timeout_ms = busy_timeout_ms
         self.conn: sqlite3.Connection | None = None
         self._closed = False
+        self._running: object = None  # the token of the call on the thread now
+        self._running_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
         self._opened: Future[None] = self._executor.submit(self._open)
 
     # --- the thread -----------------------------------------------------------
 
-    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn(conn)`` on the store thread; translate sqlite3 errors."""
+    async def run(self, fn: Callable[[sqlite3.Connection], T], *, interruptible: bool = False) -> T:
+        """Run ``fn(conn)`` on the store thread; translate sqlite3 errors.
+
+        A call cancelled while queued never runs; an ``interruptible`` one (a read) that
+        is cancelled while running is interrupted, so the next call starts at once.
+        """
         if self._closed:
             raise Unavailable("the store is closed")
         loop = asyncio.get_running_loop()
+        token = object()
         try:
-            return await loop.run_in_executor(self._executor, self._call, fn)
+            return await loop.run_in_executor(self._executor, self._call_as, token, fn)
+        except asyncio.CancelledError:
+            if interruptible:
+                with self._running_lock:
+                    if self._running is token and self.conn is not None:
+                        self.conn.interrupt()
+            raise
         except RuntimeError as exc:  # executor shut down under us
             if self._closed:
                 raise Unavailable("the store is closed") from None
             raise exc
+
+    def _call_as(self, token: object, fn: Callable[[sqlite3.Connection], T]) -> T:
+        with self._running_lock:
+            self._running = token
+        try:
+            return self._call(fn)
+        finally:
+            with self._running_lock:
+                self._running = None
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` inside one ``BEGIN IMMEDIATE`` transaction."""
