@@ -9,6 +9,7 @@ cheap request answers exactly, and "200+" says when it could not.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
@@ -223,6 +224,7 @@ class HomeScreen(ConsoleScreen):
         self._shown_query: m.IncidentsQuery | None = None
         self._filter_invalid = False
         self._shown_text: dict[str, Text] = {}
+        self._rows_kept_at = -1e9
 
     # --- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -240,12 +242,17 @@ class HomeScreen(ConsoleScreen):
         return self.query_one(IncidentList)
 
     def on_mount(self) -> None:
-        self._render_bar()
-        self._render_columns()
         if self.console_app.has_backend:
             self.reload(counts=True)
         else:
             self.incident_list.loading_message = f"Opening {self.console_app.context_name}…"
+            place = self.console_app.rows_place
+            if place:  # the last run's first rows, until the store answers
+                from incident_tui.ui.rowcache import load_rows
+
+                self.incident_list.show_kept_rows(load_rows(place))
+        self._render_bar()
+        self._render_columns()
 
     async def reset_for_context(self) -> None:
         """Another context: start afresh (no filter, default toggles and sort) and re-read."""
@@ -512,10 +519,29 @@ class HomeScreen(ConsoleScreen):
     # --- list events -----------------------------------------------------------
     @on(IncidentList.Loaded)
     def _on_loaded(self) -> None:
+        self._keep_rows()
         self._filter_invalid = False
         self._show_filter_error("")
         self._render_bar()
         self._render_columns()  # the reference column widens for longer ids
+
+    def _keep_rows(self) -> None:
+        """Keep the default list's first rows for the next start (once a minute at most)."""
+        place = self.console_app.rows_place
+        query = self._shown_query
+        if not place or query is None or self.filter_text.strip() or self._toggle_terms():
+            return
+        if self.sort_index != 0 or not self.descending:
+            return
+        now = time.monotonic()
+        if now - self._rows_kept_at < 60:
+            return
+        self._rows_kept_at = now
+        from incident_tui.ui.rowcache import KEPT_ROWS, save_rows
+
+        lst = self.incident_list
+        rows = [row for i in range(min(lst.count, KEPT_ROWS)) if (row := lst.cache.row(i))]
+        save_rows(place, rows)
 
     @on(IncidentList.ColumnsChanged)
     def _on_columns_changed(self) -> None:

@@ -247,6 +247,13 @@ class PageCache:
             del self.pages[key]
 
 
+class _KeptCursor:
+    """Stands for the cursor after kept rows (a real one needs pydantic, not yet loaded)."""
+
+    has_more = True
+    next_value = ""
+
+
 @dataclass(frozen=True)
 class Columns:
     """Column widths for one terminal width; 0 hides a column."""
@@ -541,6 +548,18 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             exclusive=True,
             exit_on_error=False,
         )
+
+    def show_kept_rows(self, rows: list[IncidentRow]) -> None:
+        """Rows kept from the last run, shown until the first ``load`` installs real ones
+        (which keeps the cursor on its incident); nothing is fetched from them."""
+        if not rows or self.cache.complete:
+            return
+        cache = PageCache(self.page_size)
+        cache.put(0, rows, _KeptCursor())  # type: ignore[arg-type]
+        self.cache = cache
+        self._strips.clear()
+        self._update_virtual_size()
+        self.refresh()
 
     def _cancel_page_fetches(self) -> None:
         """Pages of the old query still queued for the store would only delay the new one."""
