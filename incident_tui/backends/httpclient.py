@@ -20,14 +20,25 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from incident_tui.backends.credentials import Secret, StaticToken, TokenSource
 from incident_tui.config import ConfigError
-from incident_tui.errors import BackendError, Indeterminate, Unavailable, Unreachable
+from incident_tui.errors import (
+    BackendError,
+    Conflict,
+    Indeterminate,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+    Unreachable,
+)
 from incident_tui.text import short_message
 
 if TYPE_CHECKING:
@@ -331,20 +342,189 @@ class Call:
     write_sent: bool = False
 
 
-class ForeignApi:
+#: The catalog of a foreign system (its severities, statuses, roles...) kept this long.
+CATALOG_TTL = 300.0
+
+C = TypeVar("C")
+
+
+def token_source(token: TokenSource | Secret | str) -> TokenSource:
+    """A context's token as a source (a literal string or secret becomes a static one)."""
+    return token if not isinstance(token, str | Secret) else StaticToken(token, "the token")
+
+
+def common_status_error(system: str, what: str, status: int, shown: str, url: str) -> BackendError:
+    """What an HTTP status means, past each system's own words for 401, 403 and a known
+    missing thing: ``shown`` is the server's text with the status."""
+    if status == 404:
+        return NotFound(f"{what}: {shown}; check the url ({url})")
+    if status == 409:
+        return Conflict(shown)
+    if status == 429:
+        return Unavailable(f"{system} is rate limiting requests: {shown}")
+    if 300 <= status < 400:
+        return Unavailable(f"{system} redirects ({shown}); check the url")
+    if 400 <= status < 500:
+        return InvalidArgument(f"{system} refused the request: {shown}")
+    return Unavailable(f"{system} server error: {shown}")
+
+
+def check_limit(value: int, default: int, most: int) -> int:
+    """A page size as asked: 0 is ``default``, more than ``most`` is ``most``."""
+    if value < 0:
+        raise InvalidArgument("limit must not be negative")
+    return default if value == 0 else min(value, most)
+
+
+class ForeignApi(Generic[C]):
     """What the clients of other systems' APIs (Prod Manager, incident.io, OneUptime) share:
-    the lazily made HTTP client, the overall deadline of a call (``Indeterminate`` once a
-    write may have left), and reading an answer into a model with one clear message when it
-    is HTML or the wrong shape. ``system`` names the system in those messages."""
+    their HTTP settings, the lazily made HTTP client and its closing, the overall deadline
+    of a call (``Indeterminate`` once a write may have left), one request with retries and
+    the error each status means, the system's catalog read at most every few minutes, and
+    reading an answer into a model with one clear message when it is HTML or the wrong
+    shape. ``system`` names the system in those messages; ``C`` is its catalog."""
 
     system: str
     root: str
+    name: str
+    readonly: bool
     _closed: bool
     _client: httpx.AsyncClient | None
     _timeouts: Timeouts
+    _retry: RetryPolicy
+    _max_bytes: int
     _ssl_context: ssl.SSLContext | None
     _proxy: str | None
     _transport: httpx.AsyncBaseTransport | None
+    _now: Callable[[], datetime]
+    _catalog: C | None
+    _catalog_at: float
+    _catalog_lock: asyncio.Lock | None
+
+    def _init_http(
+        self,
+        root: str,
+        *,
+        name: str,
+        readonly: bool,
+        proxy: str | None,
+        ca_bundle: str | None,
+        timeouts: Timeouts | None,
+        retry: RetryPolicy | None,
+        max_response_bytes: int,
+        transport: Any,
+        now: Callable[[], datetime] | None,
+    ) -> None:
+        """The settings every foreign client takes from its context."""
+        self.root = root
+        self.name = name
+        self.readonly = readonly
+        self._ssl_context = ssl_context_for(ca_bundle)
+        self._proxy = proxy or None
+        self._timeouts = timeouts or Timeouts()
+        self._retry = retry or RetryPolicy()
+        self._max_bytes = max_response_bytes
+        self._transport = transport
+        self._now = now or (lambda: datetime.now(UTC))
+        self._client = None
+        self._closed = False
+        self._catalog = None
+        self._catalog_at = 0.0
+        self._catalog_lock = None
+
+    async def close(self) -> None:
+        self._closed = True
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                await client.aclose()
+            except (RuntimeError, OSError):  # e.g. closed from another event loop at exit
+                pass
+
+    def _check_writable(self, backend_method: str) -> None:
+        capabilities = self.capabilities  # type: ignore[attr-defined]
+        if not capabilities.serves(backend_method):
+            raise PermissionDenied(capabilities.missing(backend_method))
+
+    async def _cached_catalog(self, refresh: bool, read: Callable[[], Awaitable[C]]) -> C:
+        """The catalog, read by ``read()`` when missing, older than ``CATALOG_TTL`` or
+        ``refresh`` is asked; one read at a time."""
+        if self._catalog_lock is None:
+            self._catalog_lock = asyncio.Lock()
+        async with self._catalog_lock:
+            fresh = time.monotonic() - self._catalog_at < CATALOG_TTL
+            if self._catalog is not None and fresh and not refresh:
+                return self._catalog
+            self._catalog = await read()
+            self._catalog_at = time.monotonic()
+            return self._catalog
+
+    # --- one request ---------------------------------------------------------------------
+
+    async def _headers(self) -> dict[str, str]:
+        """The headers that carry the credentials (read again for every attempt)."""
+        return {}
+
+    def _forget_token(self) -> None:
+        """The credentials were refused (401): read them again next time."""
+
+    def _error_for(
+        self, call: Call, status: int, data: bytes, headers: httpx.Headers, missing: str | None
+    ) -> BackendError:
+        raise NotImplementedError
+
+    async def _send(
+        self,
+        call: Call,
+        method: str,
+        url: str,
+        *,
+        params: list[tuple[str, str]] | None = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
+        write: bool = False,
+        resend: bool = False,
+        redirect_ok: bool = False,
+        missing: str | None = None,
+    ) -> Answer:
+        """One request, retried when that is safe: reads always, a ``write`` only when it
+        may be ``resend`` (the system makes a repeat harmless) or it never left. Any
+        non-success raises the error it means (``redirect_ok``: a write's 3xx is success)."""
+
+        async def once() -> Answer:
+            import httpx
+
+            headers = await self._headers()
+            if content_type is not None:
+                headers["Content-Type"] = content_type
+            try:
+                if write:
+                    call.write_sent = True
+                async with self.client.stream(
+                    method, url, params=tuple(params or ()), content=content, headers=headers
+                ) as response:
+                    status = response.status_code
+                    data = await read_capped(response, self._max_bytes, call.what)
+                    got = response.headers
+            except Attempt:
+                raise
+            except httpx.HTTPError as exc:
+                failure = transport_failure(
+                    exc, what=call.what, host=self._host(), resend_ok=resend or not write
+                )
+                if failure.error.code == "unreachable":
+                    call.write_sent = False  # it never left
+                raise failure from None
+            if status < 300 or (redirect_ok and write and status < 400):
+                return Answer(status, got, data)
+            error = self._error_for(call, status, data, got, missing)
+            if status == 401:
+                self._forget_token()
+            retry = (resend or not write) and retryable_status(status)
+            wait = retry_after(got.get("retry-after")) if status in (429, 503) else None
+            raise Attempt(error, retry=retry, wait=wait)
+
+        return await with_retries(once, self._retry, self._timeouts.deadline)
 
     @property
     def client(self) -> httpx.AsyncClient:

@@ -21,14 +21,12 @@ retry of it, so nothing is declared twice.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
-import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
@@ -43,26 +41,22 @@ from incident_tui.backends.base import (
     Capabilities,
     Term,
 )
-from incident_tui.backends.credentials import Secret, StaticToken, TokenSource
+from incident_tui.backends.credentials import Secret, TokenSource
 from incident_tui.backends.httpclient import (
     MAX_RESPONSE_BYTES,
     Answer,
-    Attempt,
     Call,
     ForeignApi,
     RetryPolicy,
     Timeouts,
+    check_limit,
+    common_status_error,
     html_summary,
     looks_like_html,
     normalise_url,
-    read_capped,
     refuse_plain_http,
-    retry_after,
-    retryable_status,
     short_text,
-    ssl_context_for,
-    transport_failure,
-    with_retries,
+    token_source,
 )
 from incident_tui.backends.incidentio.filters import (
     TYPE_PREFIX,
@@ -103,7 +97,6 @@ from incident_tui.backends.incidentio.wire import (
 from incident_tui.config import ConfigError
 from incident_tui.errors import (
     BackendError,
-    Conflict,
     InvalidArgument,
     NotFound,
     PermissionDenied,
@@ -142,7 +135,6 @@ SERVED: frozenset[str] = _WRITES | _READS
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 ORDER_FIELDS = ("createdTime",)
-CATALOG_TTL = 300.0
 _BAD_CURSOR = "the paging cursor is not valid for this query; start from the first page"
 _MAX_PAGES = 200
 #: How far back a number (``INC-42``) is looked for: 20 pages of 250 incidents.
@@ -155,7 +147,7 @@ _Answer = Answer
 _Call = Call
 
 
-class IncidentIoBackend(ForeignApi, Backend):
+class IncidentIoBackend(ForeignApi[Catalog], Backend):
     """A Backend on incident.io (``url`` is the API host, https://api.incident.io)."""
 
     system = SYSTEM
@@ -176,30 +168,25 @@ class IncidentIoBackend(ForeignApi, Backend):
         now: Callable[[], datetime] | None = None,
     ) -> None:
         root, loopback = normalise_url(url or DEFAULT_URL)
-        self.root = root
         if token is None:
             raise ConfigError(
                 f"context {name!r}: {SYSTEM} needs an API key: set token_env, token_file"
                 " or token_command"
             )
         refuse_plain_http(root, loopback)
-        self._token: TokenSource = (
-            token if not isinstance(token, str | Secret) else StaticToken(token, "the token")
+        self._token = token_source(token)
+        self._init_http(
+            root,
+            name=name,
+            readonly=readonly,
+            proxy=proxy,
+            ca_bundle=ca_bundle,
+            timeouts=timeouts,
+            retry=retry,
+            max_response_bytes=max_response_bytes,
+            transport=transport,
+            now=now,
         )
-        self.name = name
-        self.readonly = readonly
-        self._ssl_context = ssl_context_for(ca_bundle)
-        self._proxy = proxy or None
-        self._timeouts = timeouts or Timeouts()
-        self._retry = retry or RetryPolicy()
-        self._max_bytes = max_response_bytes
-        self._transport = transport
-        self._now = now or (lambda: datetime.now(UTC))
-        self._client: httpx.AsyncClient | None = None
-        self._closed = False
-        self._catalog: Catalog | None = None
-        self._catalog_at = 0.0
-        self._catalog_lock: asyncio.Lock | None = None
 
     def __repr__(self) -> str:
         return f"IncidentIoBackend({self.root!r}, token={self._token!r})"
@@ -247,15 +234,6 @@ class IncidentIoBackend(ForeignApi, Backend):
         except Unavailable:
             pass
         return self
-
-    async def close(self) -> None:
-        self._closed = True
-        client, self._client = self._client, None
-        if client is not None:
-            try:
-                await client.aclose()
-            except (RuntimeError, OSError):
-                pass
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -578,11 +556,6 @@ class IncidentIoBackend(ForeignApi, Backend):
                 catalog = await self._catalog_for(call, io)
         return to_incident(io, catalog, self._now())
 
-    def _check_writable(self, backend_method: str) -> None:
-        capabilities = self.capabilities
-        if not capabilities.serves(backend_method):
-            raise PermissionDenied(capabilities.missing(backend_method))
-
     # --- reading helpers --------------------------------------------------------------------
 
     async def _read_incident(self, call: _Call, incident_id: str) -> IoIncident:
@@ -647,24 +620,20 @@ class IncidentIoBackend(ForeignApi, Backend):
 
     async def _get_catalog(self, call: _Call, *, refresh: bool = False) -> Catalog:
         """The org's severities, statuses, roles and types, read at most every few minutes."""
-        if self._catalog_lock is None:
-            self._catalog_lock = asyncio.Lock()
-        async with self._catalog_lock:
-            fresh = time.monotonic() - self._catalog_at < CATALOG_TTL
-            if self._catalog is not None and fresh and not refresh:
-                return self._catalog
+
+        async def read() -> Catalog:
             severities = await self._list(call, "/v1/severities", IoSeverityList, "severity list")
             statuses = await self._list(call, "/v1/incident_statuses", IoStatusList, "status list")
             roles = await self._list(call, "/v2/incident_roles", IoRoleList, "role list")
             types = await self._list(call, "/v1/incident_types", IoTypeList, "type list")
-            self._catalog = Catalog.of(
+            return Catalog.of(
                 severities.severities,
                 statuses.incident_statuses,
                 roles.incident_roles,
                 types.incident_types,
             )
-            self._catalog_at = time.monotonic()
-            return self._catalog
+
+        return await self._cached_catalog(refresh, read)
 
     async def _list(self, call: _Call, path: str, model: type[M], what: str) -> M:
         answer = await self._exchange(call, "GET", path)
@@ -676,6 +645,13 @@ class IncidentIoBackend(ForeignApi, Backend):
         return await self._get_catalog(call, refresh=True) if _unknown_to(catalog, io) else catalog
 
     # --- HTTP ---------------------------------------------------------------------------------
+
+    async def _headers(self) -> dict[str, str]:
+        token = await self._token.get()
+        return {"Authorization": "Bearer " + token.reveal()}
+
+    def _forget_token(self) -> None:
+        self._token.forget()
 
     async def _exchange(
         self,
@@ -689,44 +665,17 @@ class IncidentIoBackend(ForeignApi, Backend):
     ) -> _Answer:
         """One request, retried on 429, 5xx and lost connections (every request here may
         be re-sent: see the module's doc); any non-success raises the error it means."""
-        write = method != "GET"
-
-        async def once() -> _Answer:
-            import httpx
-
-            token = await self._token.get()
-            headers = {"Authorization": "Bearer " + token.reveal()}
-            content: bytes | None = None
-            if body is not None:
-                content = json.dumps(body).encode()
-                headers["Content-Type"] = "application/json"
-            try:
-                if write:
-                    call.write_sent = True
-                async with self.client.stream(
-                    method,
-                    self.root + path,
-                    params=tuple(params or ()),
-                    content=content,
-                    headers=headers,
-                ) as response:
-                    status = response.status_code
-                    data = await read_capped(response, self._max_bytes, call.what)
-                    got = response.headers
-            except Attempt:
-                raise
-            except httpx.HTTPError as exc:
-                failure = transport_failure(exc, what=call.what, host=self._host(), resend_ok=True)
-                raise failure from None
-            if status < 300:
-                return _Answer(status, got, data)
-            error = self._error_for(call, status, data, got, not_found)
-            if status == 401:
-                self._token.forget()
-            wait = retry_after(got.get("retry-after")) if status in (429, 503) else None
-            raise Attempt(error, retry=retryable_status(status), wait=wait)
-
-        return await with_retries(once, self._retry, self._timeouts.deadline)
+        return await self._send(
+            call,
+            method,
+            self.root + path,
+            params=params,
+            content=None if body is None else json.dumps(body).encode(),
+            content_type=None if body is None else "application/json",
+            write=method != "GET",
+            resend=True,
+            missing=not_found,
+        )
 
     def _error_for(
         self,
@@ -734,7 +683,7 @@ class IncidentIoBackend(ForeignApi, Backend):
         status: int,
         data: bytes,
         headers: httpx.Headers,
-        not_found: str | None,
+        missing: str | None,
     ) -> BackendError:
         text = error_text(data, headers.get("content-type", ""))
         shown = f"{text} (HTTP {status})" if text else f"HTTP {status}"
@@ -746,21 +695,14 @@ class IncidentIoBackend(ForeignApi, Backend):
             return PermissionDenied(
                 f"{SYSTEM} refused: {shown}. The API key needs the permission for this"
             )
-        if status == 404:
-            if not_found is not None and not looks_like_html(data, headers.get("content-type", "")):
-                return NotFound(f"{SYSTEM} has no {short_text(not_found, 80)}")
-            return NotFound(f"{call.what}: {shown}; check the url ({self.root})")
-        if status == 409:
-            return Conflict(shown)
+        if status == 404 and missing is not None:
+            if not looks_like_html(data, headers.get("content-type", "")):
+                return NotFound(f"{SYSTEM} has no {short_text(missing, 80)}")
         if status == 429:
             wait = headers.get("retry-after")
             later = f"; try again in {short_text(wait, 20)} s" if wait else ""
             return Unavailable(f"{SYSTEM} is rate limiting requests: {shown}{later}")
-        if 300 <= status < 400:
-            return Unavailable(f"{SYSTEM} redirects ({shown}); check the url")
-        if 400 <= status < 500:
-            return InvalidArgument(f"{SYSTEM} refused the request: {shown}")
-        return Unavailable(f"{SYSTEM} server error: {shown}")
+        return common_status_error(SYSTEM, call.what, status, shown, self.root)
 
 
 # --- words to values -----------------------------------------------------------------------
@@ -873,9 +815,7 @@ def _user(user: IoUser) -> m.User:
 
 
 def _limit(value: int) -> int:
-    if value < 0:
-        raise InvalidArgument("limit must not be negative")
-    return DEFAULT_LIMIT if value == 0 else min(value, MAX_LIMIT)
+    return check_limit(value, DEFAULT_LIMIT, MAX_LIMIT)
 
 
 def _incident_id(value: str) -> str:

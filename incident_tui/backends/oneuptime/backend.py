@@ -23,39 +23,33 @@ never over plain http except to this machine and never in a message.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
 from incident_tui import models as m
 from incident_tui.backends.base import Backend, Capabilities, Term
-from incident_tui.backends.credentials import Secret, StaticToken, TokenSource
+from incident_tui.backends.credentials import Secret, TokenSource
 from incident_tui.backends.httpclient import (
     MAX_RESPONSE_BYTES,
     Answer,
-    Attempt,
     Call,
     ForeignApi,
     RetryPolicy,
     Timeouts,
+    check_limit,
+    common_status_error,
     looks_like_html,
     normalise_url,
-    read_capped,
     refuse_plain_http,
-    retry_after,
-    retryable_status,
     server_text,
     short_text,
-    ssl_context_for,
-    transport_failure,
-    with_retries,
+    token_source,
 )
 from incident_tui.backends.oneuptime.filters import Filters, translate
 from incident_tui.backends.oneuptime.mapping import (
@@ -90,12 +84,10 @@ from incident_tui.backends.oneuptime.wire import (
 from incident_tui.config import ConfigError
 from incident_tui.errors import (
     BackendError,
-    Conflict,
     InvalidArgument,
     NotFound,
     PermissionDenied,
     Unauthenticated,
-    Unavailable,
 )
 
 if TYPE_CHECKING:
@@ -127,7 +119,6 @@ ORDER_FIELDS: dict[str, str] = {
     "incidentStart": "declaredAt",
     "title": "title",
 }
-CATALOG_TTL = 300.0
 #: Timeline records of at most this many pages of 100 each are read per kind.
 MAX_TIMELINE_PAGES = 50
 _BAD_CURSOR = "the paging cursor is not valid for this query; start from the first page"
@@ -182,7 +173,7 @@ _Answer = Answer
 _Call = Call
 
 
-class OneUptimeBackend(ForeignApi, Backend):
+class OneUptimeBackend(ForeignApi[Catalog], Backend):
     """A Backend on a OneUptime server (``url`` is its root, ``/api`` is added) for one
     project (``project_id``), with an API key of that project."""
 
@@ -213,26 +204,21 @@ class OneUptimeBackend(ForeignApi, Backend):
             raise ConfigError(
                 f"project_id {short_text(project, 60)!r} is not a OneUptime project id (a UUID)"
             )
-        self.root = root
         self.api = f"{root}/api"
         self.project = project
-        self._token: TokenSource = (
-            token if not isinstance(token, str | Secret) else StaticToken(token, "the token")
+        self._token = token_source(token)
+        self._init_http(
+            root,
+            name=name,
+            readonly=readonly,
+            proxy=proxy,
+            ca_bundle=ca_bundle,
+            timeouts=timeouts,
+            retry=retry,
+            max_response_bytes=max_response_bytes,
+            transport=transport,
+            now=now,
         )
-        self.name = name
-        self.readonly = readonly
-        self._ssl_context = ssl_context_for(ca_bundle)
-        self._proxy = proxy or None
-        self._timeouts = timeouts or Timeouts()
-        self._retry = retry or RetryPolicy()
-        self._max_bytes = max_response_bytes
-        self._transport = transport
-        self._now = now or (lambda: datetime.now(UTC))
-        self._client: httpx.AsyncClient | None = None
-        self._closed = False
-        self._catalog: Catalog | None = None
-        self._catalog_at = 0.0
-        self._catalog_lock: asyncio.Lock | None = None
         self._ids: dict[str, str] = {}  # incident number -> OneUptime id
 
     def __repr__(self) -> str:
@@ -270,15 +256,6 @@ class OneUptimeBackend(ForeignApi, Backend):
         async with self._deadline("Open") as call:
             await self._get_catalog(call)
         return self
-
-    async def close(self) -> None:
-        self._closed = True
-        client, self._client = self._client, None
-        if client is not None:
-            try:
-                await client.aclose()
-            except (RuntimeError, OSError):
-                pass
 
     async def count_incidents(self, query: m.IncidentsQuery | None = None) -> int:
         """How many incidents ``query`` matches (``/api/incident/count``)."""
@@ -669,11 +646,6 @@ class OneUptimeBackend(ForeignApi, Backend):
             )
         return ident
 
-    def _check_writable(self, backend_method: str) -> None:
-        capabilities = self.capabilities
-        if not capabilities.serves(backend_method):
-            raise PermissionDenied(capabilities.missing(backend_method))
-
     # --- reading helpers --------------------------------------------------------------------
 
     async def _uuid(self, call: _Call, reference: str) -> str:
@@ -740,12 +712,8 @@ class OneUptimeBackend(ForeignApi, Backend):
 
     async def _get_catalog(self, call: _Call, *, refresh: bool = False) -> Catalog:
         """States, severities and labels, read at most every few minutes."""
-        if self._catalog_lock is None:
-            self._catalog_lock = asyncio.Lock()
-        async with self._catalog_lock:
-            fresh = time.monotonic() - self._catalog_at < CATALOG_TTL
-            if self._catalog is not None and fresh and not refresh:
-                return self._catalog
+
+        async def read() -> Catalog:
             query = {"projectId": self.project}
             named = {"_id": True, "name": True, "order": True}
             states = await self._read_refs(
@@ -758,13 +726,13 @@ class OneUptimeBackend(ForeignApi, Backend):
                 query,
                 {"_id": True, "name": True, "description": True, "color": True},
             )
-            self._catalog = Catalog(
+            return Catalog(
                 states={s.id: s for s in states if s.id},
                 severities={s.id: s for s in severities if s.id},
                 labels={s.id: s for s in labels if s.id},
             )
-            self._catalog_at = time.monotonic()
-            return self._catalog
+
+        return await self._cached_catalog(refresh, read)
 
     async def _catalog_for(self, call: _Call, catalog: Catalog, found: list[OuIncident]) -> Catalog:
         """The catalog, read again once if an incident names something it lacks."""
@@ -802,6 +770,13 @@ class OneUptimeBackend(ForeignApi, Backend):
 
     # --- HTTP ---------------------------------------------------------------------------------
 
+    async def _headers(self) -> dict[str, str]:
+        token = await self._token.get()
+        return {"ApiKey": token.reveal(), "ProjectID": self.project}
+
+    def _forget_token(self) -> None:
+        self._token.forget()
+
     async def _exchange(
         self,
         call: _Call,
@@ -815,49 +790,16 @@ class OneUptimeBackend(ForeignApi, Backend):
     ) -> _Answer:
         """One JSON request (a read is retried when that is safe); any non-success raises
         the error it means."""
-        content = json.dumps(body, separators=(",", ":")).encode()
-
-        async def once() -> _Answer:
-            import httpx
-
-            token = await self._token.get()
-            headers = {
-                "ApiKey": token.reveal(),
-                "ProjectID": self.project,
-                "Content-Type": "application/json",
-            }
-            try:
-                if write:
-                    call.write_sent = True
-                async with self.client.stream(
-                    method,
-                    self.api + path,
-                    params=tuple(params or ()),
-                    content=content,
-                    headers=headers,
-                ) as response:
-                    status = response.status_code
-                    data = await read_capped(response, self._max_bytes, call.what)
-                    got = response.headers
-            except Attempt:
-                raise
-            except httpx.HTTPError as exc:
-                failure = transport_failure(
-                    exc, what=call.what, host=self._host(), resend_ok=not write
-                )
-                if failure.error.code == "unreachable":
-                    call.write_sent = False
-                raise failure from None
-            if status < 300:
-                return _Answer(status, got, data)
-            error = self._error_for(call, status, data, got, missing)
-            if status == 401:
-                self._token.forget()
-            retry = not write and retryable_status(status)
-            wait = retry_after(got.get("retry-after")) if status in (429, 503) else None
-            raise Attempt(error, retry=retry, wait=wait)
-
-        return await with_retries(once, self._retry, self._timeouts.deadline)
+        return await self._send(
+            call,
+            method,
+            self.api + path,
+            params=params,
+            content=json.dumps(body, separators=(",", ":")).encode(),
+            content_type="application/json",
+            write=write,
+            missing=missing,
+        )
 
     def _error_for(
         self, call: _Call, status: int, data: bytes, headers: httpx.Headers, missing: str | None
@@ -873,19 +815,10 @@ class OneUptimeBackend(ForeignApi, Backend):
                 f"{SYSTEM} refused: {shown}. The API key needs the incident permissions"
                 " of this project"
             )
-        if status == 404:
-            if missing is not None and not looks_like_html(data, headers.get("content-type", "")):
+        if status == 404 and missing is not None:
+            if not looks_like_html(data, headers.get("content-type", "")):
                 return NotFound(f"{SYSTEM} has no incident {missing}")
-            return NotFound(f"{call.what}: {shown}; check the url ({self.api})")
-        if status == 409:
-            return Conflict(shown)
-        if status == 429:
-            return Unavailable(f"{SYSTEM} is rate limiting requests: {shown}")
-        if 300 <= status < 400:
-            return Unavailable(f"{SYSTEM} redirects ({shown}); check the url")
-        if 400 <= status < 500:
-            return InvalidArgument(f"{SYSTEM} refused the request: {shown}")
-        return Unavailable(f"{SYSTEM} server error: {shown}")
+        return common_status_error(SYSTEM, call.what, status, shown, self.api)
 
 
 # --- words to values -----------------------------------------------------------------------
@@ -905,9 +838,7 @@ def _title(value: str) -> str:
 
 
 def _limit(value: int) -> int:
-    if value < 0:
-        raise InvalidArgument("limit must not be negative")
-    return DEFAULT_LIMIT if value == 0 else min(value, MAX_LIMIT)
+    return check_limit(value, DEFAULT_LIMIT, MAX_LIMIT)
 
 
 # --- cursors ---------------------------------------------------------------------------------

@@ -16,14 +16,12 @@ http except to this machine and never in a message.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
 import re
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
@@ -31,26 +29,22 @@ from pydantic import BaseModel
 
 from incident_tui import models as m
 from incident_tui.backends.base import Backend, Capabilities
-from incident_tui.backends.credentials import Secret, StaticToken, TokenSource
+from incident_tui.backends.credentials import Secret, TokenSource
 from incident_tui.backends.httpclient import (
     MAX_RESPONSE_BYTES,
     Answer,
-    Attempt,
     Call,
     ForeignApi,
     RetryPolicy,
     Timeouts,
+    check_limit,
+    common_status_error,
     html_summary,
     looks_like_html,
     normalise_url,
-    read_capped,
     refuse_plain_http,
-    retry_after,
-    retryable_status,
     short_text,
-    ssl_context_for,
-    transport_failure,
-    with_retries,
+    token_source,
 )
 from incident_tui.backends.prodmanager.filters import (
     VOCABULARY,
@@ -80,7 +74,6 @@ from incident_tui.backends.prodmanager.wire import (
 from incident_tui.config import ConfigError
 from incident_tui.errors import (
     BackendError,
-    Conflict,
     InvalidArgument,
     NotFound,
     PermissionDenied,
@@ -109,7 +102,6 @@ SERVED: frozenset[str] = frozenset(
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 ORDER_FIELDS = ("createdTime", "incidentStart")
-CATALOG_TTL = 300.0
 _LOCATION = re.compile(r"/incident/(\d{1,18})/?$")
 _BAD_CURSOR = "the paging cursor is not valid for this query; start from the first page"
 
@@ -118,7 +110,7 @@ _Answer = Answer
 _Call = Call
 
 
-class ProdManagerBackend(ForeignApi, Backend):
+class ProdManagerBackend(ForeignApi[Catalog], Backend):
     """A Backend on a Prod Manager server (``url`` is its root, ``/api`` is added).
 
     Without a token it reads public incidents only (a read-only context). ``scope``
@@ -149,32 +141,25 @@ class ProdManagerBackend(ForeignApi, Backend):
         root, loopback = normalise_url(url)
         if root.lower().endswith("/api"):
             root = root[: -len("/api")]
-        self.root = root
         self.api = f"{root}/api"
         if token is not None:
             refuse_plain_http(root, loopback)
-            self._token: TokenSource | None = (
-                token if not isinstance(token, str | Secret) else StaticToken(token, "the token")
-            )
-        else:
-            self._token = None
-        self.name = name
-        self.readonly = readonly
+        self._token = None if token is None else token_source(token)
         self.default_scope = scope.strip()
         self.default_service = service.strip()
         self.clock = ServerClock(timezone or local_zone())
-        self._ssl_context = ssl_context_for(ca_bundle)
-        self._proxy = proxy or None
-        self._timeouts = timeouts or Timeouts()
-        self._retry = retry or RetryPolicy()
-        self._max_bytes = max_response_bytes
-        self._transport = transport
-        self._now = now or (lambda: datetime.now(UTC))
-        self._client: httpx.AsyncClient | None = None
-        self._closed = False
-        self._catalog: Catalog | None = None
-        self._catalog_at = 0.0
-        self._catalog_lock: asyncio.Lock | None = None
+        self._init_http(
+            root,
+            name=name,
+            readonly=readonly,
+            proxy=proxy,
+            ca_bundle=ca_bundle,
+            timeouts=timeouts,
+            retry=retry,
+            max_response_bytes=max_response_bytes,
+            transport=transport,
+            now=now,
+        )
 
     def __repr__(self) -> str:
         return f"ProdManagerBackend({self.root!r}, token={self._token!r})"
@@ -206,15 +191,6 @@ class ProdManagerBackend(ForeignApi, Backend):
                 f"context {self.name!r} has no token: {SYSTEM} shows public incidents only"
             )
         return capabilities.restricted_to_reads() if self.readonly else capabilities
-
-    async def close(self) -> None:
-        self._closed = True
-        client, self._client = self._client, None
-        if client is not None:
-            try:
-                await client.aclose()
-            except (RuntimeError, OSError):  # e.g. closed from another event loop at exit
-                pass
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -555,11 +531,6 @@ class ProdManagerBackend(ForeignApi, Backend):
                 )
         return chosen["scope"], chosen["service"]
 
-    def _check_writable(self, backend_method: str) -> None:
-        capabilities = self.capabilities
-        if not capabilities.serves(backend_method):
-            raise PermissionDenied(capabilities.missing(backend_method))
-
     # --- reading helpers --------------------------------------------------------------------
 
     async def _read_incident(self, call: _Call, number: int) -> PmIncident:
@@ -572,19 +543,13 @@ class ProdManagerBackend(ForeignApi, Backend):
 
     async def _get_catalog(self, call: _Call, *, refresh: bool = False) -> Catalog:
         """Scopes and services, read at most every few minutes (they rarely change)."""
-        if self._catalog_lock is None:
-            self._catalog_lock = asyncio.Lock()
-        async with self._catalog_lock:
-            fresh = time.monotonic() - self._catalog_at < CATALOG_TTL
-            if self._catalog is not None and fresh and not refresh:
-                return self._catalog
+
+        async def read() -> Catalog:
             scopes = await self._read_all(call, "/scope")
             services = await self._read_all(call, "/service")
-            self._catalog = Catalog(
-                scopes={s.id: s for s in scopes}, services={s.id: s for s in services}
-            )
-            self._catalog_at = time.monotonic()
-            return self._catalog
+            return Catalog(scopes={s.id: s for s in scopes}, services={s.id: s for s in services})
+
+        return await self._cached_catalog(refresh, read)
 
     async def _catalog_for(
         self, call: _Call, catalog: Catalog, incidents: list[PmIncident]
@@ -635,6 +600,16 @@ class ProdManagerBackend(ForeignApi, Backend):
 
     # --- HTTP ---------------------------------------------------------------------------------
 
+    async def _headers(self) -> dict[str, str]:
+        if self._token is None:
+            return {}
+        token = await self._token.get()
+        return {"Authorization": "Bearer " + token.reveal()}
+
+    def _forget_token(self) -> None:
+        if self._token is not None:
+            self._token.forget()
+
     async def _exchange(
         self,
         call: _Call,
@@ -646,51 +621,17 @@ class ProdManagerBackend(ForeignApi, Backend):
         not_found: int | None = None,
     ) -> _Answer:
         """One request (retried when that is safe); any non-success raises the error it means."""
-        write = method != "GET"
-
-        async def once() -> _Answer:
-            import httpx
-
-            headers: dict[str, str] = {}
-            if self._token is not None:
-                token = await self._token.get()
-                headers["Authorization"] = "Bearer " + token.reveal()
-            content: bytes | None = None
-            if form is not None:
-                content = urlencode(form).encode()
-                headers["Content-Type"] = "application/x-www-form-urlencoded"
-            try:
-                if write:
-                    call.write_sent = True
-                async with self.client.stream(
-                    method,
-                    self.api + path,
-                    params=tuple(params or ()),
-                    content=content,
-                    headers=headers,
-                ) as response:
-                    status = response.status_code
-                    data = await read_capped(response, self._max_bytes, call.what)
-                    got = response.headers
-            except Attempt:
-                raise
-            except httpx.HTTPError as exc:
-                failure = transport_failure(
-                    exc, what=call.what, host=self._host(), resend_ok=not write
-                )
-                if failure.error.code == "unreachable":
-                    call.write_sent = False  # it never left
-                raise failure from None
-            if status < 300 or (write and status < 400):
-                return _Answer(status, got, data)
-            error = self._error_for(call, status, data, got, not_found)
-            if status == 401 and self._token is not None:
-                self._token.forget()
-            retry = not write and retryable_status(status)
-            wait = retry_after(got.get("retry-after")) if status in (429, 503) else None
-            raise Attempt(error, retry=retry, wait=wait)
-
-        return await with_retries(once, self._retry, self._timeouts.deadline)
+        return await self._send(
+            call,
+            method,
+            self.api + path,
+            params=params,
+            content=None if form is None else urlencode(form).encode(),
+            content_type=None if form is None else "application/x-www-form-urlencoded",
+            write=method != "GET",
+            redirect_ok=True,  # a write answered with the new incident's place
+            missing=None if not_found is None else str(not_found),
+        )
 
     def _error_for(
         self,
@@ -698,7 +639,7 @@ class ProdManagerBackend(ForeignApi, Backend):
         status: int,
         data: bytes,
         headers: httpx.Headers,
-        not_found: int | None,
+        missing: str | None,
     ) -> BackendError:
         text = _error_text(data, headers.get("content-type", ""))
         shown = f"{text} (HTTP {status})" if text else f"HTTP {status}"
@@ -713,19 +654,10 @@ class ProdManagerBackend(ForeignApi, Backend):
             return PermissionDenied(
                 f"{SYSTEM} refused: {shown}. The token needs the incident_api permission"
             )
-        if status == 404:
-            if not_found is not None and not looks_like_html(data, headers.get("content-type", "")):
-                return NotFound(f"{SYSTEM} has no incident {not_found}")
-            return NotFound(f"{call.what}: {shown}; check the url ({self.api})")
-        if status == 409:
-            return Conflict(shown)
-        if status == 429:
-            return Unavailable(f"{SYSTEM} is rate limiting requests: {shown}")
-        if 300 <= status < 400:
-            return Unavailable(f"{SYSTEM} redirects ({shown}); check the url")
-        if 400 <= status < 500:
-            return InvalidArgument(f"{SYSTEM} refused the request: {shown}")
-        return Unavailable(f"{SYSTEM} server error: {shown}")
+        if status == 404 and missing is not None:
+            if not looks_like_html(data, headers.get("content-type", "")):
+                return NotFound(f"{SYSTEM} has no incident {missing}")
+        return common_status_error(SYSTEM, call.what, status, shown, self.api)
 
 
 # --- words to values -----------------------------------------------------------------------
@@ -782,9 +714,7 @@ def _with_status(record: dict[str, str], status: str, now: str) -> dict[str, str
 
 
 def _limit(value: int) -> int:
-    if value < 0:
-        raise InvalidArgument("limit must not be negative")
-    return DEFAULT_LIMIT if value == 0 else min(value, MAX_LIMIT)
+    return check_limit(value, DEFAULT_LIMIT, MAX_LIMIT)
 
 
 def _incident_number(incident_id: str) -> int:
