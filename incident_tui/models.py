@@ -673,6 +673,17 @@ class UpdateTitleResponse(Response):
     incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
 
 
+class UpdateIncidentSummaryRequest(Request):
+    """Ours, beyond the reference: Grafana's clients cannot change ``summary``."""
+
+    incident_id: str = ""
+    summary: str = ""
+
+
+class UpdateIncidentSummaryResponse(Response):
+    incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
+
+
 class GetIncidentVersionRequest(Request):
     incident_id: str = ""
 
