@@ -320,6 +320,9 @@ class Incident(WireModel):
     hero_image_path: str = ""
     incident_start: str = ""
     incident_end: str = ""
+    # Our extension, never sent unset: the incident system's own short reference where
+    # it is not the id (incident.io's ``INC-123``); Grafana's id is its reference.
+    reference: str | None = None
 
 
 class Cursor(WireModel):

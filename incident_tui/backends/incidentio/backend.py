@@ -2,7 +2,7 @@
 
 It serves what the API can do and nothing else: list (its filters, ``page_size`` /
 ``after`` paging), read, declare (``POST /v2/incidents`` with an ``idempotency_key``),
-edit the name, severity and status (``/actions/edit``), assign and unassign the
+edit the name, summary, severity and status (``/actions/edit``), assign and unassign the
 org's incident roles, the timeline (the declaration and every incident update, with
 authors), follow-ups and actions as read-only tasks, and the org's users. The org's
 severities, statuses, roles and incident types are read from the API and cached.
@@ -82,6 +82,7 @@ from incident_tui.backends.incidentio.wire import (
     DEFAULT_URL,
     MAX_NAME,
     MAX_PAGE_SIZE,
+    MAX_SUMMARY,
     MODES,
     SYSTEM,
     IoActionList,
@@ -120,6 +121,7 @@ _WRITES = frozenset(
     {
         "create_incident",
         "update_title",
+        "update_incident_summary",
         "update_severity",
         "update_status",
         "assign_role",
@@ -473,6 +475,19 @@ class IncidentIoBackend(ForeignApi, Backend):
         )
         return m.UpdateTitleResponse(incident=incident)
 
+    async def update_incident_summary(
+        self, request: m.UpdateIncidentSummaryRequest
+    ) -> m.UpdateIncidentSummaryResponse:
+        """The edit's ``summary`` (several lines of text; empty clears it)."""
+        summary = _summary(request.summary)
+        incident = await self._edit(
+            "update_incident_summary",
+            "UpdateIncidentSummary",
+            request.incident_id,
+            lambda c, io: {} if io.summary.strip() == summary else {"summary": summary},
+        )
+        return m.UpdateIncidentSummaryResponse(incident=incident)
+
     async def update_severity(self, request: m.UpdateSeverityRequest) -> m.UpdateSeverityResponse:
         word = request.severity
 
@@ -773,6 +788,15 @@ def _title(value: str) -> str:
     if len(title) > MAX_NAME:
         raise InvalidArgument(f"title is too long ({len(title)} characters, at most {MAX_NAME})")
     return title
+
+
+def _summary(value: str) -> str:
+    summary = value.strip()
+    if len(summary) > MAX_SUMMARY:
+        raise InvalidArgument(
+            f"summary is too long ({len(summary)} characters, at most {MAX_SUMMARY})"
+        )
+    return summary
 
 
 def _pick(

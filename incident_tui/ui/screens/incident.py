@@ -319,8 +319,8 @@ class IncidentScreen(ConsoleScreen):
         return Content.assemble(*parts)
 
     def _header(self) -> Content:
-        ref = incident_ref(self.incident_id)
         incident = self.incident
+        ref = incident_ref(self.incident_id, incident.reference if incident else None)
         if incident is None:
             note = self.load_error or "loading…"
             return Content.assemble((ref, "bold"), "  ", Content(clean(note)))

@@ -196,7 +196,7 @@ class OverviewPane(IncidentPane):
                 if capabilities.authors
                 else format_time(incident.created_time)
             ),
-            "reference": Content(incident_ref(incident.incident_id)),
+            "reference": Content(incident_ref(incident.incident_id, incident.reference)),
             "summary": (
                 Content.assemble(("Summary", "bold $text-muted"), "\n", Content(summary))
                 if summary
@@ -285,7 +285,7 @@ class OverviewPane(IncidentPane):
 
         question = Content.assemble(
             f"{verb} ",
-            (incident_ref(incident.incident_id), "bold"),
+            (incident_ref(incident.incident_id, incident.reference), "bold"),
             ": ",
             Content(clean(incident.title)),
             "?",
@@ -313,7 +313,7 @@ class OverviewPane(IncidentPane):
         what = "a drill" if target else "real (not a drill)"
         question = Content.assemble(
             "Mark ",
-            (incident_ref(incident.incident_id), "bold"),
+            (incident_ref(incident.incident_id, incident.reference), "bold"),
             ": ",
             Content(clean(incident.title)),
             f" as {what}?",
@@ -412,7 +412,7 @@ class OverviewPane(IncidentPane):
                 "now",
                 placeholder="2026-11-25 03:04",
                 hint=(
-                    f"{incident_ref(incident.incident_id)} is active: saving resolves it with"
+                    f"{incident_ref(incident.incident_id, incident.reference)} is active: saving resolves it with"
                     f" this end time (esc leaves it active). {TIME_HINT}."
                     f" Local time here is {local_zone_name()}."
                 ),

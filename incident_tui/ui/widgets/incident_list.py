@@ -66,11 +66,16 @@ class IncidentRow:
     closed_time: str = ""
     #: "QUEUED", "CHECKING", "REFUSED"... for an incident that exists only in the outbox.
     mark: str = ""
+    #: The system's own reference where it is not the id (incident.io's ``INC-123``).
+    reference: str = ""
 
     @property
     def ref(self) -> str:
-        """The reference shown: ``#42``, or ``⧗ new`` for a queued incident (no id yet)."""
-        return "⧗ new" if self.mark else f"#{clean(self.incident_id)}"
+        """The reference shown: ``#42`` (or the system's own, ``INC-123``), or ``⧗ new``
+        for a queued incident (no id yet)."""
+        if self.mark:
+            return "⧗ new"
+        return clean(self.reference) if self.reference else f"#{clean(self.incident_id)}"
 
     @classmethod
     def from_incident(cls, incident: m.Incident) -> IncidentRow:
@@ -101,6 +106,7 @@ class IncidentRow:
             tasks_done=tasks.done_count,
             tasks_total=total,
             closed_time=incident.closed_time,
+            reference=incident.reference or "",
         )
 
     @classmethod
