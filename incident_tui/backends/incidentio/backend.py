@@ -823,15 +823,29 @@ def _severity(catalog: Catalog, word: str) -> Any:
     return found
 
 
+#: Where ``active`` (reopening, or declaring as active) goes, best first: an on-call
+#: engineer reopening an incident means "we are working on it again", so the org's first
+#: ``live`` status (Investigating), never ``triage`` (not yet accepted as an incident);
+#: an org without live statuses gets its first ``paused`` one, then triage as a last resort.
+REOPEN_CATEGORIES = ("live", "paused", "triage")
+
+
 def _status(catalog: Catalog, word: str) -> Any:
-    """The org status a word names: its own name first; ``active`` is the first active
-    status after triage, ``resolved`` the first status past the impact."""
+    """The org status a word names: its own name first; ``active`` is the first live
+    status by rank (see ``REOPEN_CATEGORIES``), ``resolved`` the first status past the
+    impact."""
     vocabulary = catalog.vocabulary
     term = vocabulary.status(word)
     folded = word.strip().lower()
     if term is None and folded == "active":
-        live = [s for s in catalog.statuses if s.category == "live"]
-        term = vocabulary.status(live[0].name) if live else None
+        for category in REOPEN_CATEGORIES:
+            ranked = sorted(
+                (s for s in catalog.statuses if s.category == category and s.name),
+                key=lambda s: s.rank if s.rank is not None else 1 << 30,
+            )
+            if ranked:
+                term = vocabulary.status(ranked[0].name)
+                break
         term = term or _pick(vocabulary.statuses, word, None, True)
     elif term is None:
         term = _pick(vocabulary.statuses, word, None, True)

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
@@ -563,11 +564,15 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         view = self.scroll_offset.y + self.size.height
         want_rows = (max(self.cursor, view) if keep_id else self.size.height) + 1
         self.run_worker(
-            self._reload(fetcher, generation, keep_id, want_rows),
+            partial(self._reload, fetcher, generation, keep_id, want_rows),
             group="incident-list-reload",
             exclusive=True,
             exit_on_error=False,
         )
+
+    # Workers get the method and its arguments, not a coroutine: a worker cancelled before
+    # it starts (a newer reload in the same exclusive group, a live refresh every poll,
+    # or the app closing) would leave a coroutine never awaited (RuntimeWarning).
 
     def refresh_rows(self) -> None:
         """Re-read the rows in view (live refresh), keeping the cursor's incident.
@@ -585,7 +590,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             return
         self._generation += 1
         self.run_worker(
-            self._refresh_window(self._fetcher, self._generation, keep_id),
+            partial(self._refresh_window, self._fetcher, self._generation, keep_id),
             group="incident-list-reload",
             exclusive=True,
             exit_on_error=False,
@@ -719,7 +724,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
                 continue
             self._inflight.add(page)
             self.run_worker(
-                self._fetch_page(self._fetcher, self._generation, page),
+                partial(self._fetch_page, self._fetcher, self._generation, page),
                 group=f"incident-list-page-{page}",
                 exit_on_error=False,
             )
