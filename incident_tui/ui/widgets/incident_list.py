@@ -14,7 +14,6 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len, set_cell_size
@@ -45,6 +44,17 @@ if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
 
 PAGE_SIZE = 50
 MAX_CACHED_PAGES = 80  # 4 000 rows in memory at most, whatever the store holds
+
+
+def _deferred(work: Callable[..., Awaitable[None]], *args: Any) -> Callable[[], Awaitable[None]]:
+    """``work(*args)`` for a worker, made only when the worker starts: a worker cancelled
+    before it starts (a newer reload in the same exclusive group, or the app closing)
+    would otherwise leave a coroutine never awaited (a RuntimeWarning)."""
+
+    async def run() -> None:
+        await work(*args)
+
+    return run
 
 
 @dataclass(frozen=True, slots=True)
@@ -563,16 +573,13 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         # A new list (no incident to keep) needs only its first screenful before showing.
         view = self.scroll_offset.y + self.size.height
         want_rows = (max(self.cursor, view) if keep_id else self.size.height) + 1
+
         self.run_worker(
-            partial(self._reload, fetcher, generation, keep_id, want_rows),
+            _deferred(self._reload, fetcher, generation, keep_id, want_rows),
             group="incident-list-reload",
             exclusive=True,
             exit_on_error=False,
         )
-
-    # Workers get the method and its arguments, not a coroutine: a worker cancelled before
-    # it starts (a newer reload in the same exclusive group, a live refresh every poll,
-    # or the app closing) would leave a coroutine never awaited (RuntimeWarning).
 
     def refresh_rows(self) -> None:
         """Re-read the rows in view (live refresh), keeping the cursor's incident.
@@ -590,7 +597,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             return
         self._generation += 1
         self.run_worker(
-            partial(self._refresh_window, self._fetcher, self._generation, keep_id),
+            _deferred(self._refresh_window, self._fetcher, self._generation, keep_id),
             group="incident-list-reload",
             exclusive=True,
             exit_on_error=False,
@@ -724,7 +731,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
                 continue
             self._inflight.add(page)
             self.run_worker(
-                partial(self._fetch_page, self._fetcher, self._generation, page),
+                _deferred(self._fetch_page, self._fetcher, self._generation, page),
                 group=f"incident-list-page-{page}",
                 exit_on_error=False,
             )
