@@ -87,6 +87,28 @@ async def test_summary_saved_unchanged_sends_nothing_and_emptied_clears_it(make_
         assert "Checkout failing." not in screen_text(pilot)
 
 
+async def test_S_is_hidden_where_the_summary_cannot_be_changed(make_app, store) -> None:
+    """A backend whose capabilities leave out UpdateIncidentSummary (a Grafana stack that
+    answered "unknown method") offers no S: not in help, and the key opens nothing."""
+    from dataclasses import replace
+
+    from incident_tui.ui.screens.base import active_commands
+
+    class NoSummary(type(store)):  # type: ignore[misc]
+        @property
+        def capabilities(self):  # type: ignore[override]
+            caps = super().capabilities
+            return replace(caps, methods=caps.methods - {"update_incident_summary"})
+
+    store.__class__ = NoSummary
+    async with incident_view(make_app) as (app, pilot, screen):
+        ids = {command.id for _node, command in active_commands(app, app.screen)}
+        assert "incident.edit_title" in ids and "incident.edit_summary" not in ids
+        await press(pilot, "S")
+        assert app.screen is screen
+    assert (await kinds(store)).count("incidentSummary") == 0
+
+
 async def test_set_severity_with_the_picker(make_app, store) -> None:
     async with incident_view(make_app) as (app, pilot, screen):
         await press(pilot, "v")
