@@ -51,6 +51,7 @@ KINDS: dict[str, str] = {
     "note": "a note on {ref}",
     "note-edit": "an edit of a note on {ref}",
     "title": "the title of {ref}",
+    "summary": "the summary of {ref}",
     "label": "a label for {ref}",
     "task": "a task on {ref}",
     "task-edit": "an edit of a task on {ref}",

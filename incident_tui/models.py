@@ -320,6 +320,9 @@ class Incident(WireModel):
     hero_image_path: str = ""
     incident_start: str = ""
     incident_end: str = ""
+    # Our extension, never sent unset: the incident system's own short reference where
+    # it is not the id (incident.io's ``INC-123``); Grafana's id is its reference.
+    reference: str | None = None
 
 
 class Cursor(WireModel):
@@ -670,6 +673,17 @@ class UpdateTitleRequest(Request):
 
 
 class UpdateTitleResponse(Response):
+    incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
+
+
+class UpdateIncidentSummaryRequest(Request):
+    """Ours, beyond the reference: Grafana's clients cannot change ``summary``."""
+
+    incident_id: str = ""
+    summary: str = ""
+
+
+class UpdateIncidentSummaryResponse(Response):
     incident: Annotated[Incident, NULL_IS_DEFAULT] = Field(default_factory=Incident)
 
 

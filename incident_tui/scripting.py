@@ -220,8 +220,9 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(width - _cells(text), 0)
 
 
-def _ref(incident_id: str) -> str:
-    return f"#{one_line(incident_id, 40)}"
+def _ref(incident_id: str, reference: str | None = None) -> str:
+    """``#42``, or the system's own reference where it has one (incident.io's ``INC-123``)."""
+    return one_line(reference, 40) if reference else f"#{one_line(incident_id, 40)}"
 
 
 def _person(user: m.UserPreview | None) -> str:
@@ -240,7 +241,7 @@ def incident_table(incidents: list[m.Incident], now: datetime, width: int, colou
     """``REF SEVERITY STATUS AGE TITLE``, one incident a line, fit to ``width`` cells."""
     rows = [
         (
-            _ref(i.incident_id),
+            _ref(i.incident_id, i.reference),
             one_line(i.severity or "pending", 10),
             one_line(str(i.status), 14),
             incident_clock(
@@ -355,7 +356,7 @@ def incident_details(
     severity = incident.severity or "pending"
     closed = incident.closed_time if status == "resolved" else ""
     drill = "  [drill]" if incident.is_drill else ""
-    head = f"{_ref(incident.incident_id)}  {clean(incident.title)}"
+    head = f"{_ref(incident.incident_id, incident.reference)}  {clean(incident.title)}"
     lines = [_paint(_fit(head, width), "head", colour)]
 
     def fact(label: str, value: str, style: str = "") -> None:
@@ -470,7 +471,7 @@ async def _declare(backend: Backend, args: argparse.Namespace) -> int:
         _print_wire(incident)
     else:
         print(
-            f"declared {_ref(incident.incident_id)} ({one_line(incident.severity or 'pending', 12)})"
+            f"declared {_ref(incident.incident_id, incident.reference)} ({one_line(incident.severity or 'pending', 12)})"
             f": {one_line(incident.title, 200)}"
         )
     return EXIT_OK
@@ -554,7 +555,7 @@ def _set_status(target: str, verb: str) -> Callable[[Backend, argparse.Namespace
     async def change(backend: Backend, args: argparse.Namespace) -> int:
         capabilities = backend.capabilities
         incident = await resolve_incident(backend, args.ref)
-        ref = _ref(incident.incident_id)
+        ref = _ref(incident.incident_id, incident.reference)
         if _grafana_status(capabilities, str(incident.status)) == target:
             _hint(f"{ref} is already {target}")
         else:

@@ -19,6 +19,7 @@ from incident_tui.backends.base import (
     CLIENT_METHODS,
     METHOD_LIST,
     METHODS_BY_BACKEND_NAME,
+    OUR_METHODS,
     READ_METHODS,
     Backend,
     Capabilities,
@@ -106,6 +107,19 @@ def test_methods_beyond_the_reference_are_rows_of_the_table():
     }
     assert all(row.read_only and not row.extension for row in CLIENT_METHODS)
     assert not beyond & {row.path for row in API_METHODS}
+
+
+def test_our_own_methods_are_beyond_the_reference_and_no_official_clients():
+    """UpdateIncidentSummary: neither the reference nor Grafana's Go and Node clients have
+    a way to change the summary, so it is ours, flagged beyond the reference (a Grafana
+    stack's "unknown method" makes it Unimplemented), and not counted as a client method."""
+    assert [row.path for row in OUR_METHODS] == ["IncidentsService.UpdateIncidentSummary"]
+    row = OUR_METHODS[0]
+    assert row.beyond_reference and not row.read_only and not row.extension
+    assert row.backend_method == "update_incident_summary"
+    assert row.request is m.UpdateIncidentSummaryRequest
+    assert "incident" in row.response.model_fields
+    assert row not in CLIENT_METHODS and row not in API_METHODS
 
 
 def test_read_only_is_a_backend_that_serves_no_write_method():

@@ -696,3 +696,45 @@ def test_error_text_is_one_line_of_the_apis_reasons(body, shown):
     assert error_text(json.dumps(body).encode(), "application/json") == shown
     raw = error_text(b"\x1b[31mred\x1b[0m oops", "text/plain")
     assert "\x1b" not in raw and raw.endswith("oops")  # nothing reaches the terminal raw
+
+
+async def test_reopening_goes_to_the_first_live_status_by_rank_never_triage(inc):
+    """``active`` (the console's reopen) is the org's first live status by rank, whatever
+    order the API lists them in; without live statuses, the first paused one."""
+    server = server_of(inc)
+    server.statuses.reverse()  # Monitoring before Fixing before Investigating; Triage last
+    inc._catalog = None
+    ident = server.add_incident("db down", status="Closed")
+    reopened = await inc.update_status(m.UpdateStatusRequest(incident_id=ident, status="active"))
+    assert reopened.incident.status == "Investigating"
+    assert server.incidents[ident].status_id == server.status("Investigating")["id"]
+
+    server.statuses = [s for s in server.statuses if s["category"] != "live"]
+    inc._catalog = None
+    other = server.add_incident("cache cold", status="Closed")
+    paused = await inc.update_status(m.UpdateStatusRequest(incident_id=other, status="active"))
+    assert paused.incident.status == "On hold"
+
+
+async def test_the_summary_goes_as_the_edit_summary_and_the_reference_is_kept(inc):
+    server = server_of(inc)
+    ident = server.add_incident("db down", summary="old words")
+    number = server.incidents[ident].number
+    got = await inc.get_incident(m.GetIncidentRequest(incident_id=ident))
+    assert got.incident.reference == f"INC-{number}"
+    assert got.incident.incident_id == ident
+    text = "Primary lost its disk.\n\nFailing over."
+    done = await inc.update_incident_summary(
+        m.UpdateIncidentSummaryRequest(incident_id=ident, summary=f"{text}\n")
+    )
+    assert done.incident.summary == text and done.incident.reference == f"INC-{number}"
+    await inc.update_incident_summary(
+        m.UpdateIncidentSummaryRequest(incident_id=ident, summary=text)
+    )  # unchanged: nothing sent
+    cleared = await inc.update_incident_summary(
+        m.UpdateIncidentSummaryRequest(incident_id=ident, summary="")
+    )
+    assert cleared.incident.summary == ""
+    assert [s.json()["incident"] for s in server.writes()] == [{"summary": text}, {"summary": ""}]
+    # The wire form of a Grafana incident is unchanged: no reference key unless set.
+    assert b"reference" not in m.Incident(incident_id="1").to_json_bytes()

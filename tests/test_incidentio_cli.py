@@ -57,9 +57,12 @@ def test_scripting_commands_on_an_incidentio_context(
     assert [i["title"] for i in listed["incidents"]] == ["older 3", "older 2", "older 1"]
     table = ok(env, "ls", "--context", "inc", "severity:critical")
     assert "Checkout API returning" in table and "older" not in table
+    row = next(line for line in table.splitlines() if "Checkout API" in line)
+    assert row.split()[0] == "INC-1" and lead not in table  # its own reference, not the id
 
     shown = ok(env, "show", "--context", "inc", "INC-1")
     assert "Checkout API returning 502s" in shown
+    assert shown.startswith("INC-1  Checkout API returning 502s")
     assert "rolled back deploy 4711" in shown and "Bob" in shown
     as_json = json.loads(ok(env, "show", "--context", "inc", "#1", "--json"))
     assert as_json["incidentID"] == lead and as_json["status"] == "Fixing"
@@ -73,7 +76,7 @@ def test_scripting_commands_on_an_incidentio_context(
         create["idempotency_key"] and create["severity_id"] == server.severity("Total outage")["id"]
     )
 
-    assert ok(env, "resolve", "--context", "inc", "INC-6").startswith("resolved ")
+    assert ok(env, "resolve", "--context", "inc", "INC-6").startswith("resolved INC-6")
     assert server.incidents[made["incidentID"]].status_id == server.status("Post-incident")["id"]
 
     # What incident.io cannot do or refuses: one line, exit 1 (2 before anything is sent).

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from incident_tui.backends.oneuptime.mapping import (
     Catalog,
+    description_from_summary,
     incident_id,
     severity_name,
     state_name,
@@ -86,3 +87,28 @@ def test_the_summary_holds_description_root_cause_and_postmortem() -> None:
         {"_id": S1, "description": "Down.", "rootCause": "", "postmortemNote": "Add alerts."}
     )
     assert summary(incident) == "Down.\n\nPostmortem: Add alerts."
+
+
+def test_an_edited_summary_gives_back_only_the_description():
+    """The console shows description, root cause and postmortem as one summary; what is
+    saved is the description: the two added parts, left as shown at the end, come off."""
+    full = OuIncident.model_validate(
+        {
+            "_id": S1,
+            "description": "Payments fail.",
+            "rootCause": "bad deploy",
+            "postmortemNote": "canary",
+        }
+    )
+    shown = summary(full)
+    assert shown == "Payments fail.\n\nRoot cause: bad deploy\n\nPostmortem: canary"
+    assert description_from_summary(shown, full) == "Payments fail."
+    assert description_from_summary(f"Card too.\n\n{shown}", full) == (
+        "Card too.\n\nPayments fail."
+    )
+    # Only the root cause shown, or nothing but the added parts: the description is empty.
+    assert description_from_summary("Root cause: bad deploy\n\nPostmortem: canary", full) == ""
+    # Edited added parts are the person's words: kept in the description.
+    assert description_from_summary("x\n\nRoot cause: a typo", full) == ("x\n\nRoot cause: a typo")
+    bare = OuIncident.model_validate({"_id": S1, "description": None})
+    assert description_from_summary("  new words \n", bare) == "new words"

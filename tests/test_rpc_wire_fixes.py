@@ -134,3 +134,23 @@ async def test_not_found_from_a_method_beyond_the_reference_stays_not_found() ->
             await backend.get_user(m.GetUserRequest(user_id="x"))
         assert backend.capabilities.serves("get_user")
         await backend.close()
+
+
+async def test_a_grafana_stack_without_our_summary_method_makes_it_unimplemented() -> None:
+    """UpdateIncidentSummary is ours: Grafana answers "unknown method"; the write is then
+    Unimplemented (the console hides its command) and is not sent again."""
+
+    async def handler(seen: Seen, n: int, writer: asyncio.StreamWriter) -> None:
+        writer.write(reply(404, "404 page not found", content_type="text/plain"))
+
+    async with raw_server(handler) as srv:
+        backend = client(srv.url)
+        assert backend.capabilities.serves("update_incident_summary")
+        request = m.UpdateIncidentSummaryRequest(incident_id="7", summary="db lost a disk")
+        for _ in range(2):
+            with pytest.raises(Unimplemented, match="UpdateIncidentSummary"):
+                await backend.update_incident_summary(request)
+        assert not backend.capabilities.serves("update_incident_summary")
+        assert backend.capabilities.serves("update_title")
+        await backend.close()
+    assert len(srv.requests) == 1

@@ -92,6 +92,10 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("RolesService.CreateRole", {"role": {"name": "x", "roleID": -1}}, "role.roleID"),
     ("RolesService.ArchiveRole", {"roleID": "1"}, "roleID"),
     ("TasksService.AddTask", {"incidentID": "1", "text": "t" * 2001}, "text"),
+    ("IncidentsService.UpdateIncidentSummary", {"incidentID": "1", "summary": "s" * 10_001},
+     "summary"),
+    ("IncidentsService.UpdateIncidentSummary", {"incidentID": "1", "summary": ["a"]}, "summary"),
+    ("IncidentsService.UpdateIncidentSummary", {"incidentID": 1, "summary": "x"}, "incidentID"),
 ]  # fmt: skip
 
 
@@ -123,6 +127,32 @@ async def test_free_text_is_kept_verbatim(http: httpx.AsyncClient) -> None:
     )
     assert note.status_code == 200, note.text
     assert note.json()["activityItem"]["body"] == body
+
+
+async def test_a_summary_keeps_its_lines_and_leaves_a_timeline_item(
+    http: httpx.AsyncClient,
+) -> None:
+    """UpdateIncidentSummary (ours): several lines kept, one ``incidentSummary`` item; the
+    same summary again changes nothing."""
+    iid = await incident_id(http)
+    text = "Primary lost its disk.\n\n- failed over at 03:10\n- replica catching up"
+    for _ in range(2):
+        resp = await http.post(
+            path("IncidentsService.UpdateIncidentSummary"),
+            json={"incidentID": iid, "summary": f"  {text}\n"},
+        )
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["incident"]["summary"] == text
+    items = await http.post(
+        path("ActivityService.QueryActivity"),
+        json={"query": {"incidentID": iid, "activityKind": ["incidentSummary"]}},
+    )
+    assert [i["body"] for i in items.json()["activityItems"]] == [text]
+    missing = await http.post(
+        path("IncidentsService.UpdateIncidentSummary"),
+        json={"incidentID": "9999", "summary": "x"},
+    )
+    assert missing.status_code == 404, missing.text
 
 
 async def test_null_means_not_set_everywhere(http: httpx.AsyncClient) -> None:

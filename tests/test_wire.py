@@ -241,6 +241,12 @@ async def scenario(send: Send) -> dict[str, dict[str, Any]]:
         cursor={"nextValue": "", "hasMore": False},
     )
     await call("IncidentsService.UpdateTitle", incidentID=incident_id, title="db down")
+    summary = await call(
+        "IncidentsService.UpdateIncidentSummary",
+        incidentID=incident_id,
+        summary="Primary lost its disk.\nFailing over.",
+    )
+    assert summary["incident"]["summary"] == "Primary lost its disk.\nFailing over."
     await call("IncidentsService.UpdateSeverity", incidentID=incident_id, severity="critical")
     await call("IncidentsService.UpdateIncidentIsDrill", incidentID=incident_id, isDrill=True)
     await call("IncidentsService.AddLabel", incidentID=incident_id, label={"label": "api"})

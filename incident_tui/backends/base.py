@@ -35,6 +35,10 @@ class Method:
     # Called by today's official clients but not on the reference page: an older stack
     # may not serve them, so a client falls back when the remote does not.
     beyond_reference: bool = False
+    # Beyond the reference and in no official client either (Grafana edits the summary
+    # only in its web app): ours, served by our server and the foreign backends; a
+    # Grafana stack answers "unknown method" and the client reports it Unimplemented.
+    ours: bool = False
 
     @property
     def path(self) -> str:
@@ -50,6 +54,7 @@ def _row(
     creates: bool = False,
     extension: bool = False,
     beyond_reference: bool = False,
+    ours: bool = False,
 ) -> Method:
     return Method(
         service=service,
@@ -60,7 +65,8 @@ def _row(
         read_only=read_only,
         creates=creates,
         extension=extension,
-        beyond_reference=beyond_reference,
+        beyond_reference=beyond_reference or ours,
+        ours=ours,
     )
 
 
@@ -96,6 +102,7 @@ METHOD_LIST: tuple[Method, ...] = (
         read_only=True,
         beyond_reference=True,
     ),
+    _row(_I, "UpdateIncidentSummary", "update_incident_summary", ours=True),
     _row(_I, "GetIncidentVersion", "get_incident_version", read_only=True, extension=True),
     _row(_I, "GetHomescreenVersion", "get_homescreen_version", read_only=True, extension=True),
     # RolesService
@@ -124,7 +131,11 @@ API_METHODS: tuple[Method, ...] = tuple(
     row for row in METHOD_LIST if not row.extension and not row.beyond_reference
 )
 #: What today's official clients call beyond the reference page.
-CLIENT_METHODS: tuple[Method, ...] = tuple(row for row in METHOD_LIST if row.beyond_reference)
+CLIENT_METHODS: tuple[Method, ...] = tuple(
+    row for row in METHOD_LIST if row.beyond_reference and not row.ours
+)
+#: Beyond the reference and every official client: ours alone (UpdateIncidentSummary).
+OUR_METHODS: tuple[Method, ...] = tuple(row for row in METHOD_LIST if row.ours)
 
 
 READ_METHODS: frozenset[str] = frozenset(r.backend_method for r in METHOD_LIST if r.read_only)
@@ -413,6 +424,11 @@ class Backend:
 
     async def update_title(self, request: m.UpdateTitleRequest) -> m.UpdateTitleResponse:
         return await self._via("update_title", request)
+
+    async def update_incident_summary(
+        self, request: m.UpdateIncidentSummaryRequest
+    ) -> m.UpdateIncidentSummaryResponse:
+        return await self._via("update_incident_summary", request)
 
     async def get_incident_version(
         self, request: m.GetIncidentVersionRequest

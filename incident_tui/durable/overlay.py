@@ -53,6 +53,8 @@ def describe(entry: QueuedWrite) -> str:
         return f"label “{one_line(r.label.label, 40)}” on {where}"
     if isinstance(r, m.UpdateTitleRequest):
         return f"title of {where} → “{one_line(r.title, 50)}”"
+    if isinstance(r, m.UpdateIncidentSummaryRequest):
+        return f"summary of {where} → “{one_line(r.summary, 50)}”"
     if isinstance(r, m.UpdateStatusRequest):
         return f"status of {where} → {one_line(r.status, 20)}"
     if isinstance(r, m.UpdateSeverityRequest):
@@ -239,6 +241,8 @@ def apply_to_incident(
         r = entry.request
         if isinstance(r, m.UpdateTitleRequest):
             update["title"] = r.title
+        elif isinstance(r, m.UpdateIncidentSummaryRequest):
+            update["summary"] = r.summary.strip()
         elif isinstance(r, m.UpdateSeverityRequest):
             update["severity"] = r.severity
         elif isinstance(r, m.UpdateStatusRequest):

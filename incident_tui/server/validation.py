@@ -34,6 +34,7 @@ MAX_STRING: dict[str, int] = {
     "label": 200,
     "description": 2000,
     "body": 100_000,
+    "summary": 10_000,  # UpdateIncidentSummary (ours): several lines
     "text": 2000,
     "name": 100,
     "queryString": 2000,
@@ -46,7 +47,7 @@ DEFAULT_MAX_STRING = 200  # IDs, enum values, times, severities
 
 #: Free text, kept (or searched) verbatim, any character allowed: the console neutralises
 #: control characters when it draws them. Every other string is one line of text.
-FREE_TEXT = frozenset({"body", "description", "queryString"})
+FREE_TEXT = frozenset({"body", "description", "queryString", "summary"})
 
 #: The most items a list may hold, by JSON key.
 MAX_ITEMS: dict[str, int] = {

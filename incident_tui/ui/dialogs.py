@@ -667,6 +667,28 @@ class NoteEditor(Dialog[str]):
         self.finish(text)
 
 
+class SummaryEditor(NoteEditor):
+    """Edit an incident's summary, several lines, prefilled with the current one. Unlike
+    a note it may be emptied (that clears the summary); saved unchanged, it just closes."""
+
+    HINT = "ctrl+s save (empty clears the summary) · esc cancel"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog-box"):
+            yield from self.compose_title()
+            yield SafeTextArea(self.initial, id="note-text", soft_wrap=True, tab_behavior="focus")
+            yield from self.compose_status()
+            yield Static(Content(self.HINT), classes="dialog-hint")
+
+    def action_save(self) -> None:
+        text = self.text
+        if text.strip() == self.initial.strip():
+            self.end_draft()
+            self.dismiss(None)
+            return
+        self.finish(text.strip())
+
+
 # --- choice picker ------------------------------------------------------------------
 
 

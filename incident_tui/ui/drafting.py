@@ -30,6 +30,7 @@ TAB_OF_KIND = {
     "note": "timeline",
     "note-edit": "timeline",
     "title": "overview",
+    "summary": "overview",
     "label": "overview",
     "task": "tasks",
     "task-edit": "tasks",

@@ -240,6 +240,74 @@ async def test_renaming_unknown_incident_is_not_found(backend: Backend):
         await backend.update_title(m.UpdateTitleRequest(incident_id="nope", title="Nowhere"))
 
 
+# --- UpdateIncidentSummary (ours, beyond the reference) ---------------------------
+
+SUMMARY = "Primary lost its disk.\n\n- failed over to the replica\n- writes back at 03:10"
+
+
+@pytest.mark.needs("create_incident", "get_incident", "update_incident_summary")
+async def test_editing_the_summary_keeps_its_lines(backend: Backend):
+    incident = await declare(backend, "Database down")
+    response = await backend.update_incident_summary(
+        m.UpdateIncidentSummaryRequest(incident_id=incident.incident_id, summary=f" {SUMMARY}\n")
+    )
+    assert response.incident.incident_id == incident.incident_id
+    assert response.incident.summary == SUMMARY
+    assert (await get(backend, incident.incident_id)).summary == SUMMARY
+
+
+@pytest.mark.needs("create_incident", "get_incident", "update_incident_summary")
+async def test_an_empty_summary_clears_it(backend: Backend):
+    incident = await declare(backend, "Database down")
+    request = m.UpdateIncidentSummaryRequest(incident_id=incident.incident_id, summary=SUMMARY)
+    await backend.update_incident_summary(request)
+    cleared = await backend.update_incident_summary(
+        m.UpdateIncidentSummaryRequest(incident_id=incident.incident_id, summary="  ")
+    )
+    assert cleared.incident.summary == ""
+    assert (await get(backend, incident.incident_id)).summary == ""
+
+
+@pytest.mark.needs(
+    "create_incident", "query_activity", "update_incident_summary", authors=True, history=True
+)
+async def test_a_new_summary_writes_one_summary_item(backend: Backend, other: Backend):
+    incident = await declare(backend, "Database down")
+    request = m.UpdateIncidentSummaryRequest(incident_id=incident.incident_id, summary=SUMMARY)
+    await other.update_incident_summary(request)
+    await other.update_incident_summary(request)  # the same again: nothing new
+    items = [
+        i
+        for i in await timeline(backend, incident.incident_id)
+        if i.activity_kind == "incidentSummary"
+    ]
+    assert len(items) == 1
+    assert items[0].body == SUMMARY
+    assert items[0].user.user_id == BOB.user_id
+    assert items[0].immutable is True
+
+
+@pytest.mark.needs("create_incident", "get_incident", "update_incident_summary")
+async def test_an_overlong_summary_is_refused_and_nothing_changes(backend: Backend):
+    incident = await declare(backend, "Database down")
+    await backend.update_incident_summary(
+        m.UpdateIncidentSummaryRequest(incident_id=incident.incident_id, summary="kept")
+    )
+    with pytest.raises(InvalidArgument, match="summary"):
+        await backend.update_incident_summary(
+            m.UpdateIncidentSummaryRequest(incident_id=incident.incident_id, summary="s" * 60_000)
+        )
+    assert (await get(backend, incident.incident_id)).summary == "kept"
+
+
+@pytest.mark.needs("update_incident_summary")
+async def test_summary_of_unknown_incident_is_not_found(backend: Backend):
+    with pytest.raises(NotFound):
+        await backend.update_incident_summary(
+            m.UpdateIncidentSummaryRequest(incident_id="nope", summary="Nowhere")
+        )
+
+
 # --- UpdateStatus -------------------------------------------------------------
 
 

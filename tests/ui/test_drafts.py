@@ -18,7 +18,13 @@ from textual.widgets import Input, TextArea
 from incident_tui import models as m
 from incident_tui.drafts import Draft, DraftStore, Place
 from incident_tui.errors import Unavailable
-from incident_tui.ui.dialogs import DRAFT_DELAY, ConfirmDialog, NoteEditor, TextPrompt
+from incident_tui.ui.dialogs import (
+    DRAFT_DELAY,
+    ConfirmDialog,
+    NoteEditor,
+    SummaryEditor,
+    TextPrompt,
+)
 from incident_tui.ui.drafting import QuitDialog
 from incident_tui.ui.screens.declare import DeclareDialog
 from incident_tui.ui.screens.home import HomeScreen
@@ -147,6 +153,7 @@ async def _role_id(store: Any, name: str) -> str:
         ("note", NoteEditor, "note-text", "Add note"),
         ("note-edit", NoteEditor, "note-text", "Edit note"),
         ("title", TextPrompt, "prompt-input", "Edit title"),
+        ("summary", SummaryEditor, "note-text", "Edit summary"),
         ("label", TextPrompt, "prompt-input", "Add label"),
         ("task", TextPrompt, "prompt-input", "Add task"),
         ("task-edit", TextPrompt, "prompt-input", "Edit task"),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, TextArea
 
 from incident_tui import models as m
-from incident_tui.ui.dialogs import ChoicePicker, ConfirmDialog, TextPrompt
+from incident_tui.ui.dialogs import ChoicePicker, ConfirmDialog, SummaryEditor, TextPrompt
 from incident_tui.ui.presentation import parse_time
 
 from .incident_support import (
@@ -45,6 +45,68 @@ async def test_edit_title_updates_backend_header_and_timeline(make_app, store) -
         incident = await get_incident(store)
         assert incident.title == "Checkout down for everyone"
         assert "incidentTitleChanged" in await kinds(store)
+
+
+async def test_S_edits_the_summary_in_a_multi_line_editor_prefilled(make_app, store) -> None:
+    await store.update_incident_summary(
+        m.UpdateIncidentSummaryRequest(incident_id="1", summary="Checkout failing.")
+    )
+    async with incident_view(make_app) as (app, pilot, screen):
+        assert "Checkout failing." in screen_text(pilot)
+        await press(pilot, "S")
+        editor = app.screen
+        assert isinstance(editor, SummaryEditor)
+        area = editor.query_one(TextArea)
+        assert area.text == "Checkout failing."  # prefilled, the cursor at its end
+        await type_text(pilot, " Rolled back")
+        await press(pilot, "enter")  # a new line, not a save
+        await type_text(pilot, "- payments fine")
+        await press(pilot, "ctrl+s")
+        assert app.screen is screen
+        summary = "Checkout failing. Rolled back\n- payments fine"
+        assert (await get_incident(store)).summary == summary
+        text = screen_text(pilot)
+        assert "Rolled back" in text and "- payments fine" in text
+        assert "incidentSummary" in await kinds(store)
+
+
+async def test_summary_saved_unchanged_sends_nothing_and_emptied_clears_it(make_app, store) -> None:
+    await store.update_incident_summary(
+        m.UpdateIncidentSummaryRequest(incident_id="1", summary="Checkout failing.")
+    )
+    async with incident_view(make_app) as (app, pilot, screen):
+        await press(pilot, "S", "ctrl+s")
+        assert app.screen is screen
+        assert (await kinds(store)).count("incidentSummary") == 1
+        await press(pilot, "S")
+        app.screen.query_one(TextArea).text = ""
+        await press(pilot, "ctrl+s")
+        assert app.screen is screen
+        assert (await get_incident(store)).summary == ""
+        assert (await kinds(store)).count("incidentSummary") == 2
+        assert "Checkout failing." not in screen_text(pilot)
+
+
+async def test_S_is_hidden_where_the_summary_cannot_be_changed(make_app, store) -> None:
+    """A backend whose capabilities leave out UpdateIncidentSummary (a Grafana stack that
+    answered "unknown method") offers no S: not in help, and the key opens nothing."""
+    from dataclasses import replace
+
+    from incident_tui.ui.screens.base import active_commands
+
+    class NoSummary(type(store)):  # type: ignore[misc]
+        @property
+        def capabilities(self):  # type: ignore[override]
+            caps = super().capabilities
+            return replace(caps, methods=caps.methods - {"update_incident_summary"})
+
+    store.__class__ = NoSummary
+    async with incident_view(make_app) as (app, pilot, screen):
+        ids = {command.id for _node, command in active_commands(app, app.screen)}
+        assert "incident.edit_title" in ids and "incident.edit_summary" not in ids
+        await press(pilot, "S")
+        assert app.screen is screen
+    assert (await kinds(store)).count("incidentSummary") == 0
 
 
 async def test_set_severity_with_the_picker(make_app, store) -> None:

@@ -184,3 +184,37 @@ async def test_declare_rename_severity_and_resolve_reach_incident_io(
         {"severity_id": server.severity("Total outage")["id"]},
         {"incident_status_id": server.status("Post-incident")["id"]},
     ]
+
+
+async def test_the_list_shows_incident_io_references_and_S_edits_the_summary(
+    server: IncidentIoServer, console: DurableBackend, outage: str
+) -> None:
+    """The REF column is incident.io's own reference (INC-1), not the long id; S opens
+    the summary prefilled and saves it through the edit endpoint's ``summary``."""
+    from textual.widgets import TextArea
+
+    from incident_tui.ui.dialogs import SummaryEditor
+
+    app = app_for(console)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: "Game day" in screen_text(pilot), "the list")
+        row = row_of(pilot, "Checkout")
+        reference = f"INC-{server.incidents[outage].number}"
+        assert row.split()[0] == reference, row
+        assert outage not in screen_text(pilot)
+
+        app.open_incident(outage)
+        await until(pilot, lambda: "Affected Team" in screen_text(pilot), "the overview")
+        assert screen_text(pilot).splitlines()[0].lstrip().startswith(reference)
+        await pilot.press("S")
+        await until(pilot, lambda: isinstance(app.screen, SummaryEditor), "the editor")
+        area = app.screen.query_one(TextArea)
+        assert area.text == "card payments fail at the gateway"
+        await pilot.press("enter")
+        await type_text(pilot, "gateway vendor paged")
+        await pilot.press("ctrl+s")
+        wanted = "card payments fail at the gateway\ngateway vendor paged"
+        await until(pilot, lambda: server.incidents[outage].summary == wanted, "the summary")
+        await until(pilot, lambda: "gateway vendor paged" in screen_text(pilot), "shown")
+    edits = [s.json() for s in server.writes() if s.path.endswith("/actions/edit")]
+    assert edits == [{"incident": {"summary": wanted}, "notify_incident_channel": False}]

@@ -119,3 +119,40 @@ async def test_a_note_from_the_editor_is_an_internal_note_by_its_author(ou) -> N
         text = screen_text(pilot)
         assert "Rolled back." in text and "Alice Example" in text
         assert not server.data["public_notes"]
+
+
+async def test_S_edits_the_description_leaving_root_cause_and_postmortem_alone(ou) -> None:
+    """The summary shown is the description, then the root cause and the postmortem note;
+    S opens it prefilled, and saving writes only the description (update-item)."""
+    from textual.widgets import TextArea
+
+    from incident_tui.ui.dialogs import SummaryEditor
+
+    server: OneUptimeServer = ou.server  # type: ignore[attr-defined]
+    app = app_for(ou)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_incident("1")
+        await settle(pilot)
+        await press(pilot, "S")
+        editor = app.screen
+        assert isinstance(editor, SummaryEditor)
+        area = editor.query_one(TextArea)
+        assert area.text == (
+            "Payments fail at the last step.\n\nRoot cause: a bad deploy"
+            "\n\nPostmortem: deploy behind a canary"
+        )
+        area.move_cursor((0, len("Payments fail at the last step.")))
+        await type_text(pilot, " Card and wallet.")
+        await press(pilot, "ctrl+s")
+        incident = next(r for r in server.data["incidents"].values() if r["incidentNumber"] == 1)
+        await wait_for(
+            lambda: incident["description"] == "Payments fail at the last step. Card and wallet.",
+            what="the description",
+        )
+        assert incident["rootCause"] == "a bad deploy"
+        assert incident["postmortemNote"] == "deploy behind a canary"
+        await settle(pilot)
+        text = screen_text(pilot)
+        assert "Card and wallet." in text and "Root cause: a bad deploy" in text
+        assert text.count("Root cause:") == 1

@@ -119,7 +119,12 @@ async def test_incident_has_no_tasks_or_roles_tabs(make_app, pm) -> None:
             "incident.edit_end",
         ):
             assert hidden not in ids, hidden
-        assert {"incident.edit_title", "incident.set_severity", "incident.set_status"} <= ids
+        assert {
+            "incident.edit_title",
+            "incident.edit_summary",
+            "incident.set_severity",
+            "incident.set_status",
+        } <= ids
         # Its scope and service are its labels: shown, but not editable.
         assert "scope:Production" in text
         # 3 (Tasks) says why; ] cycles through the tabs it has.

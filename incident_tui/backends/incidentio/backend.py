@@ -2,7 +2,7 @@
 
 It serves what the API can do and nothing else: list (its filters, ``page_size`` /
 ``after`` paging), read, declare (``POST /v2/incidents`` with an ``idempotency_key``),
-edit the name, severity and status (``/actions/edit``), assign and unassign the
+edit the name, summary, severity and status (``/actions/edit``), assign and unassign the
 org's incident roles, the timeline (the declaration and every incident update, with
 authors), follow-ups and actions as read-only tasks, and the org's users. The org's
 severities, statuses, roles and incident types are read from the API and cached.
@@ -76,6 +76,7 @@ from incident_tui.backends.incidentio.wire import (
     DEFAULT_URL,
     MAX_NAME,
     MAX_PAGE_SIZE,
+    MAX_SUMMARY,
     MODES,
     SYSTEM,
     IoActionList,
@@ -113,6 +114,7 @@ _WRITES = frozenset(
     {
         "create_incident",
         "update_title",
+        "update_incident_summary",
         "update_severity",
         "update_status",
         "assign_role",
@@ -451,6 +453,19 @@ class IncidentIoBackend(ForeignApi[Catalog], Backend):
         )
         return m.UpdateTitleResponse(incident=incident)
 
+    async def update_incident_summary(
+        self, request: m.UpdateIncidentSummaryRequest
+    ) -> m.UpdateIncidentSummaryResponse:
+        """The edit's ``summary`` (several lines of text; empty clears it)."""
+        summary = _summary(request.summary)
+        incident = await self._edit(
+            "update_incident_summary",
+            "UpdateIncidentSummary",
+            request.incident_id,
+            lambda c, io: {} if io.summary.strip() == summary else {"summary": summary},
+        )
+        return m.UpdateIncidentSummaryResponse(incident=incident)
+
     async def update_severity(self, request: m.UpdateSeverityRequest) -> m.UpdateSeverityResponse:
         word = request.severity
 
@@ -717,6 +732,15 @@ def _title(value: str) -> str:
     return title
 
 
+def _summary(value: str) -> str:
+    summary = value.strip()
+    if len(summary) > MAX_SUMMARY:
+        raise InvalidArgument(
+            f"summary is too long ({len(summary)} characters, at most {MAX_SUMMARY})"
+        )
+    return summary
+
+
 def _pick(
     terms: tuple[Term, ...], word: str, own: Term | None, resolved_first: bool
 ) -> Term | None:
@@ -741,15 +765,29 @@ def _severity(catalog: Catalog, word: str) -> Any:
     return found
 
 
+#: Where ``active`` (reopening, or declaring as active) goes, best first: an on-call
+#: engineer reopening an incident means "we are working on it again", so the org's first
+#: ``live`` status (Investigating), never ``triage`` (not yet accepted as an incident);
+#: an org without live statuses gets its first ``paused`` one, then triage as a last resort.
+REOPEN_CATEGORIES = ("live", "paused", "triage")
+
+
 def _status(catalog: Catalog, word: str) -> Any:
-    """The org status a word names: its own name first; ``active`` is the first active
-    status after triage, ``resolved`` the first status past the impact."""
+    """The org status a word names: its own name first; ``active`` is the first live
+    status by rank (see ``REOPEN_CATEGORIES``), ``resolved`` the first status past the
+    impact."""
     vocabulary = catalog.vocabulary
     term = vocabulary.status(word)
     folded = word.strip().lower()
     if term is None and folded == "active":
-        live = [s for s in catalog.statuses if s.category == "live"]
-        term = vocabulary.status(live[0].name) if live else None
+        for category in REOPEN_CATEGORIES:
+            ranked = sorted(
+                (s for s in catalog.statuses if s.category == category and s.name),
+                key=lambda s: s.rank if s.rank is not None else 1 << 30,
+            )
+            if ranked:
+                term = vocabulary.status(ranked[0].name)
+                break
         term = term or _pick(vocabulary.statuses, word, None, True)
     elif term is None:
         term = _pick(vocabulary.statuses, word, None, True)

@@ -172,6 +172,7 @@ def to_incident(
         ),
         task_list=task_list,
         summary=io.summary,
+        reference=io.reference or None,
         incident_start=rfc3339(start),
         incident_end=rfc3339(end),
     )

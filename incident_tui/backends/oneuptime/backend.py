@@ -3,7 +3,8 @@
 It serves what OneUptime's incident API can do truthfully: list (``get-list`` with
 ``query``/``select``/``sort`` bodies, ``skip``/``limit`` paging, only the fields the
 list shows), read (``get-item``), declare (title, severity from the project's
-severities, labels from the project's labels), rename, change the severity, change
+severities, labels from the project's labels), rename, change the description (the
+console's summary), change the severity, change
 the state (a new entry of the incident's state timeline, as OneUptime's own UI does;
 the project's states in their order, resolved ones map to ``resolved``), add and
 remove labels, and the timeline: internal and public notes and state changes, with
@@ -57,6 +58,7 @@ from incident_tui.backends.oneuptime.mapping import (
     PUBLIC,
     STATE,
     Catalog,
+    description_from_summary,
     incident_id,
     is_resolved,
     item_of,
@@ -65,6 +67,7 @@ from incident_tui.backends.oneuptime.mapping import (
 )
 from incident_tui.backends.oneuptime.wire import (
     MAX_BODY,
+    MAX_DESCRIPTION,
     MAX_PAGE,
     MAX_TITLE,
     SYSTEM,
@@ -102,6 +105,7 @@ SERVED: frozenset[str] = frozenset(
         "get_incident",
         "create_incident",
         "update_title",
+        "update_incident_summary",
         "update_severity",
         "update_status",
         "add_label",
@@ -467,6 +471,30 @@ class OneUptimeBackend(ForeignApi[Catalog], Backend):
 
         incident = await self._update("update_title", "UpdateTitle", request.incident_id, change)
         return m.UpdateTitleResponse(incident=incident)
+
+    async def update_incident_summary(
+        self, request: m.UpdateIncidentSummaryRequest
+    ) -> m.UpdateIncidentSummaryResponse:
+        """The incident's ``description`` (markdown, several lines; empty clears it). The
+        summary shown adds the root cause and the postmortem note: left at its end, they
+        are not written into the description."""
+
+        length = len(request.summary.strip())
+        if length > MAX_DESCRIPTION:
+            raise InvalidArgument(
+                f"summary is too long ({length} characters, at most {MAX_DESCRIPTION})"
+            )
+
+        def change(ou: OuIncident, catalog: Catalog) -> dict[str, Any]:
+            description = description_from_summary(request.summary, ou)
+            if text_of(ou.description).strip() == description:
+                return {}
+            return {"description": description}
+
+        incident = await self._update(
+            "update_incident_summary", "UpdateIncidentSummary", request.incident_id, change
+        )
+        return m.UpdateIncidentSummaryResponse(incident=incident)
 
     async def update_severity(self, request: m.UpdateSeverityRequest) -> m.UpdateSeverityResponse:
         def change(ou: OuIncident, catalog: Catalog) -> dict[str, Any]:

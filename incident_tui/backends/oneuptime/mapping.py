@@ -164,16 +164,36 @@ def person(ref: OuRef | None, ident: Any = None) -> m.UserPreview:
     return m.UserPreview(user_id=user_id, name=name or user_id)
 
 
-def summary(incident: OuIncident) -> str:
-    """The description, then the root cause and the postmortem note when there are any."""
-    parts = [text_of(incident.description).strip()]
+def _after_description(incident: OuIncident) -> list[str]:
+    """The root cause and the postmortem note, as the summary shows them after the
+    description."""
+    parts = []
     root = text_of(incident.rootCause).strip()
     if root:
         parts.append(f"Root cause: {root}")
     postmortem = text_of(incident.postmortemNote).strip()
     if postmortem:
         parts.append(f"Postmortem: {postmortem}")
+    return parts
+
+
+def summary(incident: OuIncident) -> str:
+    """The description, then the root cause and the postmortem note when there are any."""
+    parts = [text_of(incident.description).strip(), *_after_description(incident)]
     return "\n\n".join(p for p in parts if p)
+
+
+def description_from_summary(text: str, incident: OuIncident) -> str:
+    """The description a summary edited in the console means: the summary was shown with
+    the root cause and the postmortem note after the description, so those, left as they
+    were at its end, are taken off (they are not the description's to change)."""
+    text = text.strip()
+    for part in reversed(_after_description(incident)):
+        if text == part:
+            text = ""
+        elif text.endswith("\n\n" + part):
+            text = text[: -len(part) - 2].rstrip()
+    return text
 
 
 def to_incident(

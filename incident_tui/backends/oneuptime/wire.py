@@ -24,6 +24,8 @@ SYSTEM = "OneUptime"
 MAX_PAGE = 100
 MAX_TITLE = 500
 MAX_BODY = 100_000
+#: Ours: OneUptime documents no bound for an incident's description (markdown).
+MAX_DESCRIPTION = 50_000
 #: OneUptime's ids are UUIDs; anything else is refused before a request is sent.
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 

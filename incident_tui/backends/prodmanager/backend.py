@@ -2,7 +2,7 @@
 
 It serves what Prod Manager can do and nothing else: list (its filters, its pages of
 at most 50), read, declare (a form post; the answer is a 302 to the new incident),
-rename, change severity or status (Prod Manager takes the whole record on every
+rename, change the description (the summary), severity or status (Prod Manager takes the whole record on every
 update, so each change reads the incident first and posts it back whole), notes
 (its comments, internal or public) and the timeline (its event history). Roles,
 tasks, drills, free labels, versions and org roles raise ``Unimplemented`` and are
@@ -57,6 +57,7 @@ from incident_tui.backends.prodmanager.mapping import timeline, to_incident
 from incident_tui.backends.prodmanager.wire import (
     DATE_OF_STATUS,
     MAX_BODY,
+    MAX_DESCRIPTION,
     MAX_PER_PAGE,
     MAX_TITLE,
     MIN_TITLE,
@@ -93,6 +94,7 @@ SERVED: frozenset[str] = frozenset(
         "get_incident",
         "create_incident",
         "update_title",
+        "update_incident_summary",
         "update_severity",
         "update_status",
         "add_activity",
@@ -380,6 +382,27 @@ class ProdManagerBackend(ForeignApi[Catalog], Backend):
 
         incident = await self._update("update_title", "UpdateTitle", request.incident_id, change)
         return m.UpdateTitleResponse(incident=incident)
+
+    async def update_incident_summary(
+        self, request: m.UpdateIncidentSummaryRequest
+    ) -> m.UpdateIncidentSummaryResponse:
+        """The incident's ``description`` (the update form takes it; empty clears it)."""
+        summary = request.summary.strip()
+        if len(summary) > MAX_DESCRIPTION:
+            raise InvalidArgument(
+                f"summary is too long ({len(summary)} characters, at most {MAX_DESCRIPTION})"
+            )
+
+        def change(record: dict[str, str], pm: PmIncident) -> None:
+            if summary:
+                record["description"] = summary
+            else:
+                record.pop("description", None)  # what the form leaves out is cleared
+
+        incident = await self._update(
+            "update_incident_summary", "UpdateIncidentSummary", request.incident_id, change
+        )
+        return m.UpdateIncidentSummaryResponse(incident=incident)
 
     async def update_severity(self, request: m.UpdateSeverityRequest) -> m.UpdateSeverityResponse:
         severity = _write_severity(request.severity)

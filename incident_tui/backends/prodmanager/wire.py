@@ -44,6 +44,8 @@ SEVERITIES: tuple[Term, ...] = (
 MIN_TITLE = 4
 MAX_TITLE = 1000
 MAX_BODY = 100_000
+#: Ours: the document gives the incident's description no bound.
+MAX_DESCRIPTION = 10_000
 #: ``per_page`` above this is a 400.
 MAX_PER_PAGE = 50
 

@@ -309,6 +309,11 @@ class SqliteBackend(Backend):
     async def update_title(self, request: m.UpdateTitleRequest) -> m.UpdateTitleResponse:
         return await self._write(lambda tx: writes.update_title(tx, request))
 
+    async def update_incident_summary(
+        self, request: m.UpdateIncidentSummaryRequest
+    ) -> m.UpdateIncidentSummaryResponse:
+        return await self._write(lambda tx: writes.update_incident_summary(tx, request))
+
     # --- RolesService -------------------------------------------------------------
 
     async def archive_role(self, request: m.ArchiveRoleRequest) -> m.ArchiveRoleResponse:

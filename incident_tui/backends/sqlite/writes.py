@@ -25,6 +25,7 @@ from incident_tui.errors import Conflict, InvalidArgument, NotFound
 
 TASK_STATUSES = tuple(s.value for s in m.TaskStatus)
 MAX_TITLE = 1000
+MAX_SUMMARY = 10_000
 MAX_LABEL = 200
 MAX_BODY = 100_000
 MAX_TASK = 2000
@@ -217,6 +218,28 @@ def update_title(tx: Tx, req: m.UpdateTitleRequest) -> m.UpdateTitleResponse:
         tx.touch(row["seq"])
         refresh_fts(tx.conn, row["seq"])
     return m.UpdateTitleResponse(incident=tx.incident_model(row["seq"]))
+
+
+def update_incident_summary(
+    tx: Tx, req: m.UpdateIncidentSummaryRequest
+) -> m.UpdateIncidentSummaryResponse:
+    """Replace the summary (free text, several lines; empty clears it). The timeline item
+    (``incidentSummary``) holds the new summary, as Grafana's summary items do."""
+    row = tx.incident(req.incident_id)
+    summary = req.summary.strip()
+    if len(summary) > MAX_SUMMARY:
+        raise InvalidArgument(
+            f"summary is too long ({len(summary)} characters, at most {MAX_SUMMARY})"
+        )
+    if summary != row["summary"]:
+        tx.conn.execute("UPDATE incidents SET summary = ? WHERE seq = ?", (summary, row["seq"]))
+        tx.item(
+            row["seq"],
+            m.ActivityKind.INCIDENT_SUMMARY,
+            summary or "cleared the summary",
+        )
+        tx.touch(row["seq"])
+    return m.UpdateIncidentSummaryResponse(incident=tx.incident_model(row["seq"]))
 
 
 def update_status(tx: Tx, req: m.UpdateStatusRequest) -> m.UpdateStatusResponse:

@@ -103,6 +103,9 @@ INCIDENT_COMMANDS: tuple[Command, ...] = (
 OVERVIEW_COMMANDS: tuple[Command, ...] = _on_tab("overview", (
     _cmd("incident.edit_title", "e", "edit_title", "Title",
          "Edit the incident's title", "Overview", mutates=True, needs=("update_title",)),
+    _cmd("incident.edit_summary", "S", "edit_summary", "Summary",
+         "Edit the incident's summary (multi-line editor, ctrl+s saves)", "Overview",
+         mutates=True, show=False, needs=("update_incident_summary",)),
     _cmd("incident.set_severity", "v", "set_severity", "Severity",
          "Set the severity (picker)", "Overview", mutates=True, needs=("update_severity",)),
     _cmd("incident.set_status", "s", "set_status", "Status",
@@ -319,8 +322,8 @@ class IncidentScreen(ConsoleScreen):
         return Content.assemble(*parts)
 
     def _header(self) -> Content:
-        ref = incident_ref(self.incident_id)
         incident = self.incident
+        ref = incident_ref(self.incident_id, incident.reference if incident else None)
         if incident is None:
             note = self.load_error or "loading…"
             return Content.assemble((ref, "bold"), "  ", Content(clean(note)))
@@ -549,6 +552,7 @@ class IncidentScreen(ConsoleScreen):
     # --- actions (each runs on its own tab) --------------------------------------------
 
     action_edit_title = _delegate("overview", "edit_title")
+    action_edit_summary = _delegate("overview", "edit_summary")
     action_set_severity = _delegate("overview", "set_severity")
     action_set_status = _delegate("overview", "set_status")
     action_resolve = _delegate("overview", "toggle_status")

@@ -14,7 +14,13 @@ from incident_tui.drafts import Draft, Place
 from incident_tui.facts import format_time, incident_duration
 from incident_tui.text import clean, is_printable_label, one_line
 from incident_tui.times import TIME_HINT, local_zone_name, parse_time_input, to_rfc3339
-from incident_tui.ui.dialogs import Choice, ChoicePicker, ConfirmDialog, TextPrompt
+from incident_tui.ui.dialogs import (
+    Choice,
+    ChoicePicker,
+    ConfirmDialog,
+    SummaryEditor,
+    TextPrompt,
+)
 from incident_tui.ui.presentation import (
     first_set_time,
     parse_time,
@@ -196,7 +202,7 @@ class OverviewPane(IncidentPane):
                 if capabilities.authors
                 else format_time(incident.created_time)
             ),
-            "reference": Content(incident_ref(incident.incident_id)),
+            "reference": Content(incident_ref(incident.incident_id, incident.reference)),
             "summary": (
                 Content.assemble(("Summary", "bold $text-muted"), "\n", Content(summary))
                 if summary
@@ -221,10 +227,29 @@ class OverviewPane(IncidentPane):
             )
         )
 
+    def edit_summary(self) -> None:
+        """The summary in a multi-line editor, prefilled with the current one."""
+
+        async def update(summary: str) -> None:
+            await self.backend.update_incident_summary(
+                m.UpdateIncidentSummaryRequest(incident_id=self.incident_id, summary=summary)
+            )
+
+        self.app.push_screen(
+            SummaryEditor(
+                "Edit summary",
+                self.incident.summary,
+                submit=self.after(update),
+                draft=Place("summary", self.incident_id),
+            )
+        )
+
     def reopen_draft(self, draft: Draft) -> None:
         """Open the prompt a kept draft was typed in (it fills itself from the draft)."""
         if draft.place.kind == "title":
             self.edit_title()
+        elif draft.place.kind == "summary":
+            self.edit_summary()
         elif draft.place.kind == "label":
             self.add_label()
 
@@ -285,7 +310,7 @@ class OverviewPane(IncidentPane):
 
         question = Content.assemble(
             f"{verb} ",
-            (incident_ref(incident.incident_id), "bold"),
+            (incident_ref(incident.incident_id, incident.reference), "bold"),
             ": ",
             Content(clean(incident.title)),
             "?",
@@ -313,7 +338,7 @@ class OverviewPane(IncidentPane):
         what = "a drill" if target else "real (not a drill)"
         question = Content.assemble(
             "Mark ",
-            (incident_ref(incident.incident_id), "bold"),
+            (incident_ref(incident.incident_id, incident.reference), "bold"),
             ": ",
             Content(clean(incident.title)),
             f" as {what}?",
@@ -412,7 +437,7 @@ class OverviewPane(IncidentPane):
                 "now",
                 placeholder="2026-11-25 03:04",
                 hint=(
-                    f"{incident_ref(incident.incident_id)} is active: saving resolves it with"
+                    f"{incident_ref(incident.incident_id, incident.reference)} is active: saving resolves it with"
                     f" this end time (esc leaves it active). {TIME_HINT}."
                     f" Local time here is {local_zone_name()}."
                 ),

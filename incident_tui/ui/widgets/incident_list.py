@@ -49,6 +49,17 @@ MAX_CACHED_PAGES = 80  # 4 000 rows in memory at most, whatever the store holds
 PREFETCH_SCREENS = 3  # screens below the view kept loaded ahead of the cursor
 
 
+def _deferred(work: Callable[..., Awaitable[None]], *args: Any) -> Callable[[], Awaitable[None]]:
+    """``work(*args)`` for a worker, made only when the worker starts: a worker cancelled
+    before it starts (a newer reload in the same exclusive group, or the app closing)
+    would otherwise leave a coroutine never awaited (a RuntimeWarning)."""
+
+    async def run() -> None:
+        await work(*args)
+
+    return run
+
+
 @dataclass(frozen=True, slots=True)
 class IncidentRow:
     """The facts one list row shows, small enough to keep thousands in memory."""
@@ -69,11 +80,16 @@ class IncidentRow:
     closed_time: str = ""
     #: "QUEUED", "CHECKING", "REFUSED"... for an incident that exists only in the outbox.
     mark: str = ""
+    #: The system's own reference where it is not the id (incident.io's ``INC-123``).
+    reference: str = ""
 
     @property
     def ref(self) -> str:
-        """The reference shown: ``#42``, or ``⧗ new`` for a queued incident (no id yet)."""
-        return "⧗ new" if self.mark else f"#{clean(self.incident_id)}"
+        """The reference shown: ``#42`` (or the system's own, ``INC-123``), or ``⧗ new``
+        for a queued incident (no id yet)."""
+        if self.mark:
+            return "⧗ new"
+        return clean(self.reference) if self.reference else f"#{clean(self.incident_id)}"
 
     @classmethod
     def from_incident(cls, incident: m.Incident) -> IncidentRow:
@@ -104,6 +120,7 @@ class IncidentRow:
             tasks_done=tasks.done_count,
             tasks_total=total,
             closed_time=incident.closed_time,
+            reference=incident.reference or "",
         )
 
     @classmethod
@@ -569,8 +586,9 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         # A new list (no incident to keep) needs only its first screenful before showing.
         view = self.scroll_offset.y + self.size.height
         want_rows = (max(self.cursor, view) if keep_id else self.size.height) + 1
+
         self.run_worker(
-            self._reload(fetcher, generation, keep_id, want_rows),
+            _deferred(self._reload, fetcher, generation, keep_id, want_rows),
             group="incident-list-reload",
             exclusive=True,
             exit_on_error=False,
@@ -592,7 +610,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             return
         self._generation += 1
         self.run_worker(
-            self._refresh_window(self._fetcher, self._generation, keep_id),
+            _deferred(self._refresh_window, self._fetcher, self._generation, keep_id),
             group="incident-list-reload",
             exclusive=True,
             exit_on_error=False,
@@ -750,7 +768,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
                 continue
             self._inflight.add(page)
             self._page_workers[page] = self.run_worker(
-                self._fetch_page(self._fetcher, self._generation, page),
+                _deferred(self._fetch_page, self._fetcher, self._generation, page),
                 group=f"incident-list-page-{page}",
                 exit_on_error=False,
             )
