@@ -77,6 +77,17 @@ GLOBAL_COMMANDS: tuple[Command, ...] = (
         "Everywhere",
         show=False,
     ),
+    # No key: turning redaction off by a stray key press would show everything to the
+    # people watching a shared screen. The palette and ``:redact`` are typed on purpose.
+    Command(
+        "app.redact",
+        "",
+        "toggle_redaction",
+        "Redaction on/off",
+        "Redaction mode on or off (screen sharing): pseudonyms, masked emails, IPs, patterns",
+        "Everywhere",
+        show=False,
+    ),
     Command(
         "app.quit",
         "ctrl+q",
@@ -515,6 +526,11 @@ class IncidentApp(App[int]):
         if isinstance(self.screen, CommandLine):
             return
         self.push_screen(CommandLine())
+
+    def action_toggle_redaction(self) -> None:
+        error = self.set_redaction(not self.redacting)
+        if error:
+            self.show_error(error)
 
     def action_refresh(self) -> None:
         handler = getattr(self.screen, "action_refresh", None)

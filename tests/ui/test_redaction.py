@@ -250,3 +250,33 @@ def test_snapshot_of_the_list_in_redaction_mode(snap_compare, snapshot_store, mo
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+async def test_the_palette_turns_redaction_on_and_off(demo) -> None:
+    """``Redaction on/off`` is a registry command offered by the palette (no key: a stray
+    key press must not unmask a shared screen); help lists keys, so not it."""
+    backend, incident_id = demo
+    app = make(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "Chen Wei" in screen_text(pilot) and "REDACTED" not in screen_text(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "redaction")
+        await settle(pilot)
+        offered = screen_text(pilot)
+        assert "Everywhere: Redaction on/off" in offered
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert app.redacting
+        home = screen_text(pilot)
+        assert "REDACTED" in home and not leaks(home), leaks(home)
+        await press(pilot, "question_mark")
+        assert "Redaction mode on or off" not in screen_text(pilot)
+        await press(pilot, "escape")
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "redaction")
+        await settle(pilot)
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert not app.redacting
+        assert "Chen Wei" in screen_text(pilot) and "REDACTED" not in screen_text(pilot)
