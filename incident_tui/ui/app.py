@@ -408,6 +408,9 @@ class IncidentApp(App[int]):
         """Draw every screen again from its data (redaction turned on or off)."""
         self.refresh_link_state()
         for screen in self.screen_stack:
+            follow = getattr(screen, "follow_redaction", None)
+            if callable(follow):
+                follow()  # a dialog's fields: hidden, or given back
             for widget in screen.walk_children(with_self=True):
                 widget.refresh()
             reread = getattr(screen, "action_refresh", None)

@@ -453,6 +453,13 @@ class Dialog(ModalScreen[T | None], Generic[T]):
         note.update(Content(HIDDEN_NOTE if self._hidden else ""))
         note.set_class(bool(self._hidden), "visible")
 
+    def follow_redaction(self) -> None:
+        """Redaction turned on or off while this dialog is open: hide or give back."""
+        if self._redact() is not None:
+            self._hide_redactable()
+        elif self._hidden:
+            self.action_reveal_hidden()
+
     def action_reveal_hidden(self) -> None:
         """Put the hidden text back into its (still empty) fields, to edit it."""
         fields = self.draft_fields()

@@ -409,3 +409,32 @@ async def test_typing_over_a_hidden_field_saves_what_was_typed_and_a_paste_is_no
         )
     ).activity_items
     assert any(i.body == "mail ops@globex.example about 203.0.113.77" for i in items)
+
+
+async def test_redaction_turned_on_over_an_open_dialog_hides_its_field_and_off_gives_it_back(
+    demo,
+) -> None:
+    from textual.widgets import Input
+
+    from incident_tui.ui.dialogs import TextPrompt
+
+    backend, incident_id = demo
+    app = make(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_incident(incident_id)
+        await settle(pilot)
+        await press(pilot, "e")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, TextPrompt)
+        assert dialog.query_one(Input).value == SECRET_TITLE
+        app.set_redaction(True)
+        await settle(pilot)
+        shown = screen_text(pilot)
+        assert leaks(shown) == [], leaks(shown)
+        assert dialog.query_one(Input).value == "" and dialog.text == SECRET_TITLE
+        app.set_redaction(False)
+        await settle(pilot)
+        assert dialog.query_one(Input).value == SECRET_TITLE
+        assert "hidden while redacting" not in screen_text(pilot)
