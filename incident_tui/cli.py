@@ -182,6 +182,12 @@ def _add_scripting(sub: argparse._SubParsersAction) -> None:
     note.add_argument(
         "text", nargs="+", metavar="TEXT", help="the note (words are joined); - reads stdin"
     )
+    note.add_argument(
+        "--public",
+        action="store_true",
+        help="a public note (on the status page), where the system keeps notes internal"
+        " by default (OneUptime, Prod Manager)",
+    )
 
     for name, summary in (("resolve", "resolve an incident"), ("reopen", "reopen an incident")):
         status = add(name, summary, f"incident-tui {name} 42", as_json)

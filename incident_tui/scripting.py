@@ -520,18 +520,33 @@ def _with_kept_note(args: argparse.Namespace, message: str) -> str:
 
 
 async def _note(backend: Backend, args: argparse.Namespace) -> int:
+    public = bool(getattr(args, "public", False))
+    capabilities = backend.capabilities
+    if public and not capabilities.internal_notes:
+        # Its notes have no internal/public distinction: refuse rather than post a note
+        # the person may believe stays internal, or one they wanted public.
+        raise UsageError(
+            _with_kept_note(
+                args,
+                f"{capabilities.system} has no public notes (its notes are all alike);"
+                " drop --public. Nothing was sent",
+            )
+        )
     incident = await resolve_incident(backend, args.ref)
     response = await backend.add_activity(
         m.AddActivityRequest(
             incident_id=incident.incident_id,
             activity_kind=m.ActivityKind.USER_NOTE.value,
             body=args.body,
+            field_values={"internal": False} if public else {},
         )
     )
     if args.json:
         _print_wire(response.activity_item)
     else:
-        print(f"noted on {_ref(incident.incident_id)}: {one_line(args.body, 60)}")
+        kind = "public note" if public else "noted"
+        shown = f"{kind} on {_ref(incident.incident_id)}: {one_line(args.body, 60)}"
+        print(shown)
     return EXIT_OK
 
 

@@ -57,7 +57,7 @@ def _visible(ch: str) -> str:
     return "\ufffd"
 
 
-def clean(text: str, *, multiline: bool = False) -> str:
+def clean(text: str, *, multiline: bool = False, masked: bool = True) -> str:
     """Neutralise escape sequences, control, format and invisible characters in ``text``.
 
     The one sanitiser for everything drawn or printed, chosen by Unicode category:
@@ -66,11 +66,13 @@ def clean(text: str, *, multiline: bool = False) -> str:
     characters) and invisible fillers are dropped; surrogates, private-use and
     unassigned code points become U+FFFD. Line breaks (LF, CR LF, U+2028, U+2029) are
     kept as ``\n`` when ``multiline``, otherwise shown as ``⏎``; tabs become spaces.
+    In redaction mode the result is masked, except with ``masked=False``: text put into
+    a field to be edited and saved (a masked form saved would replace the real text).
     """
     if not text:
         return ""
     if text.isprintable() and not _INVISIBLE_RE.search(text):
-        return text if _redactor is None else _redactor(text)  # the common case
+        return text if _redactor is None or not masked else _redactor(text)  # the common case
     text = _ESCAPE_SEQ.sub("\u241b", text)
     text = text.replace("\r\n", "\n").replace("\t", "    ")
     if multiline:
@@ -93,7 +95,7 @@ def clean(text: str, *, multiline: bool = False) -> str:
             out.append("\ufffd")
         # Cf and anything else unprintable is dropped
     cleaned = "".join(out)
-    return cleaned if _redactor is None else _redactor(cleaned)
+    return cleaned if _redactor is None or not masked else _redactor(cleaned)
 
 
 def one_line(text: str, limit: int = 0) -> str:

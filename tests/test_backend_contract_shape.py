@@ -51,7 +51,22 @@ def test_backend_base_declares_nothing_beyond_the_table():
         for name, value in vars(Backend).items()
         if inspect.iscoroutinefunction(value) and not name.startswith("_")
     }
-    assert declared - ALL_METHODS == {"open", "close", "dispatch", "create_once"}
+    # Beyond the table: the life cycle and the optional abilities a capability declares
+    # (create_once: remembers_creates; count_incidents: counts).
+    assert declared - ALL_METHODS == {
+        "open",
+        "close",
+        "dispatch",
+        "create_once",
+        "count_incidents",
+    }
+
+
+async def test_counting_is_optional_and_unimplemented_by_default():
+    backend = _Nothing()
+    assert not backend.capabilities.counts
+    with pytest.raises(Unimplemented, match="Nothing does not count incidents"):
+        await backend.count_incidents(m.IncidentsQuery(include_statuses=["active"]))
 
 
 @pytest.mark.parametrize("backend_cls", [SqliteBackend, RpcBackend])

@@ -405,3 +405,20 @@ def test_readme_scripting_examples_are_valid_commands_and_queries() -> None:
         args = parser.parse_args(argv)
         if args.command == "ls":
             parse(" ".join(args.query))
+
+
+def test_note_public_is_a_usage_error_where_notes_are_all_alike(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """The local store's notes have no internal/public distinction: ``--public`` is refused
+    with exit 2 before anything is written, and a note read from stdin is kept."""
+    db = str(tmp_path / "local.db")
+    ok(env, "declare", "--db", db, "Replica lag on orders-db")
+    said = refused(env, 2, "note", "--db", db, "1", "status", "page", "text", "--public")
+    assert "the local store has no public notes" in said and "drop --public" in said
+    said = refused(env, 2, "note", "--db", db, "1", "-", "--public", stdin="typed at 3 a.m.\n")
+    kept = Path(said.split("the note was kept in ")[1].strip())
+    assert kept.read_text(encoding="utf-8") == "typed at 3 a.m.\n"
+    timeline = json.loads(ok(env, "export", "--db", db, "1", "--format", "json", "-o", "-"))
+    assert "status page text" not in json.dumps(timeline)
+    assert "typed at 3 a.m." not in json.dumps(timeline)

@@ -525,3 +525,49 @@ def test_the_key_never_goes_over_plain_http_beyond_this_machine():
     )
     with pytest.raises(ConfigError, match="project id"):
         OneUptimeBackend("https://oneuptime.example.com", "k", "my-project")
+
+
+async def test_count_takes_the_consoles_structured_query_and_refuses_what_it_cannot_count(ou):
+    server = server_of(ou)
+    server.add_incident("disk full", severity="Critical Incident")
+    server.add_incident("disk slow", severity="Critical Incident", state="Resolved")
+    server.add_incident("cpu hot", severity="Major Incident", state="Acknowledged")
+    assert ou.capabilities.counts
+    active = m.IncidentsQuery(include_statuses=["active"], severity="Critical Incident")
+    assert await ou.count_incidents(active) == 1
+    assert await ou.count_incidents(m.IncidentsQuery(include_statuses=["active"])) == 2
+    assert await ou.count_incidents(m.IncidentsQuery(query_string="disk")) == 2
+    before = len(server.requests)
+    with pytest.raises(Unimplemented, match="one title word"):
+        await ou.count_incidents(m.IncidentsQuery(query_string="disk full"))
+    assert len(server.requests) == before  # refused before asking
+
+
+async def test_the_durable_layer_counts_through_until_a_write_waits(ou, tmp_path):
+    from incident_tui.durable import DurableBackend
+
+    server = server_of(ou)
+    server.add_incident("disk full")
+    durable = await DurableBackend(ou, tmp_path / "outbox.db").open()
+    try:
+        assert durable.capabilities.counts
+        assert await durable.count_incidents(m.IncidentsQuery(include_statuses=["active"])) == 1
+
+        def down(seen):
+            if seen.path == "/api/incident":
+                return JSONResponse({"message": "maintenance"}, status_code=503)
+            return None
+
+        server.fault = down
+        response = await durable.create_incident(
+            m.CreateIncidentRequest(title="queued one", severity="Minor Incident")
+        )
+        assert durable.entries, "the declare should wait in the outbox"
+        asked = len(server.requests)
+        with pytest.raises(Unimplemented, match="outbox"):
+            await durable.count_incidents(m.IncidentsQuery(include_statuses=["active"]))
+        assert len(server.requests) == asked
+        assert response.incident.title == "queued one"
+    finally:
+        server.fault = None
+        await durable.close()

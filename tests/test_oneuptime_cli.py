@@ -99,3 +99,20 @@ def test_failures_are_one_line_and_never_show_the_key(env, server) -> None:
     assert not server.data["incidents"]
     done = cli(env, "show", "99")
     assert done.returncode == 1 and "no incident" in done.stderr.lower()
+
+
+def test_note_public_posts_a_public_note_and_plain_note_stays_internal(env, server) -> None:
+    server.add_incident("Checkout failing", severity="Critical Incident")
+    use(env, server, server.issue_key("Alice Example"))
+
+    said = ok(env, "note", "1", "We", "are", "investigating.", "--public")
+    assert said.startswith("public note on #1: We are investigating.")
+    [public] = server.data["public_notes"].values()
+    assert public["note"] == "We are investigating."
+    assert not server.data["internal_notes"]
+
+    item = json.loads(ok(env, "note", "1", "internal", "detail", "--json"))
+    assert item["fieldValues"]["internal"] is True
+    [internal] = server.data["internal_notes"].values()
+    assert internal["note"] == "internal detail"
+    assert len(server.data["public_notes"]) == 1

@@ -220,6 +220,58 @@ async def test_locked_store_gives_unavailable_within_the_busy_timeout(tmp_path: 
     await backend.close()
 
 
+async def test_a_new_file_opened_while_another_switches_it_waits_for_the_lock(
+    tmp_path: Path,
+) -> None:
+    """Two consoles opening a new store together: the first one's switch to WAL is a
+    rollback-mode write, and SQLite refuses the second one's switch at once ("database
+    is locked", no busy handler). The store waits for it within its busy timeout (this
+    was tests/test_alerts.py's "store is busy" under parallel load)."""
+    path = tmp_path / "s.db"
+    path.touch()
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # a write lock in rollback mode, as a switch holds
+    holder.execute("CREATE TABLE switching (x)")
+    released = threading.Event()
+
+    def release() -> None:
+        holder.execute("ROLLBACK")
+        released.set()
+
+    timer = threading.Timer(0.3, release)
+    timer.start()
+    try:
+        backend = await SqliteBackend.open(path, ALICE, busy_timeout_ms=5000)
+        assert released.is_set()  # it waited for the other, it did not fail
+        assert (await _declare(backend)).incident_id == "1"
+        await backend.close()
+    finally:
+        timer.join()
+        holder.close()
+    probe = sqlite3.connect(path)
+    try:
+        assert probe.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        probe.close()
+
+
+async def test_two_stores_opening_one_new_file_at_once_both_work(tmp_path: Path) -> None:
+    for round_ in range(10):
+        path = tmp_path / f"s{round_}.db"
+        first = SqliteBackend(path, user=ALICE)
+        second = SqliteBackend(path, user=BOB)
+        try:
+            await _declare(first, "one")
+            await _declare(second, "two")
+            titles = {
+                i.title for i in (await first.query_incidents(m.QueryIncidentsRequest())).incidents
+            }
+            assert titles == {"one", "two"}
+        finally:
+            await first.close()
+            await second.close()
+
+
 async def test_waiting_for_a_lock_never_blocks_the_event_loop(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     backend = await SqliteBackend.open(path, ALICE, busy_timeout_ms=600)

@@ -206,6 +206,9 @@ class Capabilities:
     )
     ascending: bool = True
     acts_as_users: bool = False  # ``as_user`` gives a view writing as another person
+    #: ``count_incidents`` answers how many incidents a query matches without listing
+    #: them (one cheap request); without it a caller lists and counts itself.
+    counts: bool = False
     #: ``create_once`` records an idempotency key in the same transaction as the create.
     remembers_creates: bool = False
     #: Why the write methods are not served, when a context was made read-only.
@@ -342,6 +345,12 @@ class Backend:
         ``Conflict``. An expired key is forgotten.
         """
         raise Unimplemented(f"{self.capabilities.system} does not remember idempotency keys")
+
+    async def count_incidents(self, query: m.IncidentsQuery | None = None) -> int:
+        """How many incidents ``query`` matches (all of them for None), where
+        ``capabilities.counts`` says it is cheap; ``Unimplemented`` elsewhere, or for a
+        query it cannot count exactly (the caller then lists and counts)."""
+        raise Unimplemented(f"{self.capabilities.system} does not count incidents")
 
     async def dispatch(self, method: Method, request: m.Request) -> m.Response:
         """Serve ``method`` generically; the default serves nothing."""

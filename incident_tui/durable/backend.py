@@ -58,6 +58,7 @@ from incident_tui.errors import (
     InvalidArgument,
     NotFound,
     Unavailable,
+    Unimplemented,
     Unreachable,
 )
 
@@ -150,6 +151,19 @@ class DurableBackend(Backend):
                 await flusher
         await self.outbox.close()
         await self.inner.close()
+
+    async def count_incidents(self, query: m.IncidentsQuery | None = None) -> int:
+        """The remote's count, while no write waits in the outbox (a queued declare or
+        change is not in it: ``Unimplemented`` then, and the caller lists instead)."""
+        if self.entries:
+            raise Unimplemented("changes waiting in the outbox are not in the remote's count")
+        try:
+            count = await self.inner.count_incidents(query)
+        except Unavailable as exc:
+            self._failed(exc)
+            raise
+        self._answered()
+        return count
 
     async def dispatch(self, method: Method, request: m.Request) -> m.Response:
         self._ensure_flusher()

@@ -77,6 +77,17 @@ GLOBAL_COMMANDS: tuple[Command, ...] = (
         "Everywhere",
         show=False,
     ),
+    # No key: turning redaction off by a stray key press would show everything to the
+    # people watching a shared screen. The palette and ``:redact`` are typed on purpose.
+    Command(
+        "app.redact",
+        "",
+        "toggle_redaction",
+        "Redaction on/off",
+        "Redaction mode on or off (screen sharing): pseudonyms, masked emails, IPs, patterns",
+        "Everywhere",
+        show=False,
+    ),
     Command(
         "app.quit",
         "ctrl+q",
@@ -400,6 +411,9 @@ class IncidentApp(App[int]):
         """Draw every screen again from its data (redaction turned on or off)."""
         self.refresh_link_state()
         for screen in self.screen_stack:
+            follow = getattr(screen, "follow_redaction", None)
+            if callable(follow):
+                follow()  # a dialog's fields: hidden, or given back
             for widget in screen.walk_children(with_self=True):
                 widget.refresh()
             reread = getattr(screen, "action_refresh", None)
@@ -518,6 +532,11 @@ class IncidentApp(App[int]):
         if isinstance(self.screen, CommandLine):
             return
         self.push_screen(CommandLine())
+
+    def action_toggle_redaction(self) -> None:
+        error = self.set_redaction(not self.redacting)
+        if error:
+            self.show_error(error)
 
     def action_refresh(self) -> None:
         handler = getattr(self.screen, "action_refresh", None)

@@ -100,13 +100,7 @@ async def prepare_line(app: Any, text: str) -> Callable[[], Any]:
     if verb == "outbox":
         return app.open_outbox
     if verb == "redact":
-
-        def toggle() -> None:
-            error = app.set_redaction(not app.redacting)
-            if error:
-                app.show_error(error)
-
-        return toggle
+        return app.action_toggle_redaction
     if verb == "theme":
         if argument not in app.available_themes:
             raise CommandError(app.set_theme(argument) or f"unknown theme {argument!r}")

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 @dataclass(frozen=True)
 class Command:
     id: str  # binding id, stable, used by [keymap]: e.g. "incident.resolve"
-    key: str  # default key(s), comma separated in Textual's syntax: "j,down"
+    key: str  # default key(s), comma separated in Textual's syntax: "j,down" ("": palette only)
     action: str  # Textual action string, e.g. "resolve" or "app.help"
     description: str  # short footer text
     help: str  # one line for the help screen
@@ -34,7 +34,8 @@ class Command:
 
 
 def bindings(commands: Iterable[Command]) -> list[BindingType]:
-    """Textual bindings for ``commands`` (one per command, carrying its id)."""
+    """Textual bindings for ``commands`` (one per command with a key, carrying its id; a
+    command without a key is offered by the palette only)."""
     return [
         Binding(
             c.key,
@@ -46,6 +47,7 @@ def bindings(commands: Iterable[Command]) -> list[BindingType]:
             priority=c.priority,
         )
         for c in commands
+        if c.key
     ]
 
 

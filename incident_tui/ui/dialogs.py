@@ -72,9 +72,9 @@ def field_value(widget: Widget) -> FieldValue:
 def set_field_value(widget: Widget, value: FieldValue) -> None:
     """Put a draft's value back, cleaned: a TextArea or Input draws its text raw."""
     if isinstance(widget, Input) and isinstance(value, str):
-        widget.value = clean(value)
+        widget.value = clean(value, masked=False)  # hidden at once while redacting
     elif isinstance(widget, TextArea) and isinstance(value, str):
-        widget.load_text(clean(value, multiline=True))
+        widget.load_text(clean(value, multiline=True, masked=False))
     elif isinstance(widget, Checkbox) and isinstance(value, bool):
         widget.value = value
     elif hasattr(widget, "draft_value"):
@@ -123,7 +123,10 @@ class SafeInput(Input):
         event.prevent_default()  # the base handler would insert the raw text
         event.stop()
         if event.text:
-            line = clean(event.text.splitlines()[0] if event.text.splitlines() else "")
+            # Not masked: what is pasted is saved, and a masked form would replace it.
+            line = clean(
+                event.text.splitlines()[0] if event.text.splitlines() else "", masked=False
+            )
             selection = self.selection
             if selection.is_empty:
                 self.insert_text_at_cursor(line)
@@ -139,9 +142,24 @@ class SafeTextArea(TextArea):
         event.stop()
         if self.read_only or not event.text:
             return
-        result = self.replace(clean(event.text, multiline=True), *self.selection)
+        result = self.replace(clean(event.text, multiline=True, masked=False), *self.selection)
         self.move_cursor(result.end_location)
         self.focus()
+
+
+#: Redaction mode: what a field hidden because of what it holds says.
+HIDDEN_PLACEHOLDER = "hidden while redacting (ctrl+r to reveal)"
+HIDDEN_NOTE = "Text hidden while redacting: left empty it stays as it is; ctrl+r shows it to edit."
+REVEAL_COMMAND = Command(
+    "dialog.reveal",
+    "ctrl+r",
+    "reveal_hidden",
+    "Reveal",
+    "Show text hidden while redacting, to edit it",
+    "Dialogs",
+    show=False,
+    palette=False,
+)
 
 
 class Dialog(ModalScreen[T | None], Generic[T]):
@@ -193,6 +211,14 @@ class Dialog(ModalScreen[T | None], Generic[T]):
     Dialog #dialog-draft.visible {
         display: block;
     }
+    Dialog #dialog-hidden {
+        color: $text-warning;
+        height: auto;
+        display: none;
+    }
+    Dialog #dialog-hidden.visible {
+        display: block;
+    }
     """
 
     BINDINGS = bindings(
@@ -200,6 +226,7 @@ class Dialog(ModalScreen[T | None], Generic[T]):
             Command(
                 "dialog.cancel", "escape", "cancel", "Cancel", "Cancel", "Dialogs", palette=False
             ),
+            REVEAL_COMMAND,
         )
     )
 
@@ -224,11 +251,15 @@ class Dialog(ModalScreen[T | None], Generic[T]):
         self._draft_timer: Timer | None = None
         self._draft_kept = False  # the store holds a draft for this place
         self._draft_over = False  # saved or thrown away: nothing more to keep
+        #: Redaction mode: the text of fields shown empty because it holds what the
+        #: console masks (field id -> the text). Left empty, a field keeps this text.
+        self._hidden: dict[str, str] = {}
 
     def compose_title(self) -> ComposeResult:
         yield Static(plain(self.dialog_title), id="dialog-title")
 
     def compose_status(self) -> ComposeResult:
+        yield Static(Content(""), id="dialog-hidden")
         yield Static(Content(""), id="dialog-draft")
         yield Static(Content(""), id="dialog-error")
         yield Static(Content("Saving…"), id="dialog-busy")
@@ -254,7 +285,19 @@ class Dialog(ModalScreen[T | None], Generic[T]):
         }
 
     def field_values(self) -> dict[str, FieldValue]:
-        return {name: field_value(widget) for name, widget in self.draft_fields().items()}
+        return {name: self._value_of(name, widget) for name, widget in self.draft_fields().items()}
+
+    def _value_of(self, name: str, widget: Widget) -> FieldValue:
+        value = field_value(widget)
+        return self._hidden[name] if name in self._hidden and value == "" else value
+
+    def field_text(self, widget: Input | TextArea) -> str:
+        """What a text field stands for: its text, or, for a field hidden while redacting
+        and left empty, the text it held (never the masked form of it)."""
+        value = widget.value if isinstance(widget, Input) else widget.text
+        if widget.id and widget.id in self._hidden and value == "":
+            return self._hidden[widget.id]
+        return value
 
     @property
     def has_unsaved_text(self) -> bool:
@@ -263,6 +306,7 @@ class Dialog(ModalScreen[T | None], Generic[T]):
 
     def _on_mount(self, event: events.Mount) -> None:
         # Runs after a subclass's on_mount: its fields hold their starting values now.
+        self._hide_redactable()
         self._initial = self.field_values()
         store = self.draft_store
         if self.draft_place is None or store is None:
@@ -276,7 +320,9 @@ class Dialog(ModalScreen[T | None], Generic[T]):
         fields = self.draft_fields()
         for name, value in draft.fields.items():
             if name in fields:
+                self._hidden.pop(name, None)
                 set_field_value(fields[name], value)
+        self._hide_redactable()
         if draft.focus in fields and fields[draft.focus].focusable:
             self.set_focus(fields[draft.focus])
         for name, cursor in draft.cursor.items():
@@ -298,7 +344,7 @@ class Dialog(ModalScreen[T | None], Generic[T]):
         cursors = {name: field_cursor(widget) for name, widget in fields.items()}
         return Draft(
             place=self.draft_place,
-            fields={name: field_value(widget) for name, widget in fields.items()},
+            fields={name: self._value_of(name, widget) for name, widget in fields.items()},
             base=dict(self._initial),
             cursor={name: cursor for name, cursor in cursors.items() if cursor is not None},
             focus=next((name for name, widget in fields.items() if widget.has_focus), ""),
@@ -350,6 +396,93 @@ class Dialog(ModalScreen[T | None], Generic[T]):
             if self._draft_kept or store.get(self.draft_place) is not None:
                 store.discard(self.draft_place)
         self._draft_kept = False
+
+    # --- redaction mode ---------------------------------------------------------
+
+    def _redact(self) -> Callable[[str], str] | None:
+        from incident_tui.ui.access import running_console
+
+        app = running_console(self)
+        redactor = app.redactor if app is not None else None
+        return redactor.apply if redactor is not None else None
+
+    def prefill(self, field_id: str, text: str, *, multiline: bool = False) -> str:
+        """What the field ``field_id`` opens with: ``text`` cleaned but never masked (it
+        is saved as it stands). While redacting, text the console would mask gives ""
+        instead and is kept to stand for the field while it is left empty (called from
+        ``compose``, so it is never drawn)."""
+        value = clean(text, multiline=multiline, masked=False)
+        redact = self._redact()
+        if redact is not None and value and redact(value) != value:
+            self._hidden[field_id] = value
+            return ""
+        return value
+
+    def field_placeholder(self, field_id: str, placeholder: str = "") -> str:
+        return HIDDEN_PLACEHOLDER if field_id in self._hidden else placeholder
+
+    def _hide_redactable(self) -> None:
+        """Redaction mode: a text field opened with text the console masks (a name, an
+        email, an IP address, a configured pattern) is shown empty instead, with a note.
+
+        Empty, not masked: the field shows exactly what would be saved if typed over, a
+        masked form can never be saved by mistake, and nothing the masking misses (a
+        name it has not learned) is on screen either. Left empty the field keeps its
+        text; ``ctrl+r`` puts the text back to edit it (on screen, on purpose)."""
+        redact = self._redact()
+        if redact is None:
+            self._show_hidden_note()  # fields hidden by ``prefill``, if any
+            return
+        for name, widget in self.draft_fields().items():
+            if not isinstance(widget, Input | TextArea) or name in self._hidden:
+                continue
+            value = field_value(widget)
+            if not isinstance(value, str) or not value or redact(value) == value:
+                continue
+            self._hidden[name] = value
+            with self.prevent(Input.Changed, TextArea.Changed):
+                if isinstance(widget, Input):
+                    widget.value = ""
+                else:
+                    widget.load_text("")
+            widget.placeholder = HIDDEN_PLACEHOLDER
+        self._show_hidden_note()
+
+    def _show_hidden_note(self) -> None:
+        note = self.query_one("#dialog-hidden", Static)
+        note.update(Content(HIDDEN_NOTE if self._hidden else ""))
+        note.set_class(bool(self._hidden), "visible")
+
+    def follow_redaction(self) -> None:
+        """Redaction turned on or off while this dialog is open: hide or give back."""
+        if self._redact() is not None:
+            self._hide_redactable()
+        elif self._hidden:
+            self.action_reveal_hidden()
+
+    def action_reveal_hidden(self) -> None:
+        """Put the hidden text back into its (still empty) fields, to edit it."""
+        fields = self.draft_fields()
+        for name, value in list(self._hidden.items()):
+            widget = fields.get(name)
+            if isinstance(widget, Input | TextArea) and field_value(widget) == "":
+                with self.prevent(Input.Changed, TextArea.Changed):
+                    set_field_value(widget, value)
+                if isinstance(widget, Input):
+                    widget.cursor_position = len(widget.value)
+                else:
+                    widget.move_cursor(widget.document.end)
+            if widget is not None and hasattr(widget, "placeholder"):
+                widget.placeholder = ""
+        self._hidden.clear()
+        note = self.query_one("#dialog-hidden", Static)
+        note.update(Content(""))
+        note.remove_class("visible")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reveal_hidden":
+            return bool(self._hidden)  # the key and its footer entry only while text is hidden
+        return super().check_action(action, parameters)
 
     # --- feedback -------------------------------------------------------------
 
@@ -545,6 +678,7 @@ class TextPrompt(Dialog[Any]):
         super().__init__(title, submit=submit, draft=draft)
         self.initial = value
         self.placeholder = placeholder
+        self._opened_with = ""
         self.hint = hint
         self.parse = parse
         self._edited = False
@@ -552,9 +686,10 @@ class TextPrompt(Dialog[Any]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
             yield from self.compose_title()
+            self._opened_with = self.prefill("prompt-input", self.initial)
             yield SafeInput(
-                clean(self.initial),
-                placeholder=self.placeholder,
+                self._opened_with,
+                placeholder=self.field_placeholder("prompt-input", self.placeholder),
                 id="prompt-input",
                 select_on_focus=False,
             )
@@ -568,15 +703,15 @@ class TextPrompt(Dialog[Any]):
 
     @property
     def text(self) -> str:
-        return self.query_one("#prompt-input", Input).value
+        return self.field_text(self.query_one("#prompt-input", Input))
 
     @on(Input.Changed, "#prompt-input")
     def _validate_inline(self, event: Input.Changed) -> None:
-        if event.value == clean(self.initial) and not self._edited:
+        if event.value == self._opened_with and not self._edited:
             return
         self._edited = True
         try:
-            self.parse(event.value)
+            self.parse(self.text)
         except ValueError as error:
             self.show_error(str(error))
         else:
@@ -586,7 +721,7 @@ class TextPrompt(Dialog[Any]):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         try:
-            value = self.parse(event.value)
+            value = self.parse(self.text)
         except ValueError as error:
             self.show_error(str(error))
             return
@@ -639,14 +774,22 @@ class NoteEditor(Dialog[str]):
         draft: Place | None = None,
     ) -> None:
         super().__init__(title, submit=submit, draft=draft)
-        # Cleaned: a TextArea draws its text raw, so a stored escape sequence would reach
-        # the terminal. Saving an edited note therefore stores the visible stand-ins.
-        self.initial = clean(text, multiline=True)
+        # Cleaned (in ``prefill``): a TextArea draws its text raw, so a stored escape
+        # sequence would reach the terminal. Saving an edited note therefore stores the
+        # visible stand-ins.
+        self.initial = text
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog-box"):
             yield from self.compose_title()
-            yield SafeTextArea(self.initial, id="note-text", soft_wrap=True, tab_behavior="focus")
+            area = SafeTextArea(
+                self.prefill("note-text", self.initial, multiline=True),
+                id="note-text",
+                soft_wrap=True,
+                tab_behavior="focus",
+            )
+            area.placeholder = self.field_placeholder("note-text")
+            yield area
             yield from self.compose_status()
             yield Static(Content("ctrl+s save · esc cancel"), classes="dialog-hint")
 
@@ -657,7 +800,7 @@ class NoteEditor(Dialog[str]):
 
     @property
     def text(self) -> str:
-        return self.query_one("#note-text", TextArea).text
+        return self.field_text(self.query_one("#note-text", TextArea))
 
     def action_save(self) -> None:
         text = self.text

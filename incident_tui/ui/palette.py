@@ -60,7 +60,8 @@ class ConsoleCommands(Provider):
             if not command.palette:
                 continue
             title = f"{command.group}: {command.description}"
-            help_line = f"{command_keys(app, command)} · {command.help}"
+            keys = command_keys(app, command)
+            help_line = f"{keys} · {command.help}" if keys else command.help
             entries.append((title, help_line, partial(_run, app, node, command.action)))
         for name in sorted(app.available_themes):
             if name.startswith("incident-") or name in ("textual-dark", "textual-light"):

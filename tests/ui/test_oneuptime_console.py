@@ -11,6 +11,7 @@ the project's own words in pickers and columns) is another change's work.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -22,6 +23,7 @@ from incident_tui.ui.headless import settle
 from tests.support.oneuptime_server import OneUptimeServer, oneuptime_backend
 from tests.ui.incident_support import press, screen_text, type_text, wait_for
 
+LIST_PATH = "/api/incident/get-list"
 ALICE = m.UserPreview(user_id="alice", name="Alice Example")
 
 
@@ -156,3 +158,27 @@ async def test_S_edits_the_description_leaving_root_cause_and_postmortem_alone(o
         text = screen_text(pilot)
         assert "Card and wallet." in text and "Root cause: a bad deploy" in text
         assert text.count("Root cause:") == 1
+
+
+async def test_the_header_counts_come_from_the_count_path_exactly(ou) -> None:
+    """Counts per severity from ``/api/incident/count`` (one per severity): exact past
+    the 200 a listed page holds, and no 200-incident list is read for the header."""
+    server: OneUptimeServer = ou.server  # type: ignore[attr-defined]
+    for n in range(205):
+        server.add_incident(f"minor {n}", severity="Minor Incident")
+    server.add_incident("old major", severity="Major Incident", state="Resolved")
+    app = app_for(ou)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        header = screen_text(pilot).splitlines()[0]
+        for shown in ("1 critical", "1 major", "205 minor"):
+            assert shown in header, header
+        assert "200+" not in header
+        counts = [s for s in server.requests if s.path == "/api/incident/count"]
+        assert len(counts) == 3  # one per severity
+        asked = sorted(
+            json.loads(s.body)["query"]["incidentSeverityId"]["value"][0] for s in counts
+        )
+        assert asked == sorted(server.data["severities"])
+        listed = [dict(s.query).get("limit") for s in server.requests if s.path == LIST_PATH]
+        assert "200" not in listed and "100" not in listed, listed

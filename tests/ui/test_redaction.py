@@ -250,3 +250,191 @@ def test_snapshot_of_the_list_in_redaction_mode(snap_compare, snapshot_store, mo
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+async def test_the_palette_turns_redaction_on_and_off(demo) -> None:
+    """``Redaction on/off`` is a registry command offered by the palette (no key: a stray
+    key press must not unmask a shared screen); help lists keys, so not it."""
+    backend, incident_id = demo
+    app = make(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "Chen Wei" in screen_text(pilot) and "REDACTED" not in screen_text(pilot)
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "redaction")
+        await settle(pilot)
+        offered = screen_text(pilot)
+        assert "Everywhere: Redaction on/off" in offered
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert app.redacting
+        home = screen_text(pilot)
+        assert "REDACTED" in home and not leaks(home), leaks(home)
+        await press(pilot, "question_mark")
+        assert "Redaction mode on or off" not in screen_text(pilot)
+        await press(pilot, "escape")
+        await press(pilot, "ctrl+p")
+        await type_text(pilot, "redaction")
+        await settle(pilot)
+        await press(pilot, "enter")
+        await settle(pilot)
+        assert not app.redacting
+        assert "Chen Wei" in screen_text(pilot) and "REDACTED" not in screen_text(pilot)
+
+
+async def test_a_prefilled_dialog_shows_nothing_redaction_masks_and_keeps_the_text(
+    demo,
+) -> None:
+    """Edit title while redacting: the field holding the customer's name and an IP is
+    shown empty with a note (nothing of it on screen); submitted untouched, the stored
+    title is the real one, never its masked form; ctrl+r puts it back to edit."""
+    from textual.widgets import Input
+
+    from incident_tui.ui.dialogs import TextPrompt
+
+    backend, incident_id = demo
+    app = make(backend, redact=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_incident(incident_id)
+        await settle(pilot)
+        await press(pilot, "e")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, TextPrompt)
+        shown = screen_text(pilot)
+        assert leaks(shown) == [], leaks(shown)
+        assert "hidden while redacting" in shown and "ctrl+r" in shown
+        assert dialog.query_one(Input).value == ""
+        await press(pilot, "ctrl+r")  # on purpose: the text comes back to edit
+        assert dialog.query_one(Input).value == SECRET_TITLE
+        assert "Globex" in screen_text(pilot)
+        await press(pilot, "escape")
+        await settle(pilot)
+        await press(pilot, "e")
+        await settle(pilot)
+        assert leaks(screen_text(pilot)) == []
+        await press(pilot, "enter")  # untouched: saved as it was
+        await settle(pilot)
+        assert not isinstance(app.screen, TextPrompt)
+    stored = (await backend.get_incident(m.GetIncidentRequest(incident_id=incident_id))).incident
+    assert stored.title == SECRET_TITLE
+
+
+async def test_a_draft_brought_back_while_redacting_is_hidden_and_saved_as_typed(
+    demo, tmp_path: Path
+) -> None:
+    """A kept draft of a note edit, reopened at start in redaction mode: hidden (no name,
+    email or pattern on screen), the draft file keeps the real text, and ctrl+s saves
+    the real text."""
+    from incident_tui.drafts import Draft, DraftStore, Place
+    from incident_tui.ui.dialogs import NoteEditor
+
+    backend, incident_id = demo
+    items = (
+        await backend.query_activity(
+            m.QueryActivityRequest(query=m.ActivityQuery(incident_id=incident_id, limit=50))
+        )
+    ).activity_items
+    note = next(i for i in items if i.body == SECRET_NOTE)
+    typed = SECRET_NOTE + "\nCalled Globex back at 03:10."
+    drafts = DraftStore.for_context("local", "test", root=tmp_path / "drafts")
+    place = Place("note-edit", incident_id, note.activity_item_id)
+    drafts.put(Draft(place=place, fields={"note-text": typed}, title="earlier"))
+    drafts.flush()
+    app = make(backend, redact=True, drafts_for=lambda name: drafts)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for _ in range(100):
+            if isinstance(app.screen, NoteEditor):
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        shown = screen_text(pilot)
+        assert leaks(shown) == [], leaks(shown)
+        assert "hidden while redacting" in shown
+        assert editor.text == typed  # what it stands for: the real text
+        editor.keep_draft()
+        drafts.flush()
+        assert drafts.get(place).fields["note-text"] == typed  # never the masked form
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteEditor)
+    items = (
+        await backend.query_activity(
+            m.QueryActivityRequest(query=m.ActivityQuery(incident_id=incident_id, limit=50))
+        )
+    ).activity_items
+    assert next(i for i in items if i.activity_item_id == note.activity_item_id).body == typed
+
+
+async def test_typing_over_a_hidden_field_saves_what_was_typed_and_a_paste_is_not_masked(
+    demo,
+) -> None:
+    """A hidden field typed into is replaced by exactly what is on screen; text pasted
+    into a dialog is saved as pasted (a masked paste would store ``▒▒▒``)."""
+    from textual import events
+
+    from incident_tui.ui.dialogs import NoteEditor, TextPrompt
+
+    backend, incident_id = demo
+    app = make(backend, redact=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_incident(incident_id)
+        await settle(pilot)
+        await press(pilot, "e")
+        await settle(pilot)
+        assert isinstance(app.screen, TextPrompt)
+        await type_text(pilot, "Checkout failing for one customer")
+        await press(pilot, "enter")
+        await settle(pilot)
+        await press(pilot, "2", "a")  # a new note on the timeline
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        assert editor.focused is not None
+        editor.focused.post_message(events.Paste("mail ops@globex.example about 203.0.113.77"))
+        await settle(pilot)
+        assert editor.text == "mail ops@globex.example about 203.0.113.77"  # not ▒▒▒
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+    stored = (await backend.get_incident(m.GetIncidentRequest(incident_id=incident_id))).incident
+    assert stored.title == "Checkout failing for one customer"
+    items = (
+        await backend.query_activity(
+            m.QueryActivityRequest(query=m.ActivityQuery(incident_id=incident_id, limit=50))
+        )
+    ).activity_items
+    assert any(i.body == "mail ops@globex.example about 203.0.113.77" for i in items)
+
+
+async def test_redaction_turned_on_over_an_open_dialog_hides_its_field_and_off_gives_it_back(
+    demo,
+) -> None:
+    from textual.widgets import Input
+
+    from incident_tui.ui.dialogs import TextPrompt
+
+    backend, incident_id = demo
+    app = make(backend)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_incident(incident_id)
+        await settle(pilot)
+        await press(pilot, "e")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, TextPrompt)
+        assert dialog.query_one(Input).value == SECRET_TITLE
+        app.set_redaction(True)
+        await settle(pilot)
+        shown = screen_text(pilot)
+        assert leaks(shown) == [], leaks(shown)
+        assert dialog.query_one(Input).value == "" and dialog.text == SECRET_TITLE
+        app.set_redaction(False)
+        await settle(pilot)
+        assert dialog.query_one(Input).value == SECRET_TITLE
+        assert "hidden while redacting" not in screen_text(pilot)

@@ -91,6 +91,7 @@ from incident_tui.errors import (
     NotFound,
     PermissionDenied,
     Unauthenticated,
+    Unimplemented,
 )
 
 if TYPE_CHECKING:
@@ -249,6 +250,7 @@ class OneUptimeBackend(ForeignApi[Catalog], Backend):
             authors=True,
             sorts=tuple(ORDER_FIELDS),
             ascending=True,
+            counts=True,
             # The timeline holds notes and state changes; title, severity and label
             # changes are not on it.
             extra={"url": self.root, "project_id": self.project, "history": "notes and states"},
@@ -262,12 +264,16 @@ class OneUptimeBackend(ForeignApi[Catalog], Backend):
         return self
 
     async def count_incidents(self, query: m.IncidentsQuery | None = None) -> int:
-        """How many incidents ``query`` matches (``/api/incident/count``)."""
+        """How many incidents ``query`` matches (``/api/incident/count``); a query of
+        several title words is ``Unimplemented`` (one search goes to the server, the
+        list checks the others itself, a count cannot)."""
         async with self._deadline("CountIncidents") as call:
             catalog = await self._get_catalog(call)
             filters = translate(query or m.IncidentsQuery(), catalog, self._now())
             if filters.matches_nothing:
                 return 0
+            if len(filters.searches) > 1:
+                raise Unimplemented(f"{SYSTEM} counts a search of one title word only")
             answer = await self._exchange(
                 call, "/incident/count", {"query": filters.body(self.project)}
             )

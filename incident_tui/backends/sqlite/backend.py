@@ -23,7 +23,7 @@ from incident_tui.backends.sqlite.bulk import BulkIncident, bulk_insert
 from incident_tui.backends.sqlite.store import DEFAULT_BUSY_TIMEOUT_MS, Store
 from incident_tui.backends.sqlite.timeutil import Clock, utc_now
 from incident_tui.config import UserConfig
-from incident_tui.errors import PermissionDenied
+from incident_tui.errors import PermissionDenied, Unimplemented
 
 T = TypeVar("T")
 
@@ -174,7 +174,10 @@ class SqliteBackend(Backend):
             lambda conn: Store.transaction(conn, lambda c: bulk_insert(c, incidents, users))
         )
 
-    async def count_incidents(self) -> int:
+    async def count_incidents(self, query: m.IncidentsQuery | None = None) -> int:
+        """Every incident in the store (a query is not counted here: ``counts`` is off)."""
+        if query is not None:
+            raise Unimplemented("the local store counts only all of its incidents")
         return await self._read(
             lambda conn, now: conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]
         )

@@ -16,6 +16,7 @@ import asyncio
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -321,12 +322,34 @@ class Store:
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode.lower() != "wal" and (not self.readonly or not existed):
-            conn.execute("PRAGMA journal_mode = WAL")
+            self._switch_to_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA cache_size = -16384")  # 16 MiB: a page of incidents stays hot
         self._migrate(conn, fresh=not existed)
         if self.readonly:
             conn.execute("PRAGMA query_only = ON")
+
+    def _switch_to_wal(self, conn: sqlite3.Connection) -> None:
+        """``PRAGMA journal_mode = WAL``, waiting up to the busy timeout for the lock.
+
+        SQLite answers "database is locked" at once, without calling the busy handler,
+        when another connection holds a write lock in rollback mode. That is the case when
+        two consoles (or a console and a test's second writer) open a new file together:
+        the first one's switch to WAL is itself such a write. So the wait is ours here;
+        once the other has switched, the statement finds WAL and does nothing.
+        """
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
+        pause = 0.005
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                return
+            except sqlite3.OperationalError as exc:
+                text = str(exc).lower()
+                if ("locked" not in text and "busy" not in text) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)  # on the store thread, never the event loop
+            pause = min(pause * 2, 0.1)
 
     def _check_version_readonly(self, path: Path) -> None:
         """Read user_version without any chance of writing, and refuse newer stores."""

@@ -88,6 +88,8 @@ def command_keys(app: IncidentApp, command: Command) -> str:
     """The keys a person presses for ``command`` now (their ``[keymap]`` wins)."""
     from textual.binding import Binding
 
+    if not command.key:
+        return ""  # offered by the palette only (it has no binding a keymap could rebind)
     keys = (app.config.keymap or {}).get(command.id, command.key)
     # As the footer shows them (App.get_key_display): ``j/↓``, ``^p``, ``⏎``.
     return "/".join(

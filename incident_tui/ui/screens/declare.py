@@ -314,13 +314,13 @@ class DeclareDialog(Dialog[str]):
         """The request, or None after showing inline why it cannot be sent."""
         ok = True
         try:
-            title = check_title(self.query_one("#title", Input).value)
+            title = check_title(self.field_text(self.query_one("#title", Input)))
             self._field_error("title", "")
         except ValueError as exc:
             self._field_error("title", str(exc))
             ok = False
         try:
-            labels = parse_labels(self.query_one("#labels", Input).value)
+            labels = parse_labels(self.field_text(self.query_one("#labels", Input)))
             self._field_error("labels", "")
         except ValueError as exc:
             self._field_error("labels", str(exc))
@@ -340,8 +340,10 @@ class DeclareDialog(Dialog[str]):
         """A retrospective's start and end as RFC 3339, or ``()`` after saying why not."""
         now = datetime.now(UTC)
         try:
-            start = parse_time_input(self.query_one("#retro-start", Input).value, now=now)
-            end = parse_time_input(self.query_one("#retro-end", Input).value, now=now)
+            start = parse_time_input(
+                self.field_text(self.query_one("#retro-start", Input)), now=now
+            )
+            end = parse_time_input(self.field_text(self.query_one("#retro-end", Input)), now=now)
         except ValueError as exc:
             self._field_error("retro", str(exc))
             return ()

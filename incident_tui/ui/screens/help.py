@@ -46,7 +46,8 @@ def help_text(app: IncidentApp, screen: Screen) -> Table | Group:
     """The help page for ``screen``: a two-column grid of keys and what they do (no markup)."""
     groups: dict[str, list[Command]] = {}
     for _node, command in active_commands(app, screen):
-        groups.setdefault(command.group, []).append(command)
+        if command_keys(app, command):  # the keys: a palette-only command has none
+            groups.setdefault(command.group, []).append(command)
     grid = Table.grid(padding=(0, 1), expand=True)
     grid.add_column(no_wrap=True, min_width=14, style="bold")
     grid.add_column(ratio=1)

@@ -3,7 +3,9 @@
 The header shows the context (and READ-ONLY), and the active incidents by
 severity. Those counts come from one QueryIncidents call for active, non-drill
 incidents with a page of 200: active incidents are few at any one time, so one
-cheap request answers exactly, and "200+" says when it could not.
+cheap request answers exactly, and "200+" says when it could not. A backend that
+counts cheaply (``Capabilities.counts``, e.g. OneUptime's ``/api/incident/count``)
+is asked one count per severity instead: exact, without the cap.
 """
 
 from __future__ import annotations
@@ -459,24 +461,56 @@ class HomeScreen(ConsoleScreen):
 
     def _load_counts(self) -> None:
         from incident_tui import models as m
+        from incident_tui.errors import BackendError
 
         app = self.console_app
-
-        async def call() -> m.QueryIncidentsResponse:
-            query = m.IncidentsQuery(limit=COUNT_LIMIT, query_string="status:active isdrill:false")
-            return await app.backend.query_incidents(m.QueryIncidentsRequest(query=query))
-
-        terms = app.backend.capabilities.severities
+        backend = app.backend
+        capabilities = backend.capabilities
+        terms = capabilities.severities
         known = {t.value for t in terms}
         least = terms[0].value if terms else "pending"
 
-        def done(response: m.QueryIncidentsResponse) -> None:
+        async def listed() -> tuple[dict[str, int], bool]:
+            query = m.IncidentsQuery(limit=COUNT_LIMIT, query_string="status:active isdrill:false")
+            response = await backend.query_incidents(m.QueryIncidentsRequest(query=query))
             counts: dict[str, int] = {}
             for incident in response.incidents:
                 key = incident.severity if incident.severity in known else least
                 counts[key] = counts.get(key, 0) + 1
-            self._counts = counts
-            self._counts_more = response.cursor.has_more
+            return counts, response.cursor.has_more
+
+        async def counted() -> tuple[dict[str, int], bool]:
+            """One count per severity (exact, no cap), for a backend that counts cheaply."""
+            import asyncio
+
+            numbers = await asyncio.gather(
+                *(
+                    backend.count_incidents(
+                        m.IncidentsQuery(include_statuses=["active"], severity=term.value)
+                    )
+                    for term in terms
+                )
+            )
+            return {t.value: n for t, n in zip(terms, numbers, strict=True)}, False
+
+        # A structured query cannot leave drills out, nor name a severity with a comma.
+        can_count = (
+            capabilities.counts
+            and not capabilities.drills
+            and bool(terms)
+            and not any("," in t.value for t in terms)
+        )
+
+        async def call() -> tuple[dict[str, int], bool]:
+            if can_count:
+                try:
+                    return await counted()
+                except BackendError:
+                    pass  # not countable now (e.g. writes queued): list and count instead
+            return await listed()
+
+        def done(result: tuple[dict[str, int], bool]) -> None:
+            self._counts, self._counts_more = result
             self._counts_known = True
             self._render_bar()
 

@@ -104,11 +104,17 @@ class RoleForm(Dialog[m.Role]):
         with Vertical(id="dialog-box"):
             yield from self.compose_title()
             yield Static(Content("Name"), classes="form-label")
-            yield SafeInput(clean(self.role.name), placeholder="e.g. scribe", id="role-name")
+            yield SafeInput(
+                self.prefill("role-name", self.role.name),
+                placeholder=self.field_placeholder("role-name", "e.g. scribe"),
+                id="role-name",
+            )
             yield Static(Content("Description"), classes="form-label")
             yield SafeInput(
-                clean(self.role.description),
-                placeholder="what this person does during an incident",
+                self.prefill("role-description", self.role.description),
+                placeholder=self.field_placeholder(
+                    "role-description", "what this person does during an incident"
+                ),
                 id="role-description",
             )
             with Horizontal(id="role-flags"):
@@ -127,8 +133,8 @@ class RoleForm(Dialog[m.Role]):
         """The role as the form describes it (keeps the fields the form does not show)."""
         return self.role.model_copy(
             update={
-                "name": parse_role_name(self.query_one("#role-name", Input).value),
-                "description": self.query_one("#role-description", Input).value.strip(),
+                "name": parse_role_name(self.field_text(self.query_one("#role-name", Input))),
+                "description": self.field_text(self.query_one("#role-description", Input)).strip(),
                 "important": self.query_one("#role-important", Checkbox).value,
                 "mandatory": self.query_one("#role-mandatory", Checkbox).value,
             }
@@ -137,7 +143,7 @@ class RoleForm(Dialog[m.Role]):
     @on(Input.Changed, "#role-name")
     def _validate_name(self, event: Input.Changed) -> None:
         try:
-            parse_role_name(event.value)
+            parse_role_name(self.field_text(event.input))
         except ValueError as error:
             self.show_error(str(error))
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -49,7 +49,9 @@ MAX_CACHED_PAGES = 80  # 4 000 rows in memory at most, whatever the store holds
 PREFETCH_SCREENS = 3  # screens below the view kept loaded ahead of the cursor
 
 
-def _deferred(work: Callable[..., Awaitable[None]], *args: Any) -> Callable[[], Awaitable[None]]:
+def _deferred(
+    work: Callable[..., Awaitable[None]], *args: Any
+) -> Callable[[], Coroutine[Any, Any, Any]]:
     """``work(*args)`` for a worker, made only when the worker starts: a worker cancelled
     before it starts (a newer reload in the same exclusive group, or the app closing)
     would otherwise leave a coroutine never awaited (a RuntimeWarning)."""
