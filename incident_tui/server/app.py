@@ -24,7 +24,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
@@ -229,8 +229,11 @@ class RpcApp:
 
         async def compute() -> bytes:
             if self.encodes:
-                assert isinstance(backend, EncodesReplies)
-                body = await backend.encoded_reply(row.backend_method, parsed)
+                # The views share the backend's class (checked once, in __init__: a
+                # runtime Protocol check costs ~10 us a call).
+                body = await cast(EncodesReplies, backend).encoded_reply(
+                    row.backend_method, parsed
+                )
                 if body is not None:
                     return body
             return (await call(backend, row, parsed)).to_json_bytes()
