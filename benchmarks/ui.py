@@ -65,7 +65,10 @@ from incident_tui.ui.app import IncidentApp
 from incident_tui.ui.run import ContextOpener
 cfg = Config()
 opener = ContextOpener(cfg, "local", Path(sys.argv[1]), True, False)
-app = IncidentApp(None, cfg, readonly=True, open_backend=opener, install_signal_handlers=False)
+app = IncidentApp(
+    None, cfg, readonly=True, open_backend=opener, install_signal_handlers=False,
+    rows_place=f"local {opener.place('local')}",
+)
 async def pilot(p):
     print("frame", time.time(), flush=True)
     while not app.screen.query("IncidentList") or not app.screen.query_one("IncidentList").count:

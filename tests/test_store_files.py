@@ -479,3 +479,34 @@ async def test_a_nameless_caller_keeps_the_name_already_known(tmp_path: Path) ->
         assert [u.name for u in (await backend.query_users()).users] == ["Alice Smith"]
     finally:
         await backend.close()
+
+
+async def test_a_cancelled_read_is_interrupted_and_the_next_call_runs(tmp_path):
+    """A read whose caller gave up (a filter typed on) stops on the store thread."""
+    from incident_tui.backends.sqlite.store import Store
+
+    store = Store(tmp_path / "i.db")
+    await store.ready()
+    started = threading.Event()
+    outcome: list[str] = []
+
+    def endless(conn: sqlite3.Connection) -> int:
+        started.set()
+        try:
+            return conn.execute(
+                "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n)"
+                " SELECT count(*) FROM n"
+            ).fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            outcome.append(str(exc))
+            raise
+
+    task = asyncio.create_task(store.run(endless, interruptible=True))
+    while not started.is_set():
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await store.run(lambda conn: conn.execute("SELECT 7").fetchone()[0]) == 7
+    assert outcome == ["interrupted"]
+    await store.close()

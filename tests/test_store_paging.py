@@ -305,3 +305,71 @@ def test_stored_times_are_fixed_width_in_every_year():
         normalise_time("0001-01-01T00:00:00+01:00", "t")  # before year 1 in UTC
     with pytest.raises(InvalidArgument):
         normalise_time("2026-02-30T00:00:00Z", "t")
+
+
+def _bulk_store(path: Path, count: int, scattered: bool) -> SqliteBackend:
+    """``count`` incidents: every one says "rollback", every 7th "dns", every 401st is
+    labelled "rare"; ``scattered`` numbers them out of declaration order."""
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    order = list(range(count))
+    if scattered:
+        order = order[::2] + order[1::2]  # seq order far from time order
+
+    def incidents():
+        for n in order:
+            at = fmt(start + timedelta(minutes=n))
+            yield BulkIncident(
+                title=f"incident {n}" + (" dns" if n % 7 == 0 else ""),
+                created_at=at,
+                created_by="alice",
+                severity="minor",
+                status="active" if n % 3 else "resolved",
+                is_drill=False,
+                modified_at=at,
+                closed_at="" if n % 3 else at,
+                labels=["rare"] if n % 401 == 0 else ["db"] if n % 2 else [],
+                items=[BulkItem("userNote", "rolled back: rollback done", "alice", at)],
+                tasks=[BulkTask("postmortem", "alice", "todo")],
+                assignments=[],
+            )
+
+    backend = SqliteBackend(path, ALICE)
+    backend.bulk_insert_sync(incidents(), users=[ALICE])
+    return backend
+
+
+@pytest.mark.parametrize("scattered", [False, True])
+async def test_filters_read_window_by_window_give_the_plain_plans_pages(tmp_path, scattered):
+    """Filters with subqueries (words, labels) are read through windows of the sort order
+    bounded by seq; every page must be the one the plain plan gives, in both directions."""
+    from incident_tui.backends.sqlite import queries
+
+    backend = _bulk_store(tmp_path / "w.db", 2600, scattered)
+    try:
+        for text in ["rollback", "rollb", "dns", "label:rare", "-rollback", "label:db dns",
+                     "any(label:rare dns)", "-label:db rollback", "nothing-matches"]:  # fmt: skip
+            for direction in ("DESC", "ASC"):
+                pages: dict[bool, list[list[str]]] = {}
+                for windowed in (True, False):
+                    saved = queries.WINDOWED_ORDERS
+                    queries.WINDOWED_ORDERS = saved if windowed else frozenset()
+                    try:
+                        seen, cursor = [], None
+                        while True:
+                            page = await _page(
+                                backend, cursor, query_string=text, limit=97,
+                                order_direction=direction,
+                            )  # fmt: skip
+                            seen.append([i.incident_id for i in page.incidents])
+                            if not page.cursor.has_more:
+                                break
+                            cursor = page.cursor
+                    finally:
+                        queries.WINDOWED_ORDERS = saved
+                    pages[windowed] = seen
+                assert pages[True] == pages[False], (text, direction)
+                assert sum(map(len, pages[True])) == sum(map(len, pages[False]))
+        rollback = await _page(backend, query_string="rollback", limit=500)
+        assert len(rollback.incidents) == 500  # the word is everywhere: pages are full
+    finally:
+        await backend.close()

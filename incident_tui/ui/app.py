@@ -132,8 +132,11 @@ class IncidentApp(App[int]):
         drafts_for: DraftsOpener | None = None,
         remembered: Remembered | None = None,
         redact: bool = False,
+        rows_place: str | None = None,
     ) -> None:
         super().__init__()
+        #: Names the store the list's first rows are kept for (None: keep nothing).
+        self.rows_place = rows_place
         self.config: Config = config or Config()
         #: Where the last theme per context is kept (None: remember nothing, e.g. tests).
         self.remembered = remembered

@@ -100,15 +100,18 @@ class ContextOpener:
         from incident_tui.drafts import DraftStore
 
         try:
-            ctx = self.cfg.context(name)
+            self.cfg.context(name)
         except ConfigError:
             return None
+        return DraftStore.for_context(name, self.place(name))
+
+    def place(self, name: str) -> str:
+        """What a context points at: the store's file (``--db`` included) or the remote."""
+        ctx = self.cfg.context(name)
         if ctx.backend == "sqlite":
             path = self.db if (name == self.first and self.db is not None) else ctx.db_path()
-            where = str(Path(path).expanduser().absolute())
-        else:
-            where = f"{ctx.url.strip().rstrip('/')} {ctx.plugin}"
-        return DraftStore.for_context(name, where)
+            return str(Path(path).expanduser().absolute())
+        return f"{ctx.url.strip().rstrip('/')} {ctx.plugin}"
 
 
 def _theme_known(name: str) -> bool:
@@ -156,6 +159,7 @@ def run_console(args: argparse.Namespace) -> int:
         drafts_for=opener.drafts_for,
         remembered=Remembered(),
         redact=bool(getattr(args, "redact", False)),
+        rows_place=f"{name} {opener.place(name)}",
     )
     try:
         app.run()

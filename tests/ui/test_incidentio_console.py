@@ -110,7 +110,12 @@ async def test_the_list_and_an_incident_show_what_incident_io_holds(
         assert "low" in row_of(pilot, "Replica").lower()
 
         app.open_incident(outage)
-        await until(pilot, lambda: "Affected Team" in screen_text(pilot), "the overview")
+        # The roles line comes from its own read: under load it lands after the rest.
+        await until(
+            pilot,
+            lambda: "Affected Team" in (t := screen_text(pilot)) and "Incident Lead:" in t,
+            "the overview with its roles",
+        )
         text = screen_text(pilot)
         assert "total outage" in text.lower()
         assert "type:Default, Affected Team: Payments" in text

@@ -148,7 +148,8 @@ class SqliteBackend(Backend):
 
     async def _read(self, fn: Callable[[sqlite3.Connection, datetime], T]) -> T:
         now = self._now()
-        return await self._store.read(lambda conn: fn(conn, now))
+        # A read nobody waits for any more (a filter typed on) is interrupted.
+        return await self._store.read(lambda conn: fn(conn, now), interruptible=True)
 
     async def _write(self, fn: Callable[[writes.Tx], T]) -> T:
         user, now = self.user, self._now()

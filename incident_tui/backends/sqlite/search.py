@@ -103,7 +103,9 @@ class _Compiler:
                 "EXISTS (SELECT 1 FROM incident_fts f"
                 " WHERE f.rowid = i.seq AND incident_fts MATCH ?)"
             )
-        return "i.seq IN (SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?)"
+        # The comment marks where a reader of one window of incidents may bound the rowids
+        # (queries.py): a bounded MATCH reads only that part of each word's list.
+        return "i.seq IN (SELECT rowid FROM incident_fts WHERE incident_fts MATCH ?/*range:rowid*/)"
 
     def term(self, term: q.QueryTerm) -> str | None:
         """SQL for one term; ``None`` for a term that constrains nothing (no searchable text)."""
@@ -137,7 +139,10 @@ class _Compiler:
                     "EXISTS (SELECT 1 FROM incident_labels l"
                     " WHERE l.incident_seq = i.seq AND l.label = ?)"
                 )
-            return "i.seq IN (SELECT incident_seq FROM incident_labels WHERE label = ?)"
+            return (
+                "i.seq IN (SELECT incident_seq FROM incident_labels"
+                " WHERE label = ?/*range:incident_seq*/)"
+            )
         if isinstance(term, q.Title):
             self.params.append(like_pattern(term.text))
             return "i.title LIKE ? ESCAPE '\\'"

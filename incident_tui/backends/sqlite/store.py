@@ -80,6 +80,8 @@ class Store:
         self.readers = readers
         self.conn: sqlite3.Connection | None = None
         self._closed = False
+        self._running: object = None  # the token of the call on the thread now
+        self._running_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=THREAD_NAME)
         self._opened: Future[None] = self._executor.submit(self._open)
         # Reader connections: one per reader thread, opened there on its first read.
@@ -91,44 +93,74 @@ class Store:
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
         self._reader_lock = threading.Lock()
+        self._reading: dict[object, sqlite3.Connection] = {}  # call token -> its connection
 
     # --- the thread -----------------------------------------------------------
 
-    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn(conn)`` on the store thread; translate sqlite3 errors."""
+    async def run(self, fn: Callable[[sqlite3.Connection], T], *, interruptible: bool = False) -> T:
+        """Run ``fn(conn)`` on the store thread; translate sqlite3 errors.
+
+        A call cancelled while queued never runs; an ``interruptible`` one (a read) that
+        is cancelled while running is interrupted, so the next call starts at once.
+        """
         if self._closed:
             raise Unavailable("the store is closed")
         loop = asyncio.get_running_loop()
+        token = object()
         try:
-            return await loop.run_in_executor(self._executor, self._call, fn)
+            return await loop.run_in_executor(self._executor, self._call_as, token, fn)
+        except asyncio.CancelledError:
+            if interruptible:
+                with self._running_lock:
+                    if self._running is token and self.conn is not None:
+                        self.conn.interrupt()
+            raise
         except RuntimeError as exc:  # executor shut down under us
             if self._closed:
                 raise Unavailable("the store is closed") from None
             raise exc
 
-    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def read(
+        self, fn: Callable[[sqlite3.Connection], T], *, interruptible: bool = False
+    ) -> T:
         """Run ``fn(conn)`` as one read: on a reader connection in one read transaction
-        when the store has readers, else on the store thread like ``run``."""
+        when the store has readers, else on the store thread like ``run``.
+
+        An ``interruptible`` read cancelled while it runs is interrupted on its own
+        connection, so a reader (or the store thread) is free for the next call at once.
+        """
         if self._reader_pool is None:
-            return await self.run(fn)
+            return await self.run(fn, interruptible=interruptible)
         if self._closed:
             raise Unavailable("the store is closed")
         loop = asyncio.get_running_loop()
+        token = object()
         try:
-            return await loop.run_in_executor(self._reader_pool, self._read_call, fn)
+            return await loop.run_in_executor(self._reader_pool, self._read_call, token, fn)
+        except asyncio.CancelledError:
+            if interruptible:
+                with self._reader_lock:
+                    conn = self._reading.get(token)
+                    if conn is not None:
+                        conn.interrupt()
+            raise
         except RuntimeError as exc:  # executor shut down under us
             if self._closed:
                 raise Unavailable("the store is closed") from None
             raise exc
 
-    def _read_call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def _read_call(self, token: object, fn: Callable[[sqlite3.Connection], T]) -> T:
         self._opened.result()  # the writer has created and migrated the file
         try:
             conn = self._reader_conn()
+            with self._reader_lock:
+                self._reading[token] = conn
             conn.execute("BEGIN")  # deferred: the snapshot is taken at the first read
             try:
                 return fn(conn)
             finally:
+                with self._reader_lock:
+                    self._reading.pop(token, None)
                 if conn.in_transaction:
                     conn.execute("COMMIT")
         except sqlite3.Error as exc:
@@ -156,6 +188,15 @@ class Store:
             with self._reader_lock:
                 self._reader_conns.append(conn)
         return conn
+
+    def _call_as(self, token: object, fn: Callable[[sqlite3.Connection], T]) -> T:
+        with self._running_lock:
+            self._running = token
+        try:
+            return self._call(fn)
+        finally:
+            with self._running_lock:
+                self._running = None
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` inside one ``BEGIN IMMEDIATE`` transaction."""

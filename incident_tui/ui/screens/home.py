@@ -9,6 +9,7 @@ cheap request answers exactly, and "200+" says when it could not.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
@@ -235,6 +236,8 @@ class HomeScreen(ConsoleScreen):
         self._backend_seen: object = None
         self._shown_query: m.IncidentsQuery | None = None
         self._filter_invalid = False
+        self._shown_text: dict[str, Text] = {}
+        self._rows_kept_at = -1e9
 
     # --- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -252,12 +255,17 @@ class HomeScreen(ConsoleScreen):
         return self.query_one(IncidentList)
 
     def on_mount(self) -> None:
-        self._render_bar()
-        self._render_columns()
         if self.console_app.has_backend:
             self.reload(counts=True)
         else:
             self.incident_list.loading_message = f"Opening {self.console_app.context_name}…"
+            place = self.console_app.rows_place
+            if place:  # the last run's first rows, until the store answers
+                from incident_tui.ui.rowcache import load_rows
+
+                self.incident_list.show_kept_rows(load_rows(place))
+        self._render_bar()
+        self._render_columns()
 
     async def context_switched(self) -> None:
         """Another context: start afresh (no filter, default toggles and sort) and re-read."""
@@ -516,7 +524,7 @@ class HomeScreen(ConsoleScreen):
             flags.append("filter not valid: nothing shown" if self._filter_invalid else "filtered")
         if flags:
             bar.append("│ " + ", ".join(flags), style="italic")
-        self.query_one("#context-text", Static).update(bar)
+        self._update_static("#context-text", bar)
 
     def _follow_capabilities(self) -> None:
         """Columns the backend has nothing for are left out; its own words fit."""
@@ -538,15 +546,42 @@ class HomeScreen(ConsoleScreen):
 
     def _render_columns(self) -> None:
         header = column_header(self.incident_list.columns, self.sort_field, self.descending)
-        self.query_one("#columns", Static).update(Text(header, no_wrap=True, overflow="crop"))
+        self._update_static("#columns", Text(header, no_wrap=True, overflow="crop"))
+
+    def _update_static(self, selector: str, content: Text) -> None:
+        """Update a header line only when it changed: an update re-lays out the screen,
+        which a keystroke in the filter or a page fetched ahead should not pay for."""
+        if self._shown_text.get(selector) == content:
+            return
+        self._shown_text[selector] = content
+        self.query_one(selector, Static).update(content)
 
     # --- list events -----------------------------------------------------------
     @on(IncidentList.Loaded)
     def _on_loaded(self) -> None:
+        self._keep_rows()
         self._filter_invalid = False
         self._show_filter_error("")
         self._render_bar()
         self._render_columns()  # the reference column widens for longer ids
+
+    def _keep_rows(self) -> None:
+        """Keep the default list's first rows for the next start (once a minute at most)."""
+        place = self.console_app.rows_place
+        query = self._shown_query
+        if not place or query is None or self.filter_text.strip() or self._toggle_terms():
+            return
+        if self.sort_index != 0 or not self.descending:
+            return
+        now = time.monotonic()
+        if now - self._rows_kept_at < 60:
+            return
+        self._rows_kept_at = now
+        from incident_tui.ui.rowcache import KEPT_ROWS, save_rows
+
+        lst = self.incident_list
+        rows = [row for i in range(min(lst.count, KEPT_ROWS)) if (row := lst.cache.row(i))]
+        save_rows(place, rows)
 
     @on(IncidentList.ColumnsChanged)
     def _on_columns_changed(self) -> None:
@@ -596,6 +631,8 @@ class HomeScreen(ConsoleScreen):
             error = self.query_one("#filter-error", Static)
         except NoMatches:
             return
+        if not message and not error.has_class("-shown"):
+            return  # nothing shown, nothing to clear (an update costs a layout)
         error.update(Text(clean(message, multiline=True)))
         error.set_class(bool(message), "-shown")
 

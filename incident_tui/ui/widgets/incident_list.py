@@ -10,6 +10,7 @@ the virtual height grows as pages come in ("N+ incidents").
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -26,6 +27,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import Worker
 
 from incident_tui.text import clean
 from incident_tui.ui.presentation import (
@@ -44,6 +46,7 @@ if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
 
 PAGE_SIZE = 50
 MAX_CACHED_PAGES = 80  # 4 000 rows in memory at most, whatever the store holds
+PREFETCH_SCREENS = 3  # screens below the view kept loaded ahead of the cursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +247,13 @@ class PageCache:
         del self.starts[page + 1 :]
         for key in [k for k in self.pages if k > page]:
             del self.pages[key]
+
+
+class _KeptCursor:
+    """Stands for the cursor after kept rows (a real one needs pydantic, not yet loaded)."""
+
+    has_more = True
+    next_value = ""
 
 
 @dataclass(frozen=True)
@@ -475,7 +485,9 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._fetcher: PageFetcher | None = None
         self._generation = 0
         self._inflight: set[int] = set()
-        self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(400)
+        self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(600)
+        self._page_workers: dict[int, Worker[None]] = {}
+        self._prerender_pending = False
         self._styles: dict[str, Style] | None = None
         self._columns: Columns | None = None
         self._columns_key: tuple[int, int, str] = (0, 0, "")
@@ -553,6 +565,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._generation += 1
         generation = self._generation
         self._fetcher = fetcher
+        self._cancel_page_fetches()
         # A new list (no incident to keep) needs only its first screenful before showing.
         view = self.scroll_offset.y + self.size.height
         want_rows = (max(self.cursor, view) if keep_id else self.size.height) + 1
@@ -584,6 +597,25 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             exclusive=True,
             exit_on_error=False,
         )
+
+    def show_kept_rows(self, rows: list[IncidentRow]) -> None:
+        """Rows kept from the last run, shown until the first ``load`` installs real ones
+        (which keeps the cursor on its incident); nothing is fetched from them."""
+        if not rows or self.cache.complete:
+            return
+        cache = PageCache(self.page_size)
+        cache.put(0, rows, _KeptCursor())  # type: ignore[arg-type]
+        self.cache = cache
+        self._strips.clear()
+        self._update_virtual_size()
+        self.refresh()
+
+    def _cancel_page_fetches(self) -> None:
+        """Pages of the old query still queued for the store would only delay the new one."""
+        for worker in self._page_workers.values():
+            worker.cancel()
+        self._page_workers.clear()
+        self._inflight.clear()
 
     def show_nothing(self, message: str) -> None:
         """No rows, only ``message``: what an invalid filter would show could only mislead
@@ -704,19 +736,54 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(self.scrollable_content_region.width, rows)
 
     def _ensure_loaded(self) -> None:
+        """Fetch what the view needs, and the pages ahead of it: the next screens down
+        (pages chain, each from the cursor of the one before) and the screen above, so
+        that a page down or up finds its rows loaded instead of waiting for the store."""
         if self._fetcher is None or not self.cache.complete:
             return
         top = self.scroll_offset.y
-        last = max(top + self.size.height, self.cursor) + self.page_size // 4
-        for page in self.cache.pages_needed(min(top, self.cursor), last):
+        height = max(self.size.height, 1)
+        first = max(min(top, self.cursor) - height, 0)
+        last = max(top + height, self.cursor) + PREFETCH_SCREENS * height + self.page_size // 4
+        for page in self.cache.pages_needed(first, last):
             if page in self._inflight:
                 continue
             self._inflight.add(page)
-            self.run_worker(
+            self._page_workers[page] = self.run_worker(
                 self._fetch_page(self._fetcher, self._generation, page),
                 group=f"incident-list-page-{page}",
                 exit_on_error=False,
             )
+        self._schedule_prerender()
+
+    def _schedule_prerender(self) -> None:
+        if not self._prerender_pending:
+            self._prerender_pending = True
+            self.set_timer(0.03, self._prerender)
+
+    def _prerender(self) -> None:
+        """Render the rows of the screens above and below the view while nothing else
+        happens, so the next page down or up only copies strips to the terminal."""
+        self._prerender_pending = False
+        if not self.cache.loaded_count or not self.size.height:
+            return
+        width = self.scrollable_content_region.width
+        top, height = self.scroll_offset.y, self.size.height
+        base = self.rich_style
+        started = time.perf_counter()
+        for index in (*range(top + height, top + 2 * height), *range(top - height, top)):
+            if not 0 <= index < self.cache.loaded_count or index == self.cursor:
+                continue
+            key = (index, width, False)
+            if self._strips.get(key) is not None:
+                continue
+            row = self.cache.row(index)
+            if row is None:
+                continue
+            self._strips.set(key, self._render_row(row, width, False, base))
+            if time.perf_counter() - started > 0.008:  # keep keys answered: go on later
+                self._schedule_prerender()
+                return
 
     async def _fetch_page(self, fetcher: PageFetcher, generation: int, page: int) -> None:
         from incident_tui.errors import BackendError
@@ -732,18 +799,25 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             return
         finally:
             self._inflight.discard(page)
+            self._page_workers.pop(page, None)
         if generation != self._generation:
             return
         shown = self.highlighted
+        appended = page == len(self.cache.sizes)
+        ref_width = self.cache.ref_width
         changed = self.cache.put(page, rows, after)
-        self._strips.clear()
+        if not appended or ref_width != self.cache.ref_width:
+            self._strips.clear()  # rows may have moved, or the columns changed
         if changed:
             self._update_virtual_size()
             self.post_message(self.Loaded())
         if shown is not None and self.cache.index_of(shown.incident_id) not in (None, self.cursor):
             # A page read again came back shifted (incidents added above): stay on ours.
             self.cursor = self.cache.index_of(shown.incident_id) or 0
-        self.refresh()
+        top = self.scroll_offset.y
+        first_row = page * self.page_size
+        if first_row < top + self.size.height + 1 and first_row + self.page_size > top:
+            self.refresh()  # a page fetched ahead of the view is not drawn until shown
         self._ensure_loaded()
 
     def on_mount(self) -> None:
