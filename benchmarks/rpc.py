@@ -621,6 +621,36 @@ def bench_store(path: Path, incidents: int, items: int) -> Path:
     return path
 
 
+def store_for(db: Path, repo: Path) -> Path:
+    """A copy of ``db`` for the server from checkout ``repo`` (``--compare``), holding only
+    the indexes that checkout's schema makes: a server adds the indexes it knows to the
+    file it opens, and the other one's queries would use them too."""
+    import re
+    import sqlite3
+
+    schema = (repo / "incident_tui" / "backends" / "sqlite" / "schema.py").read_text()
+    known = set(re.findall(r"CREATE INDEX (?:IF NOT EXISTS )?(\w+)", schema))
+    copy = db.with_name(f"{db.stem}-vs{db.suffix}")
+    for leftover in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
+        leftover.unlink(missing_ok=True)
+    source, target = sqlite3.connect(db), sqlite3.connect(copy)
+    try:
+        source.backup(target)
+        names = [r[0] for r in target.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
+        )]  # fmt: skip
+        dropped = [name for name in names if name not in known]
+        for name in dropped:
+            target.execute(f'DROP INDEX "{name}"')
+        target.commit()
+    finally:
+        source.close()
+        target.close()
+    if dropped:
+        print(f"   'vs' store {copy.name}: without the indexes it does not make: {dropped}")
+    return copy
+
+
 def summary(values: list[float], fmt: str) -> str:
     """``median (min-max)`` of several rounds."""
     if len(values) == 1:
@@ -653,10 +683,15 @@ async def varied(
         mixes = [("varied", await asyncio.to_thread(varied_bodies, db))]
         if args.prefixes and "100" in label:
             mixes.append(("first keystrokes", prefix_bodies()))
+        dbs = {tag: db if not tag else store_for(db, repo) for tag, repo in servers}
         for cache in (False, True):
             procs = {
                 tag: start_server(
-                    db, token_file, db.parent / f"server-{tag}{cache}.log", cache=cache, repo=repo
+                    dbs[tag],
+                    token_file,
+                    db.parent / f"server-{tag}{cache}.log",
+                    cache=cache,
+                    repo=repo,
                 )
                 for tag, repo in servers
             }

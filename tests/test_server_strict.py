@@ -313,6 +313,54 @@ async def test_big_replies_are_gzipped_for_clients_that_accept_it(
     assert len(small.content) < 1024
 
 
+async def test_gzip_made_on_the_reading_thread_without_the_read_cache(tmp_path: Path) -> None:
+    """Cache off, store readers on (as ``serve`` runs): pages built from rows are gzipped
+    where they were built; the same JSON as the plain reply, small replies left plain."""
+    import gzip
+
+    from incident_tui.backends.sqlite import SqliteBackend
+    from incident_tui.server.app import build_app
+
+    async def make() -> Any:
+        return await SqliteBackend.open(tmp_path / "store.db", ALICE, readers=2)
+
+    def app(backend: Any, tokens: Any) -> Any:
+        return build_app(backend, tokens, cache=False)
+
+    async with serve_backend(make, app_factory=app) as srv:
+        token = {"Authorization": f"Bearer {srv.token_for(ALICE)}", **JSON}
+        # No automatic unpacking: the bytes as sent.
+        async with httpx.AsyncClient(base_url=srv.url, timeout=10, headers=token) as raw:
+            for n in range(20):
+                created = await raw.post(
+                    path("IncidentsService.CreateIncident"), json={"title": f"incident {n}"}
+                )
+                assert created.status_code == 200, created.text
+            iid = created.json()["incident"]["incidentID"]
+            sent: dict[str, tuple[httpx.Response, bytes]] = {}
+            for coding in ("gzip", "identity"):
+                async with raw.stream(
+                    "POST",
+                    path("IncidentsService.QueryIncidents"),
+                    content=b"{}",
+                    headers={"Accept-Encoding": coding},
+                ) as resp:
+                    sent[coding] = (resp, b"".join([c async for c in resp.aiter_raw()]))
+            one = await raw.post(
+                path("IncidentsService.GetIncident"),
+                json={"incidentID": iid},
+                headers={"Accept-Encoding": "gzip"},
+            )
+    (packed, packed_bytes), (plain, plain_bytes) = sent["gzip"], sent["identity"]
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert "content-encoding" not in plain.headers
+    assert len(packed_bytes) * 4 < len(plain_bytes)
+    assert gzip.decompress(packed_bytes) == plain_bytes
+    assert len(json.loads(plain_bytes)["incidents"]) == 20
+    assert one.json()["incident"]["incidentID"] == iid
+
+
 async def test_gzip_when_the_reply_comes_from_the_read_cache(
     server: ServerThread, http: httpx.AsyncClient
 ) -> None:

@@ -373,3 +373,62 @@ async def test_filters_read_window_by_window_give_the_plain_plans_pages(tmp_path
         assert len(rollback.incidents) == 500  # the word is everywhere: pages are full
     finally:
         await backend.close()
+
+
+def test_word_plans_follow_how_many_incidents_hold_the_word():
+    """Rare words are looked up and sorted, mid-frequency words and typed prefixes walk the
+    order's index against the collected matches, words in most incidents are checked row by
+    row; one- and two-letter prefixes are not probed at all (the probe would cost a read)."""
+    from incident_tui.backends.sqlite import search
+
+    counts = {'"rare"': 10, '"common"': 5000, '"everywhere"': 50_000, '"everyw"*': 50_000}
+    probed: list[object] = []
+
+    def over(sql: str, params: list[object], n: int) -> bool:
+        probed.append(params[0])
+        return counts.get(str(params[0]), 5000) > n
+
+    now = datetime.now(UTC)
+    assert search.compile_query_string("rare ", now, over)[0].startswith("i.seq IN (")
+    assert search.compile_query_string("common ", now, over)[0].startswith("+i.seq IN (")
+    assert search.compile_query_string("everywhere ", now, over)[0].startswith("EXISTS")
+    # A prefix in most incidents still walks: EXISTS would expand it for every incident.
+    assert search.compile_query_string("everyw", now, over)[0].startswith("+i.seq IN (")
+    probed.clear()
+    assert search.compile_query_string("co", now, over)[0].startswith("i.seq IN (")
+    assert search.compile_query_string("rare c", now, over)[0].startswith("i.seq IN (")
+    assert probed == []
+
+
+async def test_walked_and_sorted_word_plans_give_the_same_pages(tmp_path, monkeypatch):
+    """Every order and direction, paged through to the end: the same incidents in the same
+    order whether a word's matches are walked in the order's index or looked up and sorted
+    (compared with the plain lookup, which the planner cannot turn into a walk)."""
+    from incident_tui.backends.sqlite import queries, search
+
+    backend = _bulk_store(tmp_path / "walk.db", 2600, scattered=False)
+    monkeypatch.setattr(queries, "WINDOWED_ORDERS", frozenset())  # this plan on its own
+    try:
+        for text in ["rollback ", "rollb", "dns ", "rollback status:active", "-rollback "]:
+            for field in ("createdTime", "modifiedTime", "title", "severity", "statusTime"):
+                for direction in ("DESC", "ASC"):
+                    pages: dict[bool, list[list[str]]] = {}
+                    for walked in (True, False):
+                        threshold = 0 if walked else 10**9
+                        monkeypatch.setattr(search, "TEXT_WALK_THRESHOLD", threshold)
+                        seen, cursor = [], None
+                        while True:
+                            page = await _page(
+                                backend, cursor, query_string=text, limit=97,
+                                order_field=field, order_direction=direction,
+                            )  # fmt: skip
+                            seen.append([i.incident_id for i in page.incidents])
+                            if not page.cursor.has_more:
+                                break
+                            cursor = page.cursor
+                        pages[walked] = seen
+                    assert pages[True] == pages[False], (text, field, direction)
+        everything = await _page(backend, query_string="rollback ", limit=500)
+        assert len(everything.incidents) == 500
+    finally:
+        await backend.close()

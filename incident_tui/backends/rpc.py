@@ -111,6 +111,8 @@ class RpcBackend(Backend):
         self._max_bytes = max_response_bytes
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        # Each method's URL, parsed once (httpx would parse the string on every call).
+        self._urls: dict[str, httpx.URL] = {}
         self._versions: bool = True
         # Methods beyond the reference that this remote answered "unknown method" to.
         self._unserved: set[str] = set()
@@ -227,8 +229,11 @@ class RpcBackend(Backend):
         if key:
             request_headers[IDEMPOTENCY_HEADER] = key
         try:
+            url = self._urls.get(method.path)
+            if url is None:
+                url = self._urls[method.path] = httpx.URL(self.prefix + method.path)
             async with self.client.stream(
-                "POST", self.prefix + method.path, content=body, headers=request_headers
+                "POST", url, content=body, headers=request_headers
             ) as response:
                 status = response.status_code
                 data = await self._read_capped(response, method)

@@ -31,6 +31,10 @@ T = TypeVar("T")
 LABELS_IN_USE = 1000
 
 
+def _same(body: bytes) -> bytes:
+    return body
+
+
 def default_user() -> m.UserPreview:
     """The person from the config's ``[user]`` table, else the login name."""
     try:
@@ -186,17 +190,28 @@ class SqliteBackend(Backend):
         """The create and its idempotency key in one transaction (see ``idempotency.py``)."""
         return await self._write(lambda tx: idempotency.create_once(tx, method, request, once))
 
-    async def encoded_reply(self, method: str, request: m.Request) -> bytes | None:
+    async def encoded_reply(
+        self,
+        method: str,
+        request: m.Request,
+        pack: Callable[[bytes], bytes] | None = None,
+    ) -> bytes | None:
         """The JSON reply of ``method`` (a backend method name) built straight from rows,
         for the methods that have such a path (the server's full-incident reads); else
-        None. The bytes equal ``to_json_bytes()`` of the method's model reply."""
+        None. The bytes equal ``to_json_bytes()`` of the method's model reply.
+
+        ``pack``: run on the reading thread with those bytes, its result returned instead
+        (the server compresses there, off its event loop)."""
+        finish = pack or _same
         if method == "query_incidents" and isinstance(request, m.QueryIncidentsRequest):
             asked = request
-            return await self._read(lambda conn, now: encode.query_incidents_json(conn, asked, now))
+            return await self._read(
+                lambda conn, now: finish(encode.query_incidents_json(conn, asked, now))
+            )
         if method == "get_incident" and isinstance(request, m.GetIncidentRequest):
             incident_id = request.incident_id
             return await self._read(
-                lambda conn, now: encode.get_incident_json(conn, incident_id, now)
+                lambda conn, now: finish(encode.get_incident_json(conn, incident_id, now))
             )
         return None
 

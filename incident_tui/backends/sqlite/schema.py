@@ -30,6 +30,17 @@ STATUS_TIME_SQL = (
 #: open them (an older release simply does not use them).
 OPTIONAL_INDEXES: tuple[str, ...] = (
     f"CREATE INDEX IF NOT EXISTS incidents_by_status_time ON incidents (({STATUS_TIME_SQL}), seq)",
+    # A status filter (the active list) with each order but the creation time (which
+    # incidents_by_status_created serves): without these, SQLite walks the order's index and
+    # skips the 98 % of incidents that are resolved.
+    "CREATE INDEX IF NOT EXISTS incidents_by_status_modified"
+    " ON incidents (status, modified_at, seq)",
+    "CREATE INDEX IF NOT EXISTS incidents_by_status_title"
+    " ON incidents (status, title COLLATE NOCASE, seq)",
+    "CREATE INDEX IF NOT EXISTS incidents_by_status_severity_rank"
+    f" ON incidents (status, ({SEVERITY_RANK_SQL}), seq)",
+    "CREATE INDEX IF NOT EXISTS incidents_by_status_status_time"
+    f" ON incidents (status, ({STATUS_TIME_SQL}), seq)",
 )
 
 # Each entry upgrades the store from version N-1 to N (index 0 builds version 1).
