@@ -229,8 +229,11 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
     return lines
 
 
-def reference_label(incident_id: str) -> str:
-    """``INC-42`` for a numbered incident (as Grafana names it), else the backend's id."""
+def reference_label(incident_id: str, reference: str | None = None) -> str:
+    """The system's own reference where it has one (incident.io's ``INC-123``), else
+    ``INC-42`` for a numbered incident (as Grafana names it), else the backend's id."""
+    if reference:
+        return reference
     return f"INC-{incident_id}" if incident_id.isdigit() else incident_id
 
 
@@ -254,7 +257,7 @@ def to_markdown(record: IncidentRecord, *, now: datetime | None = None) -> str:
     declarer = md_text(_person(incident.created_by_user))
     declared_by = f" by {declarer}" if declarer else ""
     out: list[str] = [
-        f"# {md_text(reference_label(incident.incident_id))}: {md_text(incident.title)}",
+        f"# {md_text(reference_label(incident.incident_id, incident.reference))}: {md_text(incident.title)}",
         "",
         f"_Postmortem draft exported{source} by incident-tui. Edit it freely._",
         "",
@@ -354,9 +357,10 @@ def render(record: IncidentRecord, fmt: str, *, now: datetime | None = None) -> 
     raise ValueError(f"unknown export format {fmt!r} (use {' or '.join(FORMATS)})")
 
 
-def default_filename(incident_id: str, fmt: str = "md") -> str:
+def default_filename(incident_id: str, fmt: str = "md", reference: str | None = None) -> str:
     """``INC-42-postmortem.md``; an id of another shape is made safe for a file name."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", reference_label(incident_id)).strip("._") or "incident"
+    label = reference_label(incident_id, reference)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("._") or "incident"
     return f"{safe}-postmortem.{fmt}"
 
 

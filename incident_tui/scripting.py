@@ -545,7 +545,9 @@ async def _note(backend: Backend, args: argparse.Namespace) -> int:
         _print_wire(response.activity_item)
     else:
         kind = "public note" if public else "noted"
-        shown = f"{kind} on {_ref(incident.incident_id)}: {one_line(args.body, 60)}"
+        shown = (
+            f"{kind} on {_ref(incident.incident_id, incident.reference)}: {one_line(args.body, 60)}"
+        )
         print(shown)
     return EXIT_OK
 

@@ -22,9 +22,11 @@ from incident_tui.demo import fill_demo
 from incident_tui.export import (
     JSON_FORMAT,
     ExportError,
+    default_filename,
     export_incident,
     read_record,
     record_document,
+    reference_label,
     to_markdown,
     write_text,
 )
@@ -310,3 +312,12 @@ def test_write_text_replaces_only_when_asked(tmp_path: Path) -> None:
         write_text(tmp_path / "missing" / "pm.md", "x", overwrite=True)
     with pytest.raises(ExportError, match="directory"):
         write_text(tmp_path, "x", overwrite=True)
+
+
+def test_a_system_reference_names_the_draft_and_its_file() -> None:
+    """incident.io's own reference (INC-123) is used over its opaque id; Grafana-style
+    numbers become INC-n; other ids are made safe for a file name."""
+    assert reference_label("01HZX", "INC-123") == "INC-123"
+    assert reference_label("42") == "INC-42"
+    assert default_filename("01HZX", reference="INC-123") == "INC-123-postmortem.md"
+    assert default_filename("a/b c") == "a_b_c-postmortem.md"

@@ -66,6 +66,9 @@ def test_scripting_commands_on_an_incidentio_context(
     assert "rolled back deploy 4711" in shown and "Bob" in shown
     as_json = json.loads(ok(env, "show", "--context", "inc", "#1", "--json"))
     assert as_json["incidentID"] == lead and as_json["status"] == "Fixing"
+    draft = ok(env, "export", "--context", "inc", "INC-1", "-o", "-")
+    assert draft.startswith("# INC-1: Checkout API returning 502s")  # not the API's id
+    assert lead not in draft.splitlines()[0]
 
     made = json.loads(
         ok(env, "declare", "--context", "inc", "DNS failing", "--severity", "total", "--json")

@@ -595,6 +595,7 @@ class IncidentScreen(ConsoleScreen):
             return
         backend = self.console_app.backend
         incident_id = self.incident.incident_id
+        reference = self.incident.reference
         now = app_now(self.console_app)
         written: list[str] = []
 
@@ -623,7 +624,7 @@ class IncidentScreen(ConsoleScreen):
         self.app.push_screen(
             TextPrompt(
                 "Export postmortem draft",
-                f"./{export.default_filename(incident_id)}",
+                f"./{export.default_filename(incident_id, reference=reference)}",
                 hint=f"Markdown. A relative path is in {_current_folder()}.",
                 parse=parse,
                 submit=write,
