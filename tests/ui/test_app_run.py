@@ -36,10 +36,20 @@ def started(monkeypatch) -> list[Any]:
                 await p.pause(0.02)
                 if self.has_backend or self.startup_error:
                     break
-            await p.app.workers.wait_for_complete()
             if not self.startup_error:
-                self.seen_rows = self.screen.query_one("IncidentList").count
+                # The list's first load starts after the backend is set, in a later
+                # message: wait for it to be asked for, then for its workers.
+                rows = self.screen.query_one("IncidentList")
+                for _ in range(500):
+                    if rows._fetcher is not None:
+                        break
+                    await p.pause(0.01)
+                await p.app.workers.wait_for_complete()
+                await p.pause()
+                self.seen_rows = rows.count
                 self.exit()
+            else:
+                await p.app.workers.wait_for_complete()
 
         return real_run(self, headless=True, size=(80, 24), auto_pilot=pilot)
 
