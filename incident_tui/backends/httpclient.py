@@ -124,6 +124,16 @@ def ssl_context_for(ca_bundle: str | None) -> ssl.SSLContext | None:
         raise ConfigError(f"cannot use ca_bundle {ca_bundle}: {reason}") from None
 
 
+async def close_client(client: httpx.AsyncClient | None) -> None:
+    """Close a client made by ``make_client``, if any; closing never raises."""
+    if client is None:
+        return
+    try:
+        await client.aclose()
+    except (RuntimeError, OSError):  # e.g. closed from another event loop at exit
+        pass
+
+
 def make_client(
     timeouts: Timeouts,
     *,
@@ -435,11 +445,7 @@ class ForeignApi(Generic[C]):
     async def close(self) -> None:
         self._closed = True
         client, self._client = self._client, None
-        if client is not None:
-            try:
-                await client.aclose()
-            except (RuntimeError, OSError):  # e.g. closed from another event loop at exit
-                pass
+        await close_client(client)
 
     def _check_writable(self, backend_method: str) -> None:
         capabilities = self.capabilities  # type: ignore[attr-defined]

@@ -32,6 +32,7 @@ from incident_tui.backends.httpclient import (
     MAX_RESPONSE_BYTES,
     RetryPolicy,
     Timeouts,
+    close_client,
     make_client,
     normalise_url,
     read_capped,
@@ -144,11 +145,7 @@ class RpcBackend(Backend):
     async def close(self) -> None:
         self._closed = True
         client, self._client = self._client, None
-        if client is not None:
-            try:
-                await client.aclose()
-            except (RuntimeError, OSError):  # e.g. closed from another event loop at exit
-                pass
+        await close_client(client)
 
     # --- plumbing -----------------------------------------------------------------
 
