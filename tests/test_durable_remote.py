@@ -26,6 +26,7 @@ from incident_tui.durable import (
     OutboxEvent,
     is_queued,
     outbox_path,
+    overlay,
 )
 from tests.support.serve_process import ServeProcess
 
@@ -309,6 +310,29 @@ async def test_a_fixed_refused_write_is_delivered(
     await until(lambda: not durable.entries, "the fixed write")
     got = await checker.get_incident(m.GetIncidentRequest(incident_id=made.incident.incident_id))
     assert [t.text for t in got.incident.task_list.tasks] == ["page the DBA"]
+
+
+async def test_a_refused_queued_summary_can_be_fixed_and_is_delivered(
+    server: ServeProcess, durable: DurableBackend, checker: RpcBackend
+) -> None:
+    """A summary the remote refuses (over its 10 000 characters) stays in the outbox, its
+    text editable, instead of only being discarded."""
+    made = await durable.create_incident(m.CreateIncidentRequest(title="db down"))
+    server.stop()
+    too_long = "replica lag " * 1000
+    await durable.update_incident_summary(
+        m.UpdateIncidentSummaryRequest(incident_id=made.incident.incident_id, summary=too_long)
+    )
+    server.start()
+    durable.kick()
+    await until(lambda: durable.refused == 1, "the refusal")
+    (entry,) = durable.entries
+    assert overlay.text_field(entry) == "summary"
+    assert entry.request.summary == too_long  # type: ignore[attr-defined]
+    await durable.edit(entry.seq, "replica lag on db-2")
+    await until(lambda: not durable.entries, "the fixed summary")
+    got = await checker.get_incident(m.GetIncidentRequest(incident_id=made.incident.incident_id))
+    assert got.incident.summary == "replica lag on db-2"
 
 
 async def test_writes_on_a_refused_create_wait_and_go_with_it(

@@ -17,6 +17,7 @@ from incident_tui import models as m
 from incident_tui.backends.base import METHOD_LIST
 from incident_tui.backends.oneuptime import SERVED, OneUptimeBackend
 from incident_tui.backends.oneuptime.backend import LIST_SELECT
+from incident_tui.backends.oneuptime.wire import MAX_DESCRIPTION
 from incident_tui.errors import (
     Indeterminate,
     InvalidArgument,
@@ -242,6 +243,27 @@ async def test_an_incident_is_found_by_number_or_by_its_id(ou):
         "Primary refuses connections.\n\nRoot cause: a full disk\n\nPostmortem: add disk alerts"
     )
     assert got.created_by_user.user_id == ""  # declared in the web app by nobody we know
+
+
+async def test_the_summary_bound_counts_only_the_description_written(ou):
+    """The summary shown ends with the root cause and postmortem note (not written back):
+    a long postmortem does not make a short description edit too long."""
+    server = server_of(ou)
+    long_postmortem = "step " * 12_000  # 60 000 characters
+    server.add_incident("Disk full", description="old", postmortem=long_postmortem)
+    shown = (await ou.get_incident(m.GetIncidentRequest(incident_id="1"))).incident.summary
+    assert len(shown) > MAX_DESCRIPTION
+    edited = shown.replace("old", "new words", 1)
+    done = await ou.update_incident_summary(
+        m.UpdateIncidentSummaryRequest(incident_id="1", summary=edited)
+    )
+    assert done.incident.summary.startswith("new words")
+    incident = next(iter(server.data["incidents"].values()))
+    assert incident["description"] == "new words"
+    with pytest.raises(InvalidArgument, match="summary is too long"):
+        await ou.update_incident_summary(
+            m.UpdateIncidentSummaryRequest(incident_id="1", summary="x" * (MAX_DESCRIPTION + 1))
+        )
 
 
 @pytest.mark.parametrize("reference", ["99", "d0d0d0d0-1111-4222-8333-444455556666"])

@@ -503,6 +503,7 @@ class ForeignApi(Generic[C]):
             headers = await self._headers()
             if content_type is not None:
                 headers["Content-Type"] = content_type
+            sent_before = call.write_sent  # an earlier attempt or write of this call
             try:
                 if write:
                     call.write_sent = True
@@ -519,7 +520,16 @@ class ForeignApi(Generic[C]):
                     exc, what=call.what, host=self._host(), resend_ok=resend or not write
                 )
                 if failure.error.code == "unreachable":
-                    call.write_sent = False  # it never left
+                    call.write_sent = sent_before  # this one never left; an earlier one may have
+                    if sent_before:
+                        failure = Attempt(
+                            Indeterminate(
+                                f"{failure.error.message}; an earlier attempt may have made"
+                                " the change"
+                            ),
+                            retry=failure.retry,
+                            wait=failure.wait,
+                        )
                 raise failure from None
             if status < 300 or (redirect_ok and write and status < 400):
                 return Answer(status, got, data)

@@ -242,7 +242,7 @@ class DurableBackend(Backend):
         self.kick()
 
     async def edit(self, seq: int, text: str) -> None:
-        """Fix the text of a refused write (note, task, title) and send it again."""
+        """Fix the text of a refused write (note, task, title, summary) and send it again."""
         async with self._between_attempts():
             entry = self.outbox.get(seq)
             if entry is None:

@@ -75,7 +75,7 @@ def _ref(incident_id: str) -> str:
 
 def text_field(entry: QueuedWrite) -> str | None:
     """The request field a person may fix before a refused write is sent again."""
-    for name in ("body", "text", "title"):
+    for name in ("body", "text", "title", "summary"):
         if name in type(entry.request).model_fields:
             return name
     return None

@@ -475,9 +475,7 @@ class Dialog(ModalScreen[T | None], Generic[T]):
             if widget is not None and hasattr(widget, "placeholder"):
                 widget.placeholder = ""
         self._hidden.clear()
-        note = self.query_one("#dialog-hidden", Static)
-        note.update(Content(""))
-        note.remove_class("visible")
+        self._show_hidden_note()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal_hidden":
@@ -791,7 +789,10 @@ class NoteEditor(Dialog[str]):
             area.placeholder = self.field_placeholder("note-text")
             yield area
             yield from self.compose_status()
-            yield Static(Content("ctrl+s save · esc cancel"), classes="dialog-hint")
+            yield Static(Content(self.hint()), id="note-hint", classes="dialog-hint")
+
+    def hint(self) -> str:
+        return "ctrl+s save · esc cancel"
 
     def on_mount(self) -> None:
         area = self.query_one(TextArea)
@@ -814,18 +815,20 @@ class SummaryEditor(NoteEditor):
     """Edit an incident's summary, several lines, prefilled with the current one. Unlike
     a note it may be emptied (that clears the summary); saved unchanged, it just closes."""
 
-    HINT = "ctrl+s save (empty clears the summary) · esc cancel"
+    def hint(self) -> str:
+        if "note-text" in self._hidden:  # left empty it stays: clearing needs it shown
+            return "ctrl+s save · ctrl+r reveal (to edit or clear) · esc cancel"
+        return "ctrl+s save (empty clears the summary) · esc cancel"
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog-box"):
-            yield from self.compose_title()
-            yield SafeTextArea(self.initial, id="note-text", soft_wrap=True, tab_behavior="focus")
-            yield from self.compose_status()
-            yield Static(Content(self.HINT), classes="dialog-hint")
+    def _show_hidden_note(self) -> None:
+        super()._show_hidden_note()
+        self.query_one("#note-hint", Static).update(Content(self.hint()))
 
     def action_save(self) -> None:
         text = self.text
-        if text.strip() == self.initial.strip():
+        # Compared with what the field opened with (cleaned), so a summary holding
+        # control characters is not taken as changed and saved with their stand-ins.
+        if text.strip() == clean(self.initial, multiline=True, masked=False).strip():
             self.end_draft()
             self.dismiss(None)
             return
@@ -969,7 +972,7 @@ class ChoicePicker(Dialog[str]):
 
     @property
     def typed(self) -> str:
-        return self.query_one("#picker-input", Input).value if self.has_filter else ""
+        return self.field_text(self.query_one("#picker-input", Input)) if self.has_filter else ""
 
     def _option(self, choice: Choice) -> Option:
         prompt = Content.assemble(

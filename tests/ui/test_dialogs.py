@@ -14,6 +14,7 @@ from incident_tui.ui.dialogs import (
     ChoicePicker,
     ConfirmDialog,
     NoteEditor,
+    SummaryEditor,
     TextPrompt,
 )
 
@@ -325,6 +326,26 @@ async def test_note_editor_never_draws_a_stored_escape_sequence() -> None:
         await pilot.press("escape")  # unchanged: closes without asking
         await pilot.pause()
     assert app.result is None
+
+
+async def test_summary_editor_never_draws_a_stored_escape_sequence() -> None:
+    """A summary from a remote holding escape sequences opens cleaned, and saving it
+    untouched writes nothing (the cleaned stand-ins are not taken as a change)."""
+    stored = "ok \x1b]0;owned\x07 \x1b[31mred\nline two"
+    submitted: list[str] = []
+
+    async def submit(text: str) -> None:
+        submitted.append(text)
+
+    dialog = SummaryEditor("Summary", stored, submit=submit)
+    app = DialogHarness(dialog)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not _raw_escape_on_screen(app)
+        assert "\x1b" not in dialog.text and "line two" in dialog.text
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert app.result is None and submitted == []
 
 
 async def test_pasted_escape_sequences_are_cleaned_in_every_text_field() -> None:

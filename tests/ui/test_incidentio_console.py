@@ -103,8 +103,12 @@ async def test_the_list_and_an_incident_show_what_incident_io_holds(
 ) -> None:
     app = app_for(console)
     async with app.run_test(size=(120, 30)) as pilot:
-        await until(pilot, lambda: "Game day" in screen_text(pilot), "the list")
-        assert "3 incidents" in screen_text(pilot)
+        # The count line is drawn by its own message after the rows: wait for both.
+        await until(
+            pilot,
+            lambda: "Game day" in screen_text(pilot) and "3 incidents" in screen_text(pilot),
+            "the list and its count",
+        )
         assert "[drill] Game day" in row_of(pilot, "Game day")  # test mode: a drill
         assert "tota." in row_of(pilot, "Checkout").lower()  # the org's own severity, short
         assert "low" in row_of(pilot, "Replica").lower()

@@ -161,8 +161,9 @@ async def test_S_edits_the_description_leaving_root_cause_and_postmortem_alone(o
 
 
 async def test_the_header_counts_come_from_the_count_path_exactly(ou) -> None:
-    """Counts per severity from ``/api/incident/count`` (one per severity): exact past
-    the 200 a listed page holds, and no 200-incident list is read for the header."""
+    """Counts per severity from ``/api/incident/count`` (the active total and one per
+    severity): exact past the 200 a listed page holds, and no 200-incident list is read
+    for the header."""
     server: OneUptimeServer = ou.server  # type: ignore[attr-defined]
     for n in range(205):
         server.add_incident(f"minor {n}", severity="Minor Incident")
@@ -174,10 +175,12 @@ async def test_the_header_counts_come_from_the_count_path_exactly(ou) -> None:
         for shown in ("1 critical", "1 major", "205 minor"):
             assert shown in header, header
         assert "200+" not in header
-        counts = [s for s in server.requests if s.path == "/api/incident/count"]
-        assert len(counts) == 3  # one per severity
+        counts = [
+            json.loads(s.body)["query"] for s in server.requests if s.path == "/api/incident/count"
+        ]
+        assert len(counts) == 4  # the active total, then one per severity
         asked = sorted(
-            json.loads(s.body)["query"]["incidentSeverityId"]["value"][0] for s in counts
+            q["incidentSeverityId"]["value"][0] for q in counts if "incidentSeverityId" in q
         )
         assert asked == sorted(server.data["severities"])
         listed = [dict(s.query).get("limit") for s in server.requests if s.path == LIST_PATH]

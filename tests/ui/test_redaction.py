@@ -271,6 +271,9 @@ async def test_the_palette_turns_redaction_on_and_off(demo) -> None:
         home = screen_text(pilot)
         assert "REDACTED" in home and not leaks(home), leaks(home)
         await press(pilot, "question_mark")
+        from incident_tui.ui.screens.help import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)  # help is open: the command is not in it
         assert "Redaction mode on or off" not in screen_text(pilot)
         await press(pilot, "escape")
         await press(pilot, "ctrl+p")

@@ -485,14 +485,13 @@ class OneUptimeBackend(ForeignApi[Catalog], Backend):
         summary shown adds the root cause and the postmortem note: left at its end, they
         are not written into the description."""
 
-        length = len(request.summary.strip())
-        if length > MAX_DESCRIPTION:
-            raise InvalidArgument(
-                f"summary is too long ({length} characters, at most {MAX_DESCRIPTION})"
-            )
-
         def change(ou: OuIncident, catalog: Catalog) -> dict[str, Any]:
             description = description_from_summary(request.summary, ou)
+            if len(description) > MAX_DESCRIPTION:  # what is written, not the parts shown
+                raise InvalidArgument(
+                    f"summary is too long ({len(description)} characters,"
+                    f" at most {MAX_DESCRIPTION})"
+                )
             if text_of(ou.description).strip() == description:
                 return {}
             return {"description": description}

@@ -483,15 +483,19 @@ class HomeScreen(ConsoleScreen):
             """One count per severity (exact, no cap), for a backend that counts cheaply."""
             import asyncio
 
-            numbers = await asyncio.gather(
+            active = m.IncidentsQuery(include_statuses=["active"])
+            total, *numbers = await asyncio.gather(
+                backend.count_incidents(active),
                 *(
-                    backend.count_incidents(
-                        m.IncidentsQuery(include_statuses=["active"], severity=term.value)
-                    )
+                    backend.count_incidents(active.model_copy(update={"severity": term.value}))
                     for term in terms
-                )
+                ),
             )
-            return {t.value: n for t, n in zip(terms, numbers, strict=True)}, False
+            counts = {t.value: n for t, n in zip(terms, numbers, strict=True)}
+            # Severities missing from the cached catalog are counted as the least, as
+            # the listed counts do, so the header's total is the active total.
+            counts[least] += max(0, total - sum(numbers))
+            return counts, False
 
         # A structured query cannot leave drills out, nor name a severity with a comma.
         can_count = (

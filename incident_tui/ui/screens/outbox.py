@@ -23,7 +23,13 @@ from incident_tui.facts import format_time
 from incident_tui.text import clean, one_line
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.connection import mark_of
-from incident_tui.ui.dialogs import ConfirmDialog, NoteEditor, TextPrompt, required_text
+from incident_tui.ui.dialogs import (
+    ConfirmDialog,
+    NoteEditor,
+    SummaryEditor,
+    TextPrompt,
+    required_text,
+)
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
 from incident_tui.ui.widgets.footer import ConsoleFooter
 from incident_tui.ui.widgets.link_state import LinkState
@@ -187,7 +193,8 @@ class OutboxScreen(ConsoleScreen):
         field = text_field(entry)
         if entry.state != REFUSED or field is None:
             self.app.notify(
-                "Only a refused note, task or title can be fixed here; r sends, x discards.",
+                "Only a refused note, task, title or summary can be fixed here;"
+                " r sends, x discards.",
                 markup=False,
                 severity="warning",
             )
@@ -201,6 +208,8 @@ class OutboxScreen(ConsoleScreen):
         title = f"Fix: {one_line(durable.describe(entry), 50)}"
         if field == "body":
             self.app.push_screen(NoteEditor(title, current, submit=fix))
+        elif field == "summary":  # several lines; emptied, it clears the summary
+            self.app.push_screen(SummaryEditor(title, current, submit=fix))
         else:
             self.app.push_screen(TextPrompt(title, current, parse=required_text, submit=fix))
 
