@@ -432,3 +432,76 @@ async def test_walked_and_sorted_word_plans_give_the_same_pages(tmp_path, monkey
         assert len(everything.incidents) == 500
     finally:
         await backend.close()
+
+
+def _plans(conn, run) -> list[str]:
+    """The query plans of the SELECTs ``run()`` makes on ``conn`` (bound values inlined)."""
+    import sqlite3
+
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        run()
+    finally:
+        conn.set_trace_callback(None)
+    plans = []
+    for sql in statements:
+        if sql.lstrip().upper().startswith("SELECT"):
+            try:
+                rows = conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+            except sqlite3.Error:
+                continue
+            plans.append(" | ".join(str(r[3]) for r in rows))
+    return plans
+
+
+async def test_first_pages_with_a_status_walk_the_orders_index_and_match_a_full_sort(tmp_path):
+    """A status filter on a first page sorted by creation time reads the
+    (status, created_at) index in order, as the next pages do, instead of sorting every
+    match; the incidents are the ones a full sort gives, page after page. A month of
+    closing times is found through its own index, then sorted."""
+    from incident_tui.backends.sqlite import queries
+
+    backend = _bulk_store(tmp_path / "plans.db", 2600, scattered=True)
+    now = datetime.now(UTC)
+    try:
+        for status, field, direction in [
+            ("resolved", "", "DESC"),
+            ("active", "createdTime", "ASC"),
+            ("resolved", "createdTime", "ASC"),
+        ]:
+            query = m.IncidentsQuery(
+                limit=40, include_statuses=[status], order_field=field, order_direction=direction
+            )
+
+            def select(conn, q=query):
+                return queries._select_incidents(conn, q, m.Cursor(), now)
+
+            plans = await backend._store.read(lambda conn, s=select: _plans(conn, lambda: s(conn)))
+            assert not any("TEMP B-TREE" in p for p in plans), (status, field, plans)
+            seen, cursor = [], None
+            while True:
+                page = await _page(backend, cursor, **query.model_dump())
+                seen += [(i.incident_id, i.status) for i in page.incidents]
+                if not page.cursor.has_more:
+                    break
+                cursor = page.cursor
+            every = await _page(backend, limit=500, order_field=field, order_direction=direction)
+            rest = every
+            everything = list(every.incidents)
+            while rest.cursor.has_more:
+                rest = await _page(
+                    backend, rest.cursor, limit=500, order_field=field, order_direction=direction
+                )
+                everything += rest.incidents
+            assert seen == [(i.incident_id, i.status) for i in everything if i.status == status]
+            assert seen
+        month = m.IncidentsQuery(limit=20, query_string="resolved:2020-01-01..2020-02-01")
+
+        def closed(conn):
+            return queries._select_incidents(conn, month, m.Cursor(), now)
+
+        plans = await backend._store.read(lambda conn: _plans(conn, lambda: closed(conn)))
+        assert any("incidents_by_closed" in p for p in plans), plans
+    finally:
+        await backend.close()
