@@ -505,3 +505,47 @@ async def test_first_pages_with_a_status_walk_the_orders_index_and_match_a_full_
         assert any("incidents_by_closed" in p for p in plans), plans
     finally:
         await backend.close()
+
+
+async def test_a_pages_seqs_read_as_one_value_keep_the_order_and_the_cursor(tmp_path):
+    """The page's seqs come back as one text value (one GIL hand-over): in the order the
+    rows would come one by one, and the cursor carries the last row's sort value."""
+    from incident_tui.backends.sqlite import queries
+
+    backend = _bulk_store(tmp_path / "one.db", 700, scattered=True)
+    now = datetime.now(UTC)
+    try:
+        for field, value_column in queries.ORDER_VALUE_COLUMNS.items():
+            key = queries.ORDER_KEYS[field].format(now="2461000.5")
+            value_column = value_column.format(now="2461000.5")
+            for direction in ("ASC", "DESC"):
+                sql = (
+                    f"SELECT i.seq, {value_column} FROM incidents i WHERE i.status = ?"
+                    f" ORDER BY {key} {direction}, i.seq {direction} LIMIT ?"
+                )
+
+                def both(conn, sql=sql):
+                    rows = conn.execute(sql, ["resolved", 120]).fetchall()
+                    return rows, queries._ordered_seqs(conn, sql, ["resolved", 120])
+
+                rows, seqs = await backend._store.read(both)
+                assert seqs == [r[0] for r in rows] and len(seqs) == 120, (field, direction)
+            query = m.IncidentsQuery(limit=33, order_field=field, order_direction="DESC")
+
+            def first(conn, q=query):
+                return queries._select_incidents(conn, q, m.Cursor(), now)
+
+            seqs, cursor, _ = await backend._store.read(first)
+            value, seq = queries.decode_clocked_cursor(cursor.next_value, field, "DESC")[:2]
+            assert seq == seqs[-1]
+            expected = await backend._store.read(
+                lambda conn, s=seq, f=field: conn.execute(
+                    f"SELECT {queries.ORDER_VALUE_COLUMNS[f].format(now='0')}"
+                    " FROM incidents i WHERE i.seq = ?",
+                    (s,),
+                ).fetchone()[0]
+            )
+            if field != "duration":
+                assert value == expected, field
+    finally:
+        await backend.close()

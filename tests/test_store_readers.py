@@ -29,7 +29,7 @@ from tests.support.rpc_server import rpc_server
 
 ALICE = m.UserPreview(user_id="alice", name="Alice")
 NOW = datetime(2026, 11, 25, 3, 4, 5, tzinfo=UTC)
-TRICKY = 'quote " back \\ tab \t nl \n bell \x07 us \x1f del \x7f é 😀 \u2028 end'
+TRICKY = 'quote " back \\ tab \t nl \n bell \x07 rs \x1e us \x1f del \x7f é 😀 \u2028 end'
 
 
 @pytest.fixture

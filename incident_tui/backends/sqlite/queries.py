@@ -285,8 +285,25 @@ def _select_incidents(
         + (f" WHERE {' AND '.join(where)}" if where else "")
         + f" ORDER BY {key} {direction}, i.seq {direction} LIMIT ?"
     )
-    rows = found + conn.execute(sql, [*params, limit + 1 - len(found)]).fetchall()
+    rows: list[Any] = found + [
+        (seq, None) for seq in _ordered_seqs(conn, sql, [*params, limit + 1 - len(found)])
+    ]
+    if len(rows) > limit and rows[limit - 1][1] is None:
+        # The cursor's sort value: the last row sent, read again in the same snapshot.
+        seq = rows[limit - 1][0]
+        value = conn.execute(
+            f"SELECT {value_column} FROM incidents i WHERE i.seq = ?", (seq,)
+        ).fetchone()[0]
+        rows[limit - 1] = (seq, value)
     return _page_result(rows, limit, field, direction, read_at, query)
+
+
+def _ordered_seqs(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[int]:
+    """The ``seq`` column of ``sql``'s rows, in their order, read as one value: fetched
+    row by row, each row hands the GIL back and forth, and under load the reading thread
+    waits for it every time."""
+    (seqs,) = conn.execute(f"SELECT group_concat(seq) FROM ({sql})", params).fetchone()
+    return [int(seq) for seq in seqs.split(",")] if seqs else []
 
 
 def _page_result(
