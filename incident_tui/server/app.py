@@ -21,7 +21,7 @@ import socket
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, Protocol, cast, runtime_checkable
 
@@ -540,7 +540,16 @@ def serve_command(args: argparse.Namespace) -> int:
     except (OSError, OverflowError, ValueError, UnicodeError) as exc:
         reason = getattr(exc, "strerror", None) or "not an address this machine can listen on"
         raise ConfigError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
-    return asyncio.run(serve_store(db, tokens, sock, tokens_path))
+    return run_server(serve_store(db, tokens, sock, tokens_path))
+
+
+def run_server(main: Coroutine[Any, Any, int]) -> int:
+    """``asyncio.run(main)`` on uvloop's event loop: libuv's loop and transports cost the
+    loop thread less per request than asyncio's own (the thread every request crosses)."""
+    import uvloop
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 def _local_db(cfg: Any) -> Path:
