@@ -564,7 +564,11 @@ async def serve_store(
 ) -> int:
     """Serve the SqliteBackend at ``db`` on ``sock`` until SIGINT/SIGTERM; 0 when stopped."""
     from incident_tui.backends.sqlite import SqliteBackend
+    from incident_tui.backends.sqlite.store import memory_statistics_off
 
+    # Before any connection opens: the readers then allocate without a shared mutex.
+    if not memory_statistics_off():
+        log.info("SQLite's memory statistics stay on (SQLite is in use already)")
     try:
         backend = await SqliteBackend.open(db, readers=STORE_READERS)
     except BackendError as exc:  # newer store, not a database, folder not creatable...
