@@ -149,10 +149,14 @@ import asyncio, logging, sys
 from pathlib import Path
 from incident_tui.server.app import bind_socket, serve_store
 from incident_tui.server.tokens import TokenStore
+try:  # the event loop ``serve`` runs on (an older checkout: asyncio's)
+    from incident_tui.server.app import run_server
+except ImportError:
+    run_server = asyncio.run
 db, tokens, cache = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "cache"
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-sys.exit(asyncio.run(serve_store(db, TokenStore.load(tokens), bind_socket("127.0.0.1", 0),
-                                 tokens, cache=cache)))
+sys.exit(run_server(serve_store(db, TokenStore.load(tokens), bind_socket("127.0.0.1", 0),
+                                tokens, cache=cache)))
 """
 
 

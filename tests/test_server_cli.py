@@ -217,3 +217,17 @@ def test_unwritable_tokens_path_is_a_clear_error(
         assert main(["token", "add", "alice", "--tokens", "/proc/nope/tokens.json"]) == 2
         err = capsys.readouterr().err
         assert "cannot write" in err and "Traceback" not in err
+
+
+def test_serve_runs_on_uvloop() -> None:
+    """``serve``'s event loop is libuv's (the abuse tests run the real command on it)."""
+    import asyncio
+
+    import uvloop
+
+    from incident_tui.server.app import run_server
+
+    async def loop_kind() -> int:
+        return 1 if isinstance(asyncio.get_running_loop(), uvloop.Loop) else 0
+
+    assert run_server(loop_kind()) == 1

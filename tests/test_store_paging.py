@@ -432,3 +432,120 @@ async def test_walked_and_sorted_word_plans_give_the_same_pages(tmp_path, monkey
         assert len(everything.incidents) == 500
     finally:
         await backend.close()
+
+
+def _plans(conn, run) -> list[str]:
+    """The query plans of the SELECTs ``run()`` makes on ``conn`` (bound values inlined)."""
+    import sqlite3
+
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        run()
+    finally:
+        conn.set_trace_callback(None)
+    plans = []
+    for sql in statements:
+        if sql.lstrip().upper().startswith("SELECT"):
+            try:
+                rows = conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+            except sqlite3.Error:
+                continue
+            plans.append(" | ".join(str(r[3]) for r in rows))
+    return plans
+
+
+async def test_first_pages_with_a_status_walk_the_orders_index_and_match_a_full_sort(tmp_path):
+    """A status filter on a first page sorted by creation time reads the
+    (status, created_at) index in order, as the next pages do, instead of sorting every
+    match; the incidents are the ones a full sort gives, page after page. A month of
+    closing times is found through its own index, then sorted."""
+    from incident_tui.backends.sqlite import queries
+
+    backend = _bulk_store(tmp_path / "plans.db", 2600, scattered=True)
+    now = datetime.now(UTC)
+    try:
+        for status, field, direction in [
+            ("resolved", "", "DESC"),
+            ("active", "createdTime", "ASC"),
+            ("resolved", "createdTime", "ASC"),
+        ]:
+            query = m.IncidentsQuery(
+                limit=40, include_statuses=[status], order_field=field, order_direction=direction
+            )
+
+            def select(conn, q=query):
+                return queries._select_incidents(conn, q, m.Cursor(), now)
+
+            plans = await backend._store.read(lambda conn, s=select: _plans(conn, lambda: s(conn)))
+            assert not any("TEMP B-TREE" in p for p in plans), (status, field, plans)
+            seen, cursor = [], None
+            while True:
+                page = await _page(backend, cursor, **query.model_dump())
+                seen += [(i.incident_id, i.status) for i in page.incidents]
+                if not page.cursor.has_more:
+                    break
+                cursor = page.cursor
+            every = await _page(backend, limit=500, order_field=field, order_direction=direction)
+            rest = every
+            everything = list(every.incidents)
+            while rest.cursor.has_more:
+                rest = await _page(
+                    backend, rest.cursor, limit=500, order_field=field, order_direction=direction
+                )
+                everything += rest.incidents
+            assert seen == [(i.incident_id, i.status) for i in everything if i.status == status]
+            assert seen
+        month = m.IncidentsQuery(limit=20, query_string="resolved:2020-01-01..2020-02-01")
+
+        def closed(conn):
+            return queries._select_incidents(conn, month, m.Cursor(), now)
+
+        plans = await backend._store.read(lambda conn: _plans(conn, lambda: closed(conn)))
+        assert any("incidents_by_closed" in p for p in plans), plans
+    finally:
+        await backend.close()
+
+
+async def test_a_pages_seqs_read_as_one_value_keep_the_order_and_the_cursor(tmp_path):
+    """The page's seqs come back as one text value (one GIL hand-over): in the order the
+    rows would come one by one, and the cursor carries the last row's sort value."""
+    from incident_tui.backends.sqlite import queries
+
+    backend = _bulk_store(tmp_path / "one.db", 700, scattered=True)
+    now = datetime.now(UTC)
+    try:
+        for field, value_column in queries.ORDER_VALUE_COLUMNS.items():
+            key = queries.ORDER_KEYS[field].format(now="2461000.5")
+            value_column = value_column.format(now="2461000.5")
+            for direction in ("ASC", "DESC"):
+                sql = (
+                    f"SELECT i.seq, {value_column} FROM incidents i WHERE i.status = ?"
+                    f" ORDER BY {key} {direction}, i.seq {direction} LIMIT ?"
+                )
+
+                def both(conn, sql=sql):
+                    rows = conn.execute(sql, ["resolved", 120]).fetchall()
+                    return rows, queries._ordered_seqs(conn, sql, ["resolved", 120])
+
+                rows, seqs = await backend._store.read(both)
+                assert seqs == [r[0] for r in rows] and len(seqs) == 120, (field, direction)
+            query = m.IncidentsQuery(limit=33, order_field=field, order_direction="DESC")
+
+            def first(conn, q=query):
+                return queries._select_incidents(conn, q, m.Cursor(), now)
+
+            seqs, cursor, _ = await backend._store.read(first)
+            value, seq = queries.decode_clocked_cursor(cursor.next_value, field, "DESC")[:2]
+            assert seq == seqs[-1]
+            expected = await backend._store.read(
+                lambda conn, s=seq, f=field: conn.execute(
+                    f"SELECT {queries.ORDER_VALUE_COLUMNS[f].format(now='0')}"
+                    " FROM incidents i WHERE i.seq = ?",
+                    (s,),
+                ).fetchone()[0]
+            )
+            if field != "duration":
+                assert value == expected, field
+    finally:
+        await backend.close()

@@ -29,7 +29,7 @@ from tests.support.rpc_server import rpc_server
 
 ALICE = m.UserPreview(user_id="alice", name="Alice")
 NOW = datetime(2026, 11, 25, 3, 4, 5, tzinfo=UTC)
-TRICKY = 'quote " back \\ tab \t nl \n bell \x07 us \x1f del \x7f é 😀 \u2028 end'
+TRICKY = 'quote " back \\ tab \t nl \n bell \x07 rs \x1e us \x1f del \x7f é 😀 \u2028 end'
 
 
 @pytest.fixture
@@ -264,3 +264,54 @@ async def test_probed_and_collected_terms_give_the_same_pages(
         )
         assert seen == [i.incident_id for i in every.incidents], text
     assert results["label:db"] and results["quote back "]
+
+
+_MEMSTATUS_PROBE = r"""
+import ctypes, json, sqlite3, sys, _sqlite3
+from incident_tui.backends.sqlite.store import memory_statistics_off
+lib = ctypes.CDLL(_sqlite3.__file__)
+lib.sqlite3_memory_used.restype = ctypes.c_int64
+out = {}
+if sys.argv[1] == "busy":
+    held = sqlite3.connect(":memory:")
+    held.execute("CREATE TABLE t (x)")
+    out["off"] = memory_statistics_off()
+    held.execute("INSERT INTO t VALUES (1)")
+    out["held_still_works"] = held.execute("SELECT x FROM t").fetchone()[0] == 1
+else:
+    out["off"] = memory_statistics_off()
+    out["again"] = memory_statistics_off()
+conn = sqlite3.connect(sys.argv[2])
+conn.execute("CREATE TABLE IF NOT EXISTS t (x)")
+conn.execute("INSERT INTO t VALUES (randomblob(100000))")
+out["rows"] = conn.execute("SELECT COUNT(*), length(group_concat(x)) FROM t").fetchone()
+out["counted"] = lib.sqlite3_memory_used()
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("state", ["fresh", "busy"])
+def test_sqlite_memory_statistics_are_turned_off_only_while_sqlite_is_unused(
+    tmp_path: Path, state: str
+) -> None:
+    """The server turns SQLite's per-allocation statistics (one process-wide mutex) off
+    before it opens its store; with a connection open it leaves SQLite as it is."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _MEMSTATUS_PROBE, state, str(tmp_path / f"{state}.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["rows"][0] == 1
+    if state == "fresh":
+        assert out["off"] is True and out["again"] is True
+        assert out["counted"] == 0  # nothing counted any more
+    else:
+        assert out["off"] is False and out["held_still_works"] is True
+        assert out["counted"] > 0

@@ -12,6 +12,7 @@ and spliced in.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 
@@ -23,48 +24,63 @@ from incident_tui.backends.sqlite.reads import COMMANDER, PLUGIN_ID, incident_se
 from incident_tui.backends.sqlite.timeutil import duration_seconds, slugify
 
 
+def _bool(sql: str) -> str:
+    return f"CASE WHEN {sql} THEN 'true' ELSE 'false' END"
+
+
 def _user(id_sql: str, name_sql: str, photo_sql: str) -> str:
     """A UserPreview: the name falls back to the ID, the photo to ""."""
+    name = f"COALESCE(NULLIF({name_sql}, ''), {id_sql})"
+    photo = f"COALESCE({photo_sql}, '')"
     return (
-        f"json_object('userID', {id_sql}, 'name', COALESCE(NULLIF({name_sql}, ''), {id_sql}),"
-        f" 'photoURL', COALESCE({photo_sql}, ''))"
+        f"""'{{"userID":' || json_quote({id_sql}) || ',"name":' || json_quote({name})"""
+        f""" || ',"photoURL":' || json_quote({photo}) || '}}'"""
     )
 
 
-def _bool(sql: str) -> str:
-    return f"json(CASE WHEN {sql} THEN 'true' ELSE 'false' END)"
+def _array(element: str, source: str) -> str:
+    """``[element, ...]`` over the rows of ``source`` (in its order), ``[]`` when none."""
+    return f"(SELECT '[' || COALESCE(group_concat({element}, ','), '') || ']' FROM {source})"
 
 
-_LABELS = (
-    "json((SELECT json_group_array(json_object('label', l.label, 'description', l.description,"
-    " 'colorHex', l.color_hex)) FROM (SELECT label, description, color_hex"
-    " FROM incident_labels WHERE incident_seq = i.seq ORDER BY added_at, label) l))"
+# Every object below is written as text ('{"key":' || value || ...), keys in the models'
+# order: no JSON is parsed back (json() of a subquery's text re-reads it) and no object
+# is built twice. Strings go through json_quote, which escapes exactly as json_object.
+
+_LABELS = _array(
+    """'{"label":' || json_quote(l.label) || ',"description":' || json_quote(l.description)"""
+    """ || ',"colorHex":' || json_quote(l.color_hex) || '}'""",
+    "(SELECT label, description, color_hex FROM incident_labels WHERE incident_seq = i.seq"
+    " ORDER BY added_at, label) l",
+)
+
+#: Each role's two JSON forms, made once per statement (a handful of roles): as an
+#: assignment's ``role`` object, and an IncidentRole up to its ``user`` value.
+_ROLE_FORMS = (
+    "role_json AS MATERIALIZED (SELECT r.id,"
+    """ '{"roleID":' || r.id || ',"orgID":"","name":' || json_quote(r.name)"""
+    """ || ',"description":' || json_quote(r.description)"""
+    f""" || ',"important":' || {_bool("r.important")}"""
+    f""" || ',"mandatory":' || {_bool("r.mandatory")}"""
+    f""" || ',"archived":' || {_bool("r.archived")}"""
+    """ || ',"createdAt":' || json_quote(r.created_at)"""
+    """ || ',"updatedAt":' || json_quote(r.updated_at) || '}' AS assigned,"""
+    """ '{"role":' || json_quote(r.name) || ',"description":' || json_quote(r.description)"""
+    f""" || ',"maxPeople":' || CASE WHEN r.name = '{COMMANDER}' THEN '1' ELSE '0' END"""
+    f""" || ',"mandatory":' || {_bool("r.mandatory")}"""
+    f""" || ',"important":' || {_bool("r.important")}"""
+    """ || ',"user":' AS held FROM roles r)"""
 )
 
 # The incident's assignments in the order reads._assignments gives them.
 _HELD = (
     "SELECT a.user_id, u.name AS user_name, u.photo_url AS user_photo, r.id AS role_id,"
-    " r.name AS role_name, r.description AS role_description, r.important, r.mandatory,"
-    " r.archived, r.created_at AS role_created, r.updated_at AS role_updated"
-    " FROM assignments a JOIN roles r ON r.id = a.role_id LEFT JOIN users u ON u.id = a.user_id"
+    " r.assigned, r.held"
+    " FROM assignments a JOIN role_json r ON r.id = a.role_id"
+    " LEFT JOIN users u ON u.id = a.user_id"
     " WHERE a.incident_seq = i.seq ORDER BY r.id, a.assigned_at, a.user_id"
 )
 _HELD_USER = _user("h.user_id", "h.user_name", "h.user_photo")
-
-_ROLES = (
-    "json((SELECT json_group_array(json_object('role', h.role_name, 'description',"
-    f" h.role_description, 'maxPeople', CASE WHEN h.role_name = '{COMMANDER}' THEN 1 ELSE 0 END,"
-    f" 'mandatory', {_bool('h.mandatory')}, 'important', {_bool('h.important')},"
-    f" 'user', {_HELD_USER})) FROM ({_HELD}) h))"
-)
-
-_ASSIGNMENTS = (
-    f"json((SELECT json_group_array(json_object('user', {_HELD_USER}, 'role', json_object("
-    "'roleID', h.role_id, 'orgID', '', 'name', h.role_name, 'description', h.role_description,"
-    f" 'important', {_bool('h.important')}, 'mandatory', {_bool('h.mandatory')},"
-    f" 'archived', {_bool('h.archived')}, 'createdAt', h.role_created,"
-    f" 'updatedAt', h.role_updated), 'roleID', h.role_id)) FROM ({_HELD}) h))"
-)
 
 # People who wrote on the timeline but hold no role (reads._participants).
 _PARTICIPANTS = (
@@ -73,74 +89,99 @@ _PARTICIPANTS = (
     " WHERE a.incident_seq = i.seq AND a.user_id = x.user_id))"
 )
 
-_MEMBERSHIP = (
-    f"json_object('assignments', {_ASSIGNMENTS}, 'totalAssignments',"
-    " (SELECT COUNT(*) FROM assignments a WHERE a.incident_seq = i.seq),"
-    f" 'totalParticipants', {_PARTICIPANTS})"
+#: ``"roles":[...],"incidentMembership":{"assignments":[...],"totalAssignments":N`` from
+#: one pass over the assignments (they feed both lists and the count).
+_ROLES_AND_MEMBERS = (
+    f"""(SELECT '"roles":[' || COALESCE(group_concat(h.held || {_HELD_USER} || '}}', ','), '')"""
+    """ || '],"incidentMembership":{"assignments":[' || COALESCE(group_concat("""
+    f"""'{{"user":' || {_HELD_USER} || ',"role":' || h.assigned || ',"roleID":' || h.role_id"""
+    """ || '}', ','), '') || '],"totalAssignments":' || COUNT(*)"""
+    f" FROM ({_HELD}) h)"
 )
 
-_TASK_FIELDS = (
-    "'taskID', t.id, 'immutable', {immutable}, 'createdTime', t.created_at,"
-    " 'modifiedTime', t.modified_at, 'text', t.text, 'status', t.status,"
-    " 'authorUser', {author}"
-).format(
-    immutable=_bool("t.immutable"),
-    author=_user("t.author_id", "au.name", "au.photo_url"),
-)
 _TASK = (
-    f"CASE WHEN t.assignee_id != '' THEN json_object({_TASK_FIELDS}, 'assignedUser',"
-    f" {_user('t.assignee_id', 'su.name', 'su.photo_url')})"
-    f" ELSE json_object({_TASK_FIELDS}) END"
+    """'{"taskID":' || json_quote(t.id) || ',"immutable":' || """
+    + _bool("t.immutable")
+    + """ || ',"createdTime":' || json_quote(t.created_at)"""
+    """ || ',"modifiedTime":' || json_quote(t.modified_at) || ',"text":' || json_quote(t.text)"""
+    """ || ',"status":' || json_quote(t.status) || ',"authorUser":' || """
+    + _user("t.author_id", "au.name", "au.photo_url")
+    + """ || CASE WHEN t.assignee_id != '' THEN ',"assignedUser":' || """
+    + _user("t.assignee_id", "su.name", "su.photo_url")
+    + " || '}' ELSE '}' END"
 )
 _TASK_LIST = (
-    f"json((SELECT json_object('tasks', json_group_array(json({_TASK})),"
-    " 'todoCount', COUNT(t.id) - COALESCE(SUM(t.status = 'done'), 0),"
-    " 'doneCount', COALESCE(SUM(t.status = 'done'), 0))"
+    f"""(SELECT '{{"tasks":[' || COALESCE(group_concat({_TASK}, ','), '')"""
+    """ || '],"todoCount":' || (COUNT(t.id) - COALESCE(SUM(t.status = 'done'), 0))"""
+    """ || ',"doneCount":' || COALESCE(SUM(t.status = 'done'), 0) || '}'"""
     " FROM (SELECT * FROM tasks WHERE incident_seq = i.seq ORDER BY seq) t"
-    " LEFT JOIN users au ON au.id = t.author_id LEFT JOIN users su ON su.id = t.assignee_id))"
+    " LEFT JOIN users au ON au.id = t.author_id LEFT JOIN users su ON su.id = t.assignee_id)"
 )
 
 #: Per incident, its JSON in three pieces around the two values Python computes
 #: (``durationSeconds`` after ``closedTime``, ``overviewURL`` after ``title``): no Python
 #: function is called from SQL, so a page's rows come back with one GIL hand-over each.
+#: ``_HEAD`` is open at its end, ``_MIDDLE`` at both ends, ``_TAIL`` at its start.
 _HEAD = (
-    "json_object('incidentID', i.id, 'severity', i.severity, 'labels', " + _LABELS + ","
-    " 'isDrill', " + _bool("i.is_drill") + ", 'createdTime', i.created_at,"
-    " 'modifiedTime', i.modified_at,"
-    " 'createdByUser', " + _user("i.created_by", "cu.name", "cu.photo_url") + ","
-    " 'closedTime', i.closed_at)"
+    """'{"incidentID":' || json_quote(i.id) || ',"severity":' || json_quote(i.severity)"""
+    f""" || ',"labels":' || {_LABELS} || ',"isDrill":' || {_bool("i.is_drill")}"""
+    """ || ',"createdTime":' || json_quote(i.created_at)"""
+    """ || ',"modifiedTime":' || json_quote(i.modified_at) || ',"createdByUser":' || """
+    + _user("i.created_by", "cu.name", "cu.photo_url")
+    + """ || ',"closedTime":' || json_quote(i.closed_at)"""
 )
-_MIDDLE = "json_object('status', i.status, 'title', i.title)"
+_MIDDLE = """'"status":' || json_quote(i.status) || ',"title":' || json_quote(i.title)"""
 _TAIL = (
-    "json_object('roles', " + _ROLES + ", 'incidentMembership', " + _MEMBERSHIP + ","
-    " 'taskList', " + _TASK_LIST + ", 'summary', i.summary, 'heroImagePath', '',"
-    " 'incidentStart', i.incident_start, 'incidentEnd', i.incident_end)"
+    f"""{_ROLES_AND_MEMBERS} || ',"totalParticipants":' || {_PARTICIPANTS}"""
+    f""" || '}},"taskList":' || {_TASK_LIST} || ',"summary":' || json_quote(i.summary)"""
+    """ || ',"heroImagePath":"","incidentStart":' || json_quote(i.incident_start)"""
+    """ || ',"incidentEnd":' || json_quote(i.incident_end) || '}'"""
 )
+#: The page as one text value: per incident, its seq, ID, title, start and end (JSON
+#: strings) and its three pieces, ``\x1f`` between them, ``\x1e`` between incidents. JSON
+#: text never holds a raw control character (json_quote escapes them), so neither
+#: separator can occur inside a part. One value, so the reading thread takes the GIL back
+#: once per page instead of once per row (under load it waits for it each time).
+#: ``%s``: the page's placeholders.
 _INCIDENTS_SQL = (
-    "SELECT i.seq, i.id, i.title, COALESCE(NULLIF(i.incident_start, ''), i.created_at),"
-    " COALESCE(NULLIF(i.incident_end, ''), i.closed_at),"
-    f" CAST({_HEAD} AS BLOB), CAST({_MIDDLE} AS BLOB), CAST({_TAIL} AS BLOB)"
-    " FROM incidents i LEFT JOIN users cu ON cu.id = i.created_by WHERE i.seq IN ({marks})"
+    f"WITH {_ROLE_FORMS}"
+    " SELECT CAST(group_concat(i.seq || X'1f' || json_quote(i.id) || X'1f' || json_quote(i.title)"
+    " || X'1f' || json_quote(COALESCE(NULLIF(i.incident_start, ''), i.created_at))"
+    " || X'1f' || json_quote(COALESCE(NULLIF(i.incident_end, ''), i.closed_at))"
+    f" || X'1f' || {_HEAD} || X'1f' || {_MIDDLE} || X'1f' || {_TAIL}, X'1e') AS BLOB)"
+    " FROM incidents i LEFT JOIN users cu ON cu.id = i.created_by WHERE i.seq IN (%s)"
 )
+
+
+def _unquote(quoted: bytes) -> str:
+    """The text of a JSON string json_quote wrote (most need no unescaping)."""
+    if quoted == b"null":
+        return ""
+    if b"\\" not in quoted:
+        return quoted[1:-1].decode()
+    return str(json.loads(quoted))
 
 
 def incidents_json(conn: sqlite3.Connection, seqs: list[int], now: datetime) -> list[bytes]:
     """The JSON of the full incidents ``seqs``, in that order (missing ones skipped)."""
     if not seqs:
         return []
-    rows = conn.execute(_INCIDENTS_SQL.format(marks=",".join("?" * len(seqs))), seqs).fetchall()
+    (page,) = conn.execute(_INCIDENTS_SQL % ",".join("?" * len(seqs)), seqs).fetchone()
+    if not page:
+        return []
     by_seq: dict[int, bytes] = {}
-    for seq, incident_id, title, start, end, head, middle, tail in rows:
-        overview = f"/a/{PLUGIN_ID}/incidents/{incident_id}/{slugify(title)}"
-        by_seq[seq] = b"".join(
+    for incident in page.split(b"\x1e"):
+        seq, incident_id, title, start, end, head, middle, tail = incident.split(b"\x1f")
+        overview = f"/a/{PLUGIN_ID}/incidents/{_unquote(incident_id)}/{slugify(_unquote(title))}"
+        by_seq[int(seq)] = b"".join(
             (
-                head[:-1],
-                b',"durationSeconds":%d,' % duration_seconds(start, end, now),
-                middle[1:-1],
+                head,
+                b',"durationSeconds":%d,' % duration_seconds(_unquote(start), _unquote(end), now),
+                middle,
                 b',"overviewURL":',
                 to_json(overview),
                 b",",
-                tail[1:],
+                tail,
             )
         )
     return [by_seq[seq] for seq in seqs if seq in by_seq]

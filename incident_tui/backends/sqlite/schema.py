@@ -41,6 +41,10 @@ OPTIONAL_INDEXES: tuple[str, ...] = (
     f" ON incidents (status, ({SEVERITY_RANK_SQL}), seq)",
     "CREATE INDEX IF NOT EXISTS incidents_by_status_status_time"
     f" ON incidents (status, ({STATUS_TIME_SQL}), seq)",
+    # ``resolved:A..B``: the month's incidents are found by their closing time and sorted
+    # (~2 ms at 100 000 incidents) instead of walking a sort order's index past every
+    # incident closed later (~20 ms).
+    "CREATE INDEX IF NOT EXISTS incidents_by_closed ON incidents (closed_at, seq)",
 )
 
 # Each entry upgrades the store from version N-1 to N (index 0 builds version 1).
