@@ -57,17 +57,19 @@ class Bare(App):
         yield Static("bare-app-ready")
 Bare().run()
 """
+#: Starts as run_console does (collection off until the first frame), headless.
 HEADLESS_OURS = """
-import sys, time
+import gc, sys, time
+gc.disable()
 from pathlib import Path
 from incident_tui.config import Config
 from incident_tui.ui.app import IncidentApp
-from incident_tui.ui.run import ContextOpener
+from incident_tui.ui.run import ContextOpener, collect_from_now_on
 cfg = Config()
 opener = ContextOpener(cfg, "local", Path(sys.argv[1]), True, False)
 app = IncidentApp(
     None, cfg, readonly=True, open_backend=opener, install_signal_handlers=False,
-    rows_place=f"local {opener.place('local')}",
+    rows_place=f"local {opener.place('local')}", after_first_frame=collect_from_now_on,
 )
 async def pilot(p):
     print("frame", time.time(), flush=True)

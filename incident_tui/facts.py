@@ -8,9 +8,12 @@ Plain strings only (no markup, no terminal styles): callers add their own look.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from incident_tui import models as m
 from incident_tui.times import parse_time
+
+if TYPE_CHECKING:
+    from incident_tui import models as m
 
 __all__ = [
     "compact_duration",

@@ -144,8 +144,11 @@ class IncidentApp(App[int]):
         remembered: Remembered | None = None,
         redact: bool = False,
         rows_place: str | None = None,
+        after_first_frame: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
+        #: Called once the first frame is drawn (run_console resumes garbage collection).
+        self._after_first_frame = after_first_frame
         #: Names the store the list's first rows are kept for (None: keep nothing).
         self.rows_place = rows_place
         self.config: Config = config or Config()
@@ -312,6 +315,8 @@ class IncidentApp(App[int]):
         # unsubscribe, so a closed screen leaves no timer (and no reference) behind.
         self.set_interval(60, lambda: self.minute_signal.publish(None), name="minute")
         self._install_hangup_handler()
+        if self._after_first_frame is not None:
+            self.call_after_refresh(self._after_first_frame)
         if self._backend is None:
             # Draw the first frame, then open the store (pydantic, sqlite) off the loop.
             self.call_after_refresh(self._open_first_backend)

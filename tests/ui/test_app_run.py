@@ -144,3 +144,37 @@ def test_db_in_new_folders_creates_each_of_them_private(config_file, tmp_path, s
     for folder in (tmp_path / "new", tmp_path / "new" / "a"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+def test_collection_waits_for_the_first_frame_and_resumes_even_on_failure(
+    config_file, tmp_path, started, monkeypatch
+):
+    import gc
+
+    seen: list[tuple[bool, bool]] = []
+    real = run_module.collect_from_now_on
+
+    def recorded() -> None:
+        app = started[-1]
+        seen.append((gc.isenabled(), bool(app.screen.query("IncidentList"))))
+        real()
+
+    monkeypatch.setattr(run_module, "collect_from_now_on", recorded)
+    try:
+        assert gc.isenabled()
+        assert run("--db", str(tmp_path / "s.db")) == 0
+        assert seen == [(False, True)]  # off until the list was drawn, then on
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+
+        from incident_tui.ui.app import IncidentApp
+
+        def broken_run(self: Any, *args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("terminal gone")
+
+        monkeypatch.setattr(IncidentApp, "run", broken_run)
+        with pytest.raises(RuntimeError):
+            run("--db", str(tmp_path / "s.db"))
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()

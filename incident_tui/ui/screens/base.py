@@ -76,8 +76,14 @@ def action_needs(cls: type[DOMNode]) -> dict[tuple[str, tuple[object, ...]], tup
 
 
 def unmet_reason(app: Any, needs: tuple[str, ...]) -> str:
-    """Why the open backend does not offer what ``needs`` names ("" when it does)."""
-    if not needs:
+    """Why the open backend does not offer what ``needs`` names ("" when it does).
+
+    While the first backend opens, everything counts as offered, as the stand-in's
+    default capabilities would say, without importing them (the backend's table and
+    the wire models) on the loop right after the first frame; the screens' bindings
+    are refreshed once it is open.
+    """
+    if not needs or not app.has_backend:
         return ""
     from incident_tui.ui.capabilities import unmet
 
