@@ -19,15 +19,12 @@ class Api(ForeignApi[None]):
     def __init__(self, transport: httpx.MockTransport) -> None:
         self._init_http(
             "http://127.0.0.1:9",
-            name="x",
-            readonly=False,
-            proxy=None,
-            ca_bundle=None,
-            timeouts=Timeouts(deadline=5.0),
-            retry=RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.002),
-            max_response_bytes=1 << 20,
-            transport=transport,
-            now=None,
+            "x",
+            {
+                "timeouts": Timeouts(deadline=5.0),
+                "retry": RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.002),
+                "transport": transport,
+            },
         )
 
 

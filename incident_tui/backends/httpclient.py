@@ -22,7 +22,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
@@ -386,6 +386,19 @@ def check_limit(value: int, default: int, most: int) -> int:
     return default if value == 0 else min(value, most)
 
 
+class HttpSettings(TypedDict, total=False):
+    """The keyword arguments every foreign client takes from its context for HTTP."""
+
+    proxy: str | None
+    ca_bundle: str | None
+    readonly: bool
+    timeouts: Timeouts | None
+    retry: RetryPolicy | None
+    max_response_bytes: int
+    transport: Any
+    now: Callable[[], datetime] | None
+
+
 class ForeignApi(Generic[C]):
     """What the clients of other systems' APIs (Prod Manager, incident.io, OneUptime) share:
     their HTTP settings, the lazily made HTTP client and its closing, the overall deadline
@@ -411,31 +424,18 @@ class ForeignApi(Generic[C]):
     _catalog_at: float
     _catalog_lock: asyncio.Lock | None
 
-    def _init_http(
-        self,
-        root: str,
-        *,
-        name: str,
-        readonly: bool,
-        proxy: str | None,
-        ca_bundle: str | None,
-        timeouts: Timeouts | None,
-        retry: RetryPolicy | None,
-        max_response_bytes: int,
-        transport: Any,
-        now: Callable[[], datetime] | None,
-    ) -> None:
+    def _init_http(self, root: str, name: str, http: HttpSettings) -> None:
         """The settings every foreign client takes from its context."""
         self.root = root
         self.name = name
-        self.readonly = readonly
-        self._ssl_context = ssl_context_for(ca_bundle)
-        self._proxy = proxy or None
-        self._timeouts = timeouts or Timeouts()
-        self._retry = retry or RetryPolicy()
-        self._max_bytes = max_response_bytes
-        self._transport = transport
-        self._now = now or (lambda: datetime.now(UTC))
+        self.readonly = http.get("readonly", False)
+        self._ssl_context = ssl_context_for(http.get("ca_bundle"))
+        self._proxy = http.get("proxy") or None
+        self._timeouts = http.get("timeouts") or Timeouts()
+        self._retry = http.get("retry") or RetryPolicy()
+        self._max_bytes = http.get("max_response_bytes", MAX_RESPONSE_BYTES)
+        self._transport = http.get("transport")
+        self._now = http.get("now") or (lambda: datetime.now(UTC))
         self._client = None
         self._closed = False
         self._catalog = None

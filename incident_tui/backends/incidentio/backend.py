@@ -26,8 +26,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Callable
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -43,12 +42,10 @@ from incident_tui.backends.base import (
 )
 from incident_tui.backends.credentials import Secret, TokenSource
 from incident_tui.backends.httpclient import (
-    MAX_RESPONSE_BYTES,
     Answer,
     Call,
     ForeignApi,
-    RetryPolicy,
-    Timeouts,
+    HttpSettings,
     check_limit,
     common_status_error,
     html_summary,
@@ -159,15 +156,8 @@ class IncidentIoBackend(ForeignApi[Catalog], Backend):
         url: str = DEFAULT_URL,
         token: TokenSource | Secret | str | None = None,
         *,
-        proxy: str | None = None,
-        ca_bundle: str | None = None,
-        readonly: bool = False,
         name: str = "incidentio",
-        timeouts: Timeouts | None = None,
-        retry: RetryPolicy | None = None,
-        max_response_bytes: int = MAX_RESPONSE_BYTES,
-        transport: Any = None,
-        now: Callable[[], datetime] | None = None,
+        **http: Unpack[HttpSettings],
     ) -> None:
         root, loopback = normalise_url(url or DEFAULT_URL)
         if token is None:
@@ -177,18 +167,7 @@ class IncidentIoBackend(ForeignApi[Catalog], Backend):
             )
         refuse_plain_http(root, loopback)
         self._token = token_source(token)
-        self._init_http(
-            root,
-            name=name,
-            readonly=readonly,
-            proxy=proxy,
-            ca_bundle=ca_bundle,
-            timeouts=timeouts,
-            retry=retry,
-            max_response_bytes=max_response_bytes,
-            transport=transport,
-            now=now,
-        )
+        self._init_http(root, name, http)
 
     def __repr__(self) -> str:
         return f"IncidentIoBackend({self.root!r}, token={self._token!r})"

@@ -28,8 +28,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 from pydantic import BaseModel
 
@@ -37,12 +36,10 @@ from incident_tui import models as m
 from incident_tui.backends.base import Backend, Capabilities, Term
 from incident_tui.backends.credentials import Secret, TokenSource
 from incident_tui.backends.httpclient import (
-    MAX_RESPONSE_BYTES,
     Answer,
     Call,
     ForeignApi,
-    RetryPolicy,
-    Timeouts,
+    HttpSettings,
     check_limit,
     common_status_error,
     looks_like_html,
@@ -190,15 +187,8 @@ class OneUptimeBackend(ForeignApi[Catalog], Backend):
         token: TokenSource | Secret | str,
         project_id: str,
         *,
-        proxy: str | None = None,
-        ca_bundle: str | None = None,
-        readonly: bool = False,
         name: str = "oneuptime",
-        timeouts: Timeouts | None = None,
-        retry: RetryPolicy | None = None,
-        max_response_bytes: int = MAX_RESPONSE_BYTES,
-        transport: Any = None,
-        now: Callable[[], datetime] | None = None,
+        **http: Unpack[HttpSettings],
     ) -> None:
         root, loopback = normalise_url(url)
         if root.lower().endswith("/api"):
@@ -212,18 +202,7 @@ class OneUptimeBackend(ForeignApi[Catalog], Backend):
         self.api = f"{root}/api"
         self.project = project
         self._token = token_source(token)
-        self._init_http(
-            root,
-            name=name,
-            readonly=readonly,
-            proxy=proxy,
-            ca_bundle=ca_bundle,
-            timeouts=timeouts,
-            retry=retry,
-            max_response_bytes=max_response_bytes,
-            transport=transport,
-            now=now,
-        )
+        self._init_http(root, name, http)
         self._ids: dict[str, str] = {}  # incident number -> OneUptime id
 
     def __repr__(self) -> str:

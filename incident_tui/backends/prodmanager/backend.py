@@ -21,8 +21,8 @@ import binascii
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any, TypeVar
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 from urllib.parse import urlencode, urlsplit
 
 from pydantic import BaseModel
@@ -31,12 +31,10 @@ from incident_tui import models as m
 from incident_tui.backends.base import Backend, Capabilities
 from incident_tui.backends.credentials import Secret, TokenSource
 from incident_tui.backends.httpclient import (
-    MAX_RESPONSE_BYTES,
     Answer,
     Call,
     ForeignApi,
-    RetryPolicy,
-    Timeouts,
+    HttpSettings,
     check_limit,
     common_status_error,
     html_summary,
@@ -130,15 +128,8 @@ class ProdManagerBackend(ForeignApi[Catalog], Backend):
         scope: str = "",
         service: str = "",
         timezone: tzinfo | None = None,
-        proxy: str | None = None,
-        ca_bundle: str | None = None,
-        readonly: bool = False,
         name: str = "prodmanager",
-        timeouts: Timeouts | None = None,
-        retry: RetryPolicy | None = None,
-        max_response_bytes: int = MAX_RESPONSE_BYTES,
-        transport: Any = None,
-        now: Callable[[], datetime] | None = None,
+        **http: Unpack[HttpSettings],
     ) -> None:
         root, loopback = normalise_url(url)
         if root.lower().endswith("/api"):
@@ -150,18 +141,7 @@ class ProdManagerBackend(ForeignApi[Catalog], Backend):
         self.default_scope = scope.strip()
         self.default_service = service.strip()
         self.clock = ServerClock(timezone or local_zone())
-        self._init_http(
-            root,
-            name=name,
-            readonly=readonly,
-            proxy=proxy,
-            ca_bundle=ca_bundle,
-            timeouts=timeouts,
-            retry=retry,
-            max_response_bytes=max_response_bytes,
-            transport=transport,
-            now=now,
-        )
+        self._init_http(root, name, http)
 
     def __repr__(self) -> str:
         return f"ProdManagerBackend({self.root!r}, token={self._token!r})"
