@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from incident_tui import models as m
-from incident_tui.errors import Unimplemented
+from incident_tui.errors import InvalidArgument, Unimplemented
 
 # --- the method table ---------------------------------------------------------
 
@@ -243,6 +243,15 @@ class Capabilities:
 
     def status(self, value: str) -> Term | None:
         return _find(self.statuses, value)
+
+
+def summary_within(text: str, most: int) -> str:
+    """A summary as it is saved (stripped; empty clears it), refused past ``most``
+    characters, the system's own bound."""
+    summary = text.strip()
+    if len(summary) > most:
+        raise InvalidArgument(f"summary is too long ({len(summary)} characters, at most {most})")
+    return summary
 
 
 def _find(terms: tuple[Term, ...], value: str) -> Term | None:

@@ -39,6 +39,7 @@ from incident_tui.backends.base import (
     Backend,
     Capabilities,
     Term,
+    summary_within,
 )
 from incident_tui.backends.credentials import Secret, TokenSource
 from incident_tui.backends.httpclient import (
@@ -712,12 +713,7 @@ def _title(value: str) -> str:
 
 
 def _summary(value: str) -> str:
-    summary = value.strip()
-    if len(summary) > MAX_SUMMARY:
-        raise InvalidArgument(
-            f"summary is too long ({len(summary)} characters, at most {MAX_SUMMARY})"
-        )
-    return summary
+    return summary_within(value, MAX_SUMMARY)
 
 
 def _pick(

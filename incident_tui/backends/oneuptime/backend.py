@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 from pydantic import BaseModel
 
 from incident_tui import models as m
-from incident_tui.backends.base import Backend, Capabilities, Term
+from incident_tui.backends.base import Backend, Capabilities, Term, summary_within
 from incident_tui.backends.credentials import Secret, TokenSource
 from incident_tui.backends.httpclient import (
     Answer,
@@ -465,12 +465,10 @@ class OneUptimeBackend(ForeignApi[Catalog], Backend):
         are not written into the description."""
 
         def change(ou: OuIncident, catalog: Catalog) -> dict[str, Any]:
-            description = description_from_summary(request.summary, ou)
-            if len(description) > MAX_DESCRIPTION:  # what is written, not the parts shown
-                raise InvalidArgument(
-                    f"summary is too long ({len(description)} characters,"
-                    f" at most {MAX_DESCRIPTION})"
-                )
+            # Bounded by what is written, not the parts shown after it.
+            description = summary_within(
+                description_from_summary(request.summary, ou), MAX_DESCRIPTION
+            )
             if text_of(ou.description).strip() == description:
                 return {}
             return {"description": description}

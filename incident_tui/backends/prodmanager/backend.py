@@ -28,7 +28,7 @@ from urllib.parse import urlencode, urlsplit
 from pydantic import BaseModel
 
 from incident_tui import models as m
-from incident_tui.backends.base import Backend, Capabilities
+from incident_tui.backends.base import Backend, Capabilities, summary_within
 from incident_tui.backends.credentials import Secret, TokenSource
 from incident_tui.backends.httpclient import (
     Answer,
@@ -367,11 +367,7 @@ class ProdManagerBackend(ForeignApi[Catalog], Backend):
         self, request: m.UpdateIncidentSummaryRequest
     ) -> m.UpdateIncidentSummaryResponse:
         """The incident's ``description`` (the update form takes it; empty clears it)."""
-        summary = request.summary.strip()
-        if len(summary) > MAX_DESCRIPTION:
-            raise InvalidArgument(
-                f"summary is too long ({len(summary)} characters, at most {MAX_DESCRIPTION})"
-            )
+        summary = summary_within(request.summary, MAX_DESCRIPTION)
 
         def change(record: dict[str, str], pm: PmIncident) -> None:
             if summary:

@@ -18,6 +18,7 @@ import sqlite3
 from datetime import datetime
 
 from incident_tui import models as m
+from incident_tui.backends.base import summary_within
 from incident_tui.backends.sqlite import reads
 from incident_tui.backends.sqlite.queries import SEVERITIES, STATUSES
 from incident_tui.backends.sqlite.timeutil import fmt, human_time, normalise_time
@@ -226,11 +227,7 @@ def update_incident_summary(
     """Replace the summary (free text, several lines; empty clears it). The timeline item
     (``incidentSummary``) holds the new summary, as Grafana's summary items do."""
     row = tx.incident(req.incident_id)
-    summary = req.summary.strip()
-    if len(summary) > MAX_SUMMARY:
-        raise InvalidArgument(
-            f"summary is too long ({len(summary)} characters, at most {MAX_SUMMARY})"
-        )
+    summary = summary_within(req.summary, MAX_SUMMARY)
     if summary != row["summary"]:
         tx.conn.execute("UPDATE incidents SET summary = ? WHERE seq = ?", (summary, row["seq"]))
         tx.item(
