@@ -33,7 +33,13 @@ from incident_tui.config import (
 from incident_tui.errors import BackendError
 from incident_tui.facts import format_time, incident_clock, incident_duration
 from incident_tui.references import resolve_incident
-from incident_tui.text import clean, json_for_terminal, one_line, terminal_safe_json
+from incident_tui.text import (
+    clean,
+    incident_reference,
+    json_for_terminal,
+    one_line,
+    terminal_safe_json,
+)
 
 if TYPE_CHECKING:
     from incident_tui.backends.base import Backend, Capabilities
@@ -220,11 +226,6 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(width - _cells(text), 0)
 
 
-def _ref(incident_id: str, reference: str | None = None) -> str:
-    """``#42``, or the system's own reference where it has one (incident.io's ``INC-123``)."""
-    return one_line(reference, 40) if reference else f"#{one_line(incident_id, 40)}"
-
-
 def _person(user: m.UserPreview | None) -> str:
     if user is None:
         return ""
@@ -241,7 +242,7 @@ def incident_table(incidents: list[m.Incident], now: datetime, width: int, colou
     """``REF SEVERITY STATUS AGE TITLE``, one incident a line, fit to ``width`` cells."""
     rows = [
         (
-            _ref(i.incident_id, i.reference),
+            incident_reference(i.incident_id, i.reference),
             one_line(i.severity or "pending", 10),
             one_line(str(i.status), 14),
             incident_clock(
@@ -356,7 +357,9 @@ def incident_details(
     severity = incident.severity or "pending"
     closed = incident.closed_time if status == "resolved" else ""
     drill = "  [drill]" if incident.is_drill else ""
-    head = f"{_ref(incident.incident_id, incident.reference)}  {clean(incident.title)}"
+    head = (
+        f"{incident_reference(incident.incident_id, incident.reference)}  {clean(incident.title)}"
+    )
     lines = [_paint(_fit(head, width), "head", colour)]
 
     def fact(label: str, value: str, style: str = "") -> None:
@@ -471,7 +474,7 @@ async def _declare(backend: Backend, args: argparse.Namespace) -> int:
         _print_wire(incident)
     else:
         print(
-            f"declared {_ref(incident.incident_id, incident.reference)} ({one_line(incident.severity or 'pending', 12)})"
+            f"declared {incident_reference(incident.incident_id, incident.reference)} ({one_line(incident.severity or 'pending', 12)})"
             f": {one_line(incident.title, 200)}"
         )
     return EXIT_OK
@@ -545,9 +548,7 @@ async def _note(backend: Backend, args: argparse.Namespace) -> int:
         _print_wire(response.activity_item)
     else:
         kind = "public note" if public else "noted"
-        shown = (
-            f"{kind} on {_ref(incident.incident_id, incident.reference)}: {one_line(args.body, 60)}"
-        )
+        shown = f"{kind} on {incident_reference(incident.incident_id, incident.reference)}: {one_line(args.body, 60)}"
         print(shown)
     return EXIT_OK
 
@@ -572,7 +573,7 @@ def _set_status(target: str, verb: str) -> Callable[[Backend, argparse.Namespace
     async def change(backend: Backend, args: argparse.Namespace) -> int:
         capabilities = backend.capabilities
         incident = await resolve_incident(backend, args.ref)
-        ref = _ref(incident.incident_id, incident.reference)
+        ref = incident_reference(incident.incident_id, incident.reference)
         if _grafana_status(capabilities, str(incident.status)) == target:
             _hint(f"{ref} is already {target}")
         else:

@@ -106,6 +106,14 @@ def one_line(text: str, limit: int = 0) -> str:
     return text
 
 
+def incident_reference(incident_id: str, reference: str | None = None) -> str:
+    """The short reference people say out loud, as the list, the incident's header and the
+    command line show it: ``#42``, or the system's own where it has one (``INC-123``)."""
+    if reference:
+        return one_line(reference, 40)
+    return f"#{one_line(incident_id, 40)}"
+
+
 def short_message(text: str, limit: int = 200) -> str:
     """Someone else's words (a server's error, a command's stderr) fit for one line of a
     message: cleaned, whitespace collapsed, at most ``limit`` characters."""

@@ -26,7 +26,7 @@ from incident_tui import export
 from incident_tui import models as m
 from incident_tui.drafts import Draft
 from incident_tui.errors import BackendError, NotFound, Unavailable
-from incident_tui.text import clean
+from incident_tui.text import clean, incident_reference
 from incident_tui.ui.commands import Command, bindings
 from incident_tui.ui.dialogs import TextPrompt, required_text
 from incident_tui.ui.screens.base import BusyIndicator, ConsoleScreen
@@ -34,7 +34,6 @@ from incident_tui.ui.screens.incident_common import (
     IncidentPane,
     app_now,
     drill_content,
-    incident_ref,
     severity_content,
     status_content,
     tasks_done,
@@ -263,7 +262,9 @@ class IncidentScreen(ConsoleScreen):
     # --- layout ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(Content(f"{incident_ref(self.incident_id)}  loading…"), id="incident-header")
+        yield Static(
+            Content(f"{incident_reference(self.incident_id)}  loading…"), id="incident-header"
+        )
         with Horizontal(id="tab-row"):
             yield Static(self._tab_bar(), id="tab-bar")
             yield LinkState()
@@ -323,7 +324,7 @@ class IncidentScreen(ConsoleScreen):
 
     def _header(self) -> Content:
         incident = self.incident
-        ref = incident_ref(self.incident_id, incident.reference if incident else None)
+        ref = incident_reference(self.incident_id, incident.reference if incident else None)
         if incident is None:
             note = self.load_error or "loading…"
             return Content.assemble((ref, "bold"), "  ", Content(clean(note)))

@@ -31,14 +31,6 @@ def app_now(app: IncidentApp) -> datetime:
     return app.now()
 
 
-def incident_ref(incident_id: str, reference: str | None = None) -> str:
-    """The short reference people say out loud, as the incident list shows it: ``#42``,
-    or the system's own where it has one (incident.io's ``INC-123``)."""
-    if reference:
-        return one_line(reference, 40)
-    return f"#{one_line(incident_id, 40)}"
-
-
 def person(user: m.UserPreview | None, empty: str = "—") -> str:
     """A person's display name (cleaned): their name, else their id."""
     if user is None:

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from incident_tui import models as m
 from incident_tui.drafts import Draft, Place
 from incident_tui.facts import format_time, incident_duration
-from incident_tui.text import clean, is_printable_label, one_line
+from incident_tui.text import clean, incident_reference, is_printable_label, one_line
 from incident_tui.times import TIME_HINT, local_zone_name, parse_time_input, to_rfc3339
 from incident_tui.ui.dialogs import (
     Choice,
@@ -30,7 +30,6 @@ from incident_tui.ui.presentation import (
 from incident_tui.ui.screens.incident_common import (
     IncidentPane,
     app_now,
-    incident_ref,
     person,
     severity_content,
     status_content,
@@ -202,7 +201,7 @@ class OverviewPane(IncidentPane):
                 if capabilities.authors
                 else format_time(incident.created_time)
             ),
-            "reference": Content(incident_ref(incident.incident_id, incident.reference)),
+            "reference": Content(incident_reference(incident.incident_id, incident.reference)),
             "summary": (
                 Content.assemble(("Summary", "bold $text-muted"), "\n", Content(summary))
                 if summary
@@ -310,7 +309,7 @@ class OverviewPane(IncidentPane):
 
         question = Content.assemble(
             f"{verb} ",
-            (incident_ref(incident.incident_id, incident.reference), "bold"),
+            (incident_reference(incident.incident_id, incident.reference), "bold"),
             ": ",
             Content(clean(incident.title)),
             "?",
@@ -338,7 +337,7 @@ class OverviewPane(IncidentPane):
         what = "a drill" if target else "real (not a drill)"
         question = Content.assemble(
             "Mark ",
-            (incident_ref(incident.incident_id, incident.reference), "bold"),
+            (incident_reference(incident.incident_id, incident.reference), "bold"),
             ": ",
             Content(clean(incident.title)),
             f" as {what}?",
@@ -437,7 +436,7 @@ class OverviewPane(IncidentPane):
                 "now",
                 placeholder="2026-11-25 03:04",
                 hint=(
-                    f"{incident_ref(incident.incident_id, incident.reference)} is active: saving resolves it with"
+                    f"{incident_reference(incident.incident_id, incident.reference)} is active: saving resolves it with"
                     f" this end time (esc leaves it active). {TIME_HINT}."
                     f" Local time here is {local_zone_name()}."
                 ),

@@ -29,7 +29,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker
 
-from incident_tui.text import clean
+from incident_tui.text import clean, incident_reference
 from incident_tui.ui.presentation import (
     duration_column,
     first_set_time,
@@ -91,7 +91,7 @@ class IncidentRow:
         for a queued incident (no id yet)."""
         if self.mark:
             return "⧗ new"
-        return clean(self.reference) if self.reference else f"#{clean(self.incident_id)}"
+        return incident_reference(self.incident_id, self.reference)
 
     @classmethod
     def from_incident(cls, incident: m.Incident) -> IncidentRow:
