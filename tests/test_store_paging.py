@@ -375,6 +375,53 @@ async def test_filters_read_window_by_window_give_the_plain_plans_pages(tmp_path
         await backend.close()
 
 
+def test_window_sizes_follow_the_matches_seen_so_far():
+    """The next window is what the density seen so far says the rest of the page needs,
+    with a margin; a filter too rare for the largest window goes to the plain plan."""
+    from incident_tui.backends.sqlite.queries import MAX_WINDOW, _next_window
+
+    assert _next_window(204, 0, 51) == 0  # nothing seen: rare
+    assert _next_window(204, 150, 5) == 64  # dense: the smallest window
+    five_percent = _next_window(204, 10, 41)  # ~840 incidents more are needed
+    assert 840 < five_percent < 1400
+    assert _next_window(1000, 3, 48) == 0  # 0.3 %: 16 000 incidents more, past the largest
+    assert 4800 < _next_window(1000, 12, 39) < 5000  # 1.2 %: ~3 250 more, with the margin
+    assert _next_window(1000, 10, 60) == MAX_WINDOW  # 6 000 more: the margin is capped
+
+
+async def test_a_common_words_first_page_by_creation_is_read_without_counting(tmp_path):
+    """Counting how many incidents hold a word (to choose its plan) costs 2-3 ms for a
+    common word or a typed prefix; a page read window by window does not need it, so the
+    first page of ``rollback`` (in every incident) counts nothing and reads a small window."""
+    import sqlite3
+
+    from incident_tui.backends.sqlite import queries
+
+    backend = _bulk_store(tmp_path / "c.db", 2600, scattered=False)
+    await backend.close()
+    conn = sqlite3.connect(tmp_path / "c.db")
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    now = datetime.now(UTC)
+    try:
+        for text in ("rollback", "rollb", "rollback "):
+            statements.clear()
+            query = m.IncidentsQuery(limit=50, query_string=text)
+            seqs, cursor, _ = queries._select_incidents(conn, query, m.Cursor(), now)
+            assert len(seqs) == 50 and cursor.has_more
+            assert not [s for s in statements if "COUNT(" in s.upper()], text
+            windows = [s for s in statements if "LIMIT" in s and "WHERE 1 " in s]
+            assert windows and all("LIMIT 204" in s for s in windows), windows
+        # A word the first window does not find is read by the plain plan, chosen by count.
+        statements.clear()
+        query = m.IncidentsQuery(limit=50, query_string="nowhere")
+        seqs, cursor, _ = queries._select_incidents(conn, query, m.Cursor(), now)
+        assert seqs == [] and not cursor.has_more
+        assert [s for s in statements if "COUNT(" in s.upper()]
+    finally:
+        conn.close()
+
+
 def test_word_plans_follow_how_many_incidents_hold_the_word():
     """Rare words are looked up and sorted, mid-frequency words and typed prefixes walk the
     order's index against the collected matches, words in most incidents are checked row by

@@ -96,3 +96,12 @@ async def add_note(backend: Any, body: str, incident_id: str = "1") -> m.Activit
 
 def notifications(app: Any) -> list[str]:
     return [str(n.message) for n in app._notifications]
+
+
+async def typing_paused(pilot: Pilot) -> None:
+    """Let an invalid filter typed a moment ago be called so: the home screen says "not
+    valid" only once typing pauses with the filter still invalid (it keeps the rows while
+    keys come)."""
+    screen: Any = pilot.app.screen
+    await wait_for(lambda: screen._filter_invalid, what="the typed filter called invalid")
+    await settle(pilot)

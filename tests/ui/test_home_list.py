@@ -23,7 +23,7 @@ from incident_tui.ui.widgets.incident_list import (
 )
 
 from .conftest import FIXED_NOW, STORE_EPOCH, TickingClock, open_store, seed_incidents
-from .incident_support import press, screen_text, settle, type_text, wait_for
+from .incident_support import press, screen_text, settle, type_text, typing_paused, wait_for
 
 
 class CountingBackend:
@@ -270,7 +270,7 @@ async def test_malformed_filter_shows_the_backend_message_inline_and_keeps_text(
         await press(pilot, "a")  # a toggle adds a prefix: the column must still be ours
         await press(pilot, "slash")
         await type_text(pilot, "sevrity:major")
-        await settle(pilot)
+        await typing_paused(pilot)
         screen = home(app)
         text = screen_text(pilot)
         assert "col 1: unknown key 'sevrity'" in text
@@ -542,7 +542,7 @@ async def test_time_column_is_the_age_while_active_and_the_resolved_at_time_once
         await settle(pilot)
         lines = screen_text(pilot).splitlines()
         assert "TIME" in lines[1] and "AGE" not in lines[1]
-        row = {ref: next(line for line in lines if f"#{ref} " in line) for ref in "12345"}
+        row = {ref: next(line for line in lines if f"#{ref} " in line).rstrip() for ref in "12345"}
         assert row["1"].split()[-2] == "15h30m"  # age since its start, against FIXED_NOW
         assert row["3"].endswith(" 03:10     —")  # resolved today (UTC): when
         assert row["5"].endswith("Nov 24     —")  # resolved yesterday: not how long
@@ -609,7 +609,7 @@ async def test_an_invalid_filter_shows_nothing_rather_than_its_last_valid_prefix
         await settle(pilot)
         assert listed_ids(app) == ["3"]
         await type_text(pilot, " status:bogus")
-        await settle(pilot)
+        await typing_paused(pilot)
         text = screen_text(pilot)
         assert listed_ids(app) == []
         assert "Login page slow" not in text
@@ -621,6 +621,44 @@ async def test_an_invalid_filter_shows_nothing_rather_than_its_last_valid_prefix
         await settle(pilot)
         assert listed_ids(app) == ["3"]
         assert "filtered" in screen_text(pilot).splitlines()[0]
+
+
+async def test_a_filter_being_typed_is_called_invalid_when_typing_pauses_or_on_enter(
+    make_app, monkeypatch
+):
+    """On the way to ``status:active`` the filter is invalid at ``status:`` and ``status:a``:
+    while keys come, the rows of the last valid text stay and no error flashes (each one
+    would re-lay out the screen); the verdict comes once typing pauses, or at once on
+    enter."""
+    from incident_tui.ui.screens import home as home_module
+
+    monkeypatch.setattr(home_module, "INVALID_PAUSE", 120.0)  # no pause ends in this test
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "slash")
+        await type_text(pilot, "Login")
+        await settle(pilot)
+        assert listed_ids(app) == ["3"]
+        await type_text(pilot, " status:bog")
+        await settle(pilot)
+        screen = home(app)
+        assert screen._invalid_later is not None  # the verdict waits for a pause
+        text = screen_text(pilot)
+        assert "not valid" not in text and "unknown" not in text
+        # The answer for the last valid text ("Login status": the word is on no incident).
+        assert "No incidents match" in text
+        await pilot.press("enter")  # typing is over: judged at once
+        await settle(pilot)
+        text = screen_text(pilot)
+        assert listed_ids(app) == [] and "The filter is not valid" in text
+        assert "filter not valid: nothing shown" in text.splitlines()[0]
+        await press(pilot, "slash")  # back to the field (its text selected): to its end
+        await pilot.press("end", *["backspace"] * len("bog"))
+        await type_text(pilot, "active")
+        await settle(pilot)  # valid again while typing: the rows come back at once
+        assert listed_ids(app) == ["3"], (screen.filter_text, screen_text(pilot))
+        assert "not valid" not in screen_text(pilot)
 
 
 @pytest.mark.parametrize("readonly", [False, True])

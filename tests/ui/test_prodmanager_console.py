@@ -23,7 +23,7 @@ from incident_tui.ui.screens.help import HelpScreen
 from incident_tui.ui.screens.incident import IncidentScreen
 from tests.support.prodmanager_server import prodmanager_backend
 
-from .incident_support import press, screen_text, settle, type_text, wait_for
+from .incident_support import press, screen_text, settle, type_text, typing_paused, wait_for
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ async def test_filter_takes_its_words_and_refuses_what_it_cannot_filter(make_app
         home = app.screen
         home.filter_text = "role:commander"
         home.reload()
-        await settle(pilot)
+        await typing_paused(pilot)  # the filter was typed a moment ago
         text = screen_text(pilot)
         assert "role:commander: Prod Manager has no roles" in text
 

@@ -19,7 +19,7 @@ from incident_tui import models as m
 from incident_tui.config import Config
 
 from .conftest import ALICE, FIXED_NOW, open_store, seed_incidents
-from .incident_support import settle
+from .incident_support import settle, typing_paused
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 PEOPLE = [
@@ -193,8 +193,13 @@ def test_declare_dialog(snap_compare, make):
 
 
 def test_home_read_only_with_filter_error(snap_compare, make):
-    keys = ["slash", *"sevrity:x"]
-    assert snap_compare(make(readonly=True), terminal_size=(80, 24), run_before=then(*keys))
+    async def typed_then_paused(pilot: Any) -> None:
+        await then("slash", *"sevrity:x")(pilot)
+        await typing_paused(pilot)  # the verdict comes once typing pauses
+        pilot.app.screen.query_one("#filter-input").cursor_blink = False  # either phase
+        await settle(pilot)
+
+    assert snap_compare(make(readonly=True), terminal_size=(80, 24), run_before=typed_then_paused)
 
 
 @pytest.mark.parametrize("theme", ["incident-light", "incident-high-contrast", "incident-prod"])

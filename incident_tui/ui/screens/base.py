@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from incident_tui.ui.app import IncidentApp
 
 log = logging.getLogger(__name__)
+
+#: Seconds after ConsoleScreen.draw_now during which changes are drawn without waiting.
+DRAW_NOW_WINDOW = 0.05
 
 T = TypeVar("T")
 
@@ -197,6 +201,40 @@ class ConsoleScreen(Screen):
         from incident_tui.ui.access import console_app
 
         return console_app(self)
+
+    # --- frames -----------------------------------------------------------
+    #: Until when (monotonic seconds) changes are drawn as soon as the screen is idle.
+    _draw_now_until = 0.0
+
+    def draw_now(self) -> None:
+        """Draw what changes next as soon as this screen is idle, not at the frame timer's
+        next tick, for a short while (DRAW_NOW_WINDOW).
+
+        Textual draws at most 60 frames a second, on a timer that, having just drawn a
+        frame (the echo of a key, say), waits one to two frame periods (17-33 ms) before
+        the next. That pacing suits a burst of changes, but it is pure wait for an answer
+        the person is waiting for (a filter's rows, a page read from the store), and for
+        what follows from it at once (the header's count, the scrollbar): those frames
+        are drawn without the wait.
+        """
+        self._draw_now_until = time.monotonic() + DRAW_NOW_WINDOW
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        # Dispatched before Screen._on_idle (each class's handler runs, subclass first),
+        # which then finds nothing left to draw. Uses the screen's frame internals
+        # (textual is pinned; tests/ui/test_frames.py checks an answer is drawn at once).
+        if not self._draw_now_until or not self.is_current or self.app._batch_count:
+            return
+        if time.monotonic() > self._draw_now_until:
+            self._draw_now_until = 0.0
+            return
+        if (
+            self._dirty_widgets
+            or self._layout_required
+            or self._scroll_required
+            or self._repaint_required
+        ):
+            self._on_timer_update()  # what the frame timer's tick would do, now
 
     # --- read-only --------------------------------------------------------
     def _mutating_actions(self) -> set[str]:

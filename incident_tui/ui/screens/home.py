@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -37,11 +38,16 @@ from incident_tui.ui.widgets.incident_list import (
 from incident_tui.ui.widgets.link_state import LinkState
 
 if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
+    from collections.abc import Callable
+
+    from textual.timer import Timer
     from textual.widgets import Input
 
     from incident_tui import models as m
 
 COUNT_LIMIT = 200
+#: Seconds a typed filter stays invalid before it is called so (see _on_load_failed).
+INVALID_PAUSE = 0.35
 #: IncidentsQuery fields a QueryIncidentPreviews query can carry too.
 PREVIEW_QUERY_FIELDS = {"limit", "order_direction", "order_field", "query_string"}
 DRILL_MODES = ("shown", "hidden", "only")
@@ -240,6 +246,11 @@ class HomeScreen(ConsoleScreen):
         self._filter_invalid = False
         self._shown_text: dict[str, Text] = {}
         self._rows_kept_at = -1e9
+        #: When the filter was last changed by a key (monotonic seconds), and the pending
+        #: "not valid" of a filter typed a moment ago (see _on_load_failed).
+        self._typed_at = -1e9
+        self._invalid_later: Timer | None = None
+        self._invalid_verdict: Callable[[], None] | None = None
 
     # --- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -283,6 +294,7 @@ class HomeScreen(ConsoleScreen):
             pass
         self._show_filter_error("")
         self.remove_class("-filtering")
+        self.incident_list.forget_widths()
         self.incident_list.focus()
         self.reload(keep_cursor=False, counts=True)
 
@@ -592,7 +604,8 @@ class HomeScreen(ConsoleScreen):
         if self._shown_text.get(selector) == content:
             return
         self._shown_text[selector] = content
-        self.query_one(selector, Static).update(content)
+        # Both lines are one row high whatever they say: no layout needed.
+        self.query_one(selector, Static).update(content, layout=False)
 
     # --- list events -----------------------------------------------------------
     @on(IncidentList.Loaded)
@@ -630,17 +643,49 @@ class HomeScreen(ConsoleScreen):
         from incident_tui.errors import InvalidArgument, Unavailable
 
         if isinstance(event.error, InvalidArgument) and self.filter_text.strip():
-            self._show_filter_error(self._filter_message(event.error.message))
-            self.add_class("-filtering")
-            self._filter_invalid = True
-            self.incident_list.show_nothing(
-                "The filter is not valid (see the message below): fix it, or esc to clear it."
-            )
-            self._render_bar()
+            waited = time.monotonic() - self._typed_at
+            if waited < INVALID_PAUSE:
+                # Typed a moment ago: "label:" and "isdrill:t" are on their way to valid
+                # filters. The rows stay (as for any query under way) and "not valid" is
+                # said once typing pauses with the filter still invalid; saying it at every
+                # key would flash the message and redraw the whole screen twice per key.
+                self._cancel_invalid_later()
+                verdict = partial(self._show_invalid, event.error.message, self.filter_text)
+                self._invalid_later = self.set_timer(INVALID_PAUSE - waited, verdict)
+                self._invalid_verdict = verdict
+                return
+            self._show_invalid(event.error.message, self.filter_text)
         elif isinstance(event.error, Unavailable) and self.console_app.link_status():
             pass  # the header already says the remote is away: no toast at every poll
         else:
             self.console_app.show_error(event.error)
+
+    def _show_invalid(self, message: str, text: str) -> None:
+        """Say the filter ``text`` is not valid and show no rows (if it is still the filter)."""
+        self._invalid_later = self._invalid_verdict = None
+        if text != self.filter_text:
+            return
+        self._show_filter_error(self._filter_message(message))
+        self.add_class("-filtering")
+        self._filter_invalid = True
+        self.incident_list.show_nothing(
+            "The filter is not valid (see the message below): fix it, or esc to clear it."
+        )
+        self._render_bar()
+
+    def _cancel_invalid_later(self) -> None:
+        if self._invalid_later is not None:
+            self._invalid_later.stop()
+            self._invalid_later = None
+        self._invalid_verdict = None
+
+    def _judge_now(self) -> None:
+        """Typing is over (enter): say at once whether the filter is valid."""
+        verdict = self._invalid_verdict
+        self._cancel_invalid_later()
+        self._typed_at = -1e9  # a failure still on its way is said when it comes
+        if verdict is not None:
+            verdict()
 
     @on(IncidentList.Selected)
     def _on_selected(self, event: IncidentList.Selected) -> None:
@@ -662,6 +707,9 @@ class HomeScreen(ConsoleScreen):
             )
             line = FilterLine(field, Static(id="filter-error", markup=False))
             await self.query_one("#filter-bar").mount(line)
+            # Straight from the field's value: the query starts before the key's echo is
+            # drawn (Input.Changed would come after it, through three message queues).
+            self.watch(field, "value", self._filter_typed, init=False)
             return field
 
     def _show_filter_error(self, message: str) -> None:
@@ -674,15 +722,26 @@ class HomeScreen(ConsoleScreen):
         error.update(Text(clean(message, multiline=True)))
         error.set_class(bool(message), "-shown")
 
+    def _filter_typed(self, value: str) -> None:
+        if value == self.filter_text:
+            return  # set from here (set_filter, esc), already applied
+        self._typed_at = time.monotonic()
+        self._apply_filter(value)
+
+    def _apply_filter(self, text: str) -> None:
+        self._cancel_invalid_later()
+        self.filter_text = text
+        self.reload(keep_cursor=False)  # a new filter is a new list: start at its top
+
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "filter-input" or event.value == self.filter_text:
             return
-        self.filter_text = event.value
-        self.reload(keep_cursor=False)  # a new filter is a new list: start at its top
+        self._apply_filter(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "filter-input":
             return
+        self._judge_now()
         self.incident_list.focus()
         if not self.filter_text.strip():
             self.remove_class("-filtering")
@@ -692,12 +751,14 @@ class HomeScreen(ConsoleScreen):
         (await self._filter_input()).focus()
 
     async def set_filter(self, text: str) -> None:
-        """Apply a filter as if typed (used by the command line and tests)."""
-        (await self._filter_input()).value = text
+        """Apply a filter as if typed and paused (used by the command line and tests)."""
+        field = await self._filter_input()
+        changed = text != self.filter_text
+        self.filter_text = text  # first, so the field's change is not taken as typing
+        field.value = text
         self.add_class("-filtering")
-        if text != self.filter_text:
-            self.filter_text = text
-            self.reload(keep_cursor=False)
+        if changed:
+            self._apply_filter(text)
 
     # --- actions -----------------------------------------------------------------
     async def action_back(self) -> None:
@@ -714,6 +775,7 @@ class HomeScreen(ConsoleScreen):
             return
         if self.filter_text:
             self.filter_text = ""  # first, so the input's change event is a no-op
+            self._cancel_invalid_later()
             filter_input.value = ""
             self._show_filter_error("")
             self.remove_class("-filtering")

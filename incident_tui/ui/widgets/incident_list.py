@@ -22,6 +22,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.cache import LRUCache
+from textual.dom import NoScreen
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -421,7 +422,10 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
     IncidentList {
         height: 1fr;
         overflow-x: hidden;
-        overflow-y: auto;
+        /* The scrollbar stays when the rows fit (or a filter matches none): rows coming
+           and going would otherwise show and hide it, change the width, the columns and
+           the header, and lay out and redraw the whole list twice. */
+        overflow-y: scroll;
         scrollbar-size-vertical: 1;
         background: $background;
     }
@@ -510,6 +514,10 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._styles: dict[str, Style] | None = None
         self._columns: Columns | None = None
         self._columns_key: tuple[int, int, str] = (0, 0, "")
+        #: The widest reference shown since the list started (or forget_widths): the
+        #: reference column does not narrow when a filter finds shorter ids, so columns
+        #: and header stay put while typing.
+        self._ref_floor = 0
         #: The order the rows come in (the screen sets it), so its column is shown.
         self.sort_field = ""
         self._now_value: datetime | None = None
@@ -542,6 +550,10 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips.clear()
         self.refresh()
 
+    def forget_widths(self) -> None:
+        """Another backend (other references): the reference column fits its rows afresh."""
+        self._ref_floor = 0
+
     @property
     def count(self) -> int:
         return self.cache.loaded_count
@@ -561,11 +573,12 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
     @property
     def columns(self) -> Columns:
         width = self.scrollable_content_region.width or self.size.width or 80
-        key = (width, self.cache.ref_width, self.sort_field)
+        self._ref_floor = ref = max(self._ref_floor, self.cache.ref_width)
+        key = (width, ref, self.sort_field)
         if self._columns is None or self._columns_key != key:
             changed = self._columns is not None
             self._columns = adapted(
-                Columns.for_width(width, self.cache.ref_width, self.sort_field),
+                Columns.for_width(width, ref, self.sort_field),
                 self.hidden_columns,
                 self.status_width,
             )
@@ -652,6 +665,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._update_virtual_size()
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
+        self._draw_soon()
         self.post_message(self.Highlighted(None))
 
     def select_incident(self, incident_id: str) -> bool:
@@ -746,8 +760,19 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self.scroll_to(y=top, animate=False, immediate=True)
         self._scroll_cursor_into_view()
         self.refresh()
+        self._draw_soon()
         self.post_message(self.Loaded())
         self.post_message(self.Highlighted(self.highlighted))
+
+    def _draw_soon(self) -> None:
+        """Rows the person is waiting for: drawn as soon as the screen is idle, not at the
+        frame timer's next tick (see ConsoleScreen.draw_now)."""
+        try:
+            draw_now = getattr(self.screen, "draw_now", None)
+        except NoScreen:
+            return
+        if draw_now is not None:
+            draw_now()
 
     def _update_virtual_size(self) -> None:
         rows = self.cache.loaded_count + (
@@ -838,6 +863,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         first_row = page * self.page_size
         if first_row < top + self.size.height + 1 and first_row + self.page_size > top:
             self.refresh()  # a page fetched ahead of the view is not drawn until shown
+            self._draw_soon()  # the view was waiting for it
         self._ensure_loaded()
 
     def on_mount(self) -> None:

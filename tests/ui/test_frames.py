@@ -1,0 +1,73 @@
+"""Answers the person waits for are drawn at once, not at the frame timer's next tick.
+
+Textual paces frames with a timer (60 a second); having just drawn one, it waits one to
+two periods before the next. ``ConsoleScreen.draw_now`` (used by the incident list when
+a filter's rows or a page in view arrive) draws without that wait. These tests slow the
+timer to 30 s: whatever reaches the terminal before then was drawn by ``draw_now``. They
+change the app directly and wait with asyncio, not through the pilot, whose pauses draw a
+frame themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import textual.screen
+
+from .incident_support import settle, wait_for
+from .test_home_list import listed_ids
+
+
+def _displayed(app: Any) -> list[str]:
+    """Record the screen as each frame written to the terminal leaves it."""
+    frames: list[str] = []
+    display = app._display
+
+    def record(screen: Any, renderable: Any) -> None:
+        frames.append("\n".join(strip.text for strip in screen._compositor.render_strips()))
+        display(screen, renderable)
+
+    app._display = record
+    return frames
+
+
+async def test_a_filters_rows_are_drawn_without_waiting_for_the_frame_timer(make_app, monkeypatch):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        # From now on the screen's frame timer ticks every 30 s (it is made on first use).
+        monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", 30.0)
+        timer = app.screen._Screen__update_timer
+        if timer is not None:
+            timer.stop()
+            app.screen._Screen__update_timer = None
+        frames = _displayed(app)
+        app.screen.query_one("#filter-input").value = "Replica"  # as typed
+        await wait_for(lambda: listed_ids(app) == ["2"], what="the filtered list", timeout=10)
+        # A frame carrying the rows went out long before the timer's 30 s: drawn at once.
+        await wait_for(
+            lambda: any("Replica lag" in f and "Login page" not in f for f in frames),
+            what="a frame with the filtered rows",
+            timeout=10,
+        )
+
+
+async def test_without_an_answer_frames_keep_the_timers_pace(make_app, monkeypatch):
+    """Only answers skip the wait: a cursor move waits for the (slowed) timer."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)  # past any answer's window
+        monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", 30.0)
+        timer = app.screen._Screen__update_timer
+        if timer is not None:
+            timer.stop()
+            app.screen._Screen__update_timer = None
+        frames = _displayed(app)
+        app.screen.incident_list.action_cursor_down()
+        await asyncio.sleep(0.3)
+        assert app.screen.incident_list.cursor == 1
+        assert frames == []  # the move is drawn at the timer's tick, not before
