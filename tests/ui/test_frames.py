@@ -71,3 +71,36 @@ async def test_without_an_answer_frames_keep_the_timers_pace(make_app, monkeypat
         await asyncio.sleep(0.3)
         assert app.screen.incident_list.cursor == 1
         assert frames == []  # the move is drawn at the timer's tick, not before
+
+
+async def test_pages_read_ahead_join_the_next_move_not_a_frame_of_their_own(
+    tmp_path, make_app, monkeypatch
+):
+    """A page read ahead of the view changes only the scrollbar and the header's count; those
+    follow at the next move (in its frame) or once the list is left alone, not as a frame
+    of their own after every page down."""
+    from incident_tui.ui.widgets import incident_list
+
+    from .test_home_list import bulk_store
+
+    monkeypatch.setattr(incident_list, "GROWTH_QUIET", 60.0)  # left alone: not in this test
+    backend = await bulk_store(tmp_path, 600)
+    app = make_app(backend)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lst = app.screen.incident_list
+        await pilot.press("pagedown", "pagedown", "pagedown")  # rows 63-84: 150-199 read ahead
+        await settle(pilot)
+        await wait_for(lambda: lst._growth_pending, what="a page read ahead")
+        loaded = lst.count
+        assert lst.virtual_size.height < loaded + 1  # not yet in the scrollbar
+        assert f"{loaded}+ incidents" not in app.screen.query_one("#context-text").render().plain
+        await pilot.press("j")
+        await settle(pilot)
+        assert lst.virtual_size.height == lst.count + 1
+        header = app.screen.query_one("#context-text").render().plain
+        assert f"{lst.count}+ incidents" in header
+        # Sent to a row read ahead directly (no key), the view still reaches it.
+        lst.cursor = lst.count - 1
+        await settle(pilot)
+        assert lst.scroll_offset.y <= lst.cursor < lst.scroll_offset.y + lst.size.height

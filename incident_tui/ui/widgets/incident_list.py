@@ -23,11 +23,12 @@ from rich.style import Style
 from textual import events
 from textual.cache import LRUCache
 from textual.dom import NoScreen
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.worker import Worker
 
 from incident_tui.text import clean, incident_reference
@@ -48,6 +49,7 @@ if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
 PAGE_SIZE = 50
 MAX_CACHED_PAGES = 80  # 4 000 rows in memory at most, whatever the store holds
 PREFETCH_SCREENS = 3  # screens below the view kept loaded ahead of the cursor
+GROWTH_QUIET = 0.3  # seconds left alone before pages read ahead show in scrollbar and count
 
 
 def _deferred(
@@ -267,6 +269,23 @@ class PageCache:
         del self.starts[page + 1 :]
         for key in [k for k in self.pages if k > page]:
             del self.pages[key]
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """What every line of one frame needs, worked out once (see IncidentList.render_lines)."""
+
+    top: int  # the row at the top of the view
+    width: int  # cells for the row (the scrollbar's column left out)
+    base: Style  # the widget's own style
+    pad: int  # cells from the row's end to the content width (the scrollbar's column)
+    inner: Style  # the style they are padded with, as Textual pads them
+
+    def padded(self, strip: Strip) -> Strip:
+        """A row's strip as it goes on screen: kept padded, so a frame copies nothing."""
+        if not self.pad:
+            return strip
+        return strip.adjust_cell_length(self.width + self.pad, self.inner)
 
 
 class _KeptCursor:
@@ -511,6 +530,11 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips: LRUCache[tuple[int, int, bool], Strip] = LRUCache(600)
         self._page_workers: dict[int, Worker[None]] = {}
         self._prerender_pending = False
+        #: Pages read ahead not yet taken into the scrollbar and count (see _grow).
+        self._growth_pending = False
+        self._growth_timer: Timer | None = None
+        #: (top row, width, base style) while a frame is rendered (see render_lines).
+        self._frame: _Frame | None = None
         self._styles: dict[str, Style] | None = None
         self._columns: Columns | None = None
         self._columns_key: tuple[int, int, str] = (0, 0, "")
@@ -658,6 +682,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         cache.has_more = False
         cache.complete = True
         self.cache = cache
+        self._growth_pending = False
         self.notice = message
         self._inflight.clear()
         self._strips.clear()
@@ -739,6 +764,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
     def _install(self, cache: PageCache, keep_id: str | None) -> None:
         old_cursor, old_top = self.cursor, self.scroll_offset.y
         self.cache = cache
+        self._growth_pending = False  # the new rows' size is set below
         self.notice = ""
         self._inflight.clear()
         self._strips.clear()
@@ -778,7 +804,18 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         rows = self.cache.loaded_count + (
             1 if self.cache.has_more or not self.cache.loaded_count else 0
         )
-        self.virtual_size = Size(self.scrollable_content_region.width, rows)
+        size = Size(self.scrollable_content_region.width, rows)
+        if size == self.virtual_size:
+            return
+        if self.size.height and size.width == self.virtual_size.width:
+            # More rows (a page read ahead): the widget's own size and the screen's layout
+            # do not change (the scrollbar is always there), so no layout, which would
+            # redraw the whole list (~20 KB at 200x60) for rows not even in view; only
+            # the scrollbar's thumb follows.
+            self.set_reactive(IncidentList.virtual_size, size)
+            self.vertical_scrollbar.window_virtual_size = rows
+            return
+        self.virtual_size = size
 
     def _ensure_loaded(self) -> None:
         """Fetch what the view needs, and the pages ahead of it: the next screens down
@@ -812,9 +849,9 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._prerender_pending = False
         if not self.cache.loaded_count or not self.size.height:
             return
-        width = self.scrollable_content_region.width
+        frame = self._frame_facts()
+        width, base = frame.width, frame.base
         top, height = self.scroll_offset.y, self.size.height
-        base = self.rich_style
         started = time.perf_counter()
         for index in (*range(top + height, top + 2 * height), *range(top - height, top)):
             if not 0 <= index < self.cache.loaded_count or index == self.cursor:
@@ -825,7 +862,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             row = self.cache.row(index)
             if row is None:
                 continue
-            self._strips.set(key, self._render_row(row, width, False, base))
+            self._strips.set(key, frame.padded(self._render_row(row, width, False, base)))
             if time.perf_counter() - started > 0.008:  # keep keys answered: go on later
                 self._schedule_prerender()
                 return
@@ -853,18 +890,36 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         changed = self.cache.put(page, rows, after)
         if not appended or ref_width != self.cache.ref_width:
             self._strips.clear()  # rows may have moved, or the columns changed
+        top = self.scroll_offset.y
+        first_row = page * self.page_size
+        in_view = first_row < top + self.size.height + 1 and first_row + self.page_size > top
         if changed:
-            self._update_virtual_size()
-            self.post_message(self.Loaded())
+            self._growth_pending = True
+            if in_view:
+                self._grow()
+            elif self._growth_timer is None:
+                # Read ahead, out of view: the scrollbar and the header's count follow at
+                # the next move (in its frame) or once the list is left alone, rather
+                # than as a frame of their own after each page down (~2 KB, 4 ms).
+                self._growth_timer = self.set_timer(GROWTH_QUIET, self._grow)
         if shown is not None and self.cache.index_of(shown.incident_id) not in (None, self.cursor):
             # A page read again came back shifted (incidents added above): stay on ours.
             self.cursor = self.cache.index_of(shown.incident_id) or 0
-        top = self.scroll_offset.y
-        first_row = page * self.page_size
-        if first_row < top + self.size.height + 1 and first_row + self.page_size > top:
+        if in_view:
             self.refresh()  # a page fetched ahead of the view is not drawn until shown
             self._draw_soon()  # the view was waiting for it
         self._ensure_loaded()
+
+    def _grow(self) -> None:
+        """Let the scrollbar and the header's count take in the pages read ahead."""
+        if self._growth_timer is not None:
+            self._growth_timer.stop()
+            self._growth_timer = None
+        if self._growth_pending:
+            self._growth_pending = False
+            self._update_virtual_size()
+            self.post_message(self.Loaded())
+            self._draw_soon()  # the count with the move's frame, or right after it
 
     def on_mount(self) -> None:
         # Ages move on: redraw once a minute (not a clock; one small update per minute).
@@ -879,9 +934,22 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
     def watch_cursor(self, old: int, new: int) -> None:
         self.refresh_line(old)
         self.refresh_line(new)
+        if new >= self.virtual_size.height - 1:
+            self._grow()  # rows read ahead are where the cursor went: the view must reach
         self._scroll_cursor_into_view()
-        self._ensure_loaded()
+        self._load_ahead()
         self.post_message(self.Highlighted(self.highlighted))
+
+    def _load_ahead(self) -> None:
+        """After a move: the pages the view lacks are read now; when it lacks none, the
+        pages ahead are read once the move's frame is out (a read in its thread during
+        the frame would slow the frame)."""
+        top, height = self.scroll_offset.y, max(self.size.height, 1)
+        last = min(top + height, self.cache.loaded_count) - 1
+        if self.cache.row(top) is not None and self.cache.row(max(last, top)) is not None:
+            self.call_after_refresh(self._ensure_loaded)
+        else:
+            self._ensure_loaded()
 
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, max(self.cache.loaded_count - 1, 0)))
@@ -895,30 +963,37 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        self._grow()
         super().watch_scroll_y(old_value, new_value)
         if round(old_value) != round(new_value):
-            self._ensure_loaded()
+            self._load_ahead()
 
     def action_cursor_down(self) -> None:
+        self._grow()
         self.cursor += 1
 
     def action_cursor_up(self) -> None:
+        self._grow()
         self.cursor -= 1
 
     def action_first(self) -> None:
+        self._grow()
         self.cursor = 0
 
     def action_last(self) -> None:
         """The last loaded row; the next page starts loading as it comes into view."""
+        self._grow()
         self.cursor = self.cache.loaded_count - 1
 
     def action_page_down(self) -> None:
+        self._grow()  # first: the scroll is bounded by what the scrollbar knows
         height = max(self.scrollable_content_region.height, 1)
         target = self.cursor + height
         self.scroll_to(y=self.scroll_offset.y + height, animate=False, immediate=True)
         self.cursor = target
 
     def action_page_up(self) -> None:
+        self._grow()
         height = max(self.scrollable_content_region.height, 1)
         self.scroll_to(y=max(self.scroll_offset.y - height, 0), animate=False, immediate=True)
         self.cursor = self.cursor - height
@@ -956,10 +1031,76 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             }
         return self._styles
 
-    def render_line(self, y: int) -> Strip:
-        index = self.scroll_offset.y + y
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line needs, worked out once per frame, not once per line: the base
+        # style walks every ancestor's styles (~60 lines a page at 200x60).
+        self._frame = self._frame_facts()
+        try:
+            if not self._plain_box():
+                return super().render_lines(crop)
+            return self._render_plain(crop)
+        finally:
+            self._frame = None
+
+    def _plain_box(self) -> bool:
+        """Whether the list has no border, outline, padding, tint or opacity (its CSS), so
+        that a line on screen is exactly the row's strip."""
+        styles = self.styles
+        return (
+            not any(styles.gutter)
+            and not any(edge for edge, _ in styles.outline)
+            and not styles.tint.a
+            and styles.text_opacity == 1.0
+            and self.opacity == 1.0
+            and (not styles.has_rule("hatch") or styles.hatch == "none")
+        )
+
+    def _render_plain(self, crop: Region) -> list[Strip]:
+        """Lines for the compositor straight from the rows' cached strips.
+
+        Textual's own path copies every line into a new strip each frame (its line cache
+        is by screen line, and a scroll changes them all), which costs most of a frame at
+        200x60 and throws away the caches a kept strip carries (the terminal filters'
+        results, the compositor's cuts). Here a row drawn before is the same strip, so a
+        page down mostly hands over kept strips. tests/ui/test_list_render.py checks
+        that the lines equal Textual's own.
+        """
+        width = self.content_region.width
+        _, background = self.background_colors
+        filters = self.get_line_filters()
+        strips: list[Strip] = []
+        for y in crop.line_range:
+            strip = self.render_line(y)
+            if strip.cell_length != width:
+                strip = strip.adjust_cell_length(width, self._inner_style())
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            strips.append(strip)
+        x1, x2 = crop.column_span
+        if (x1, x2) != (0, width):
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def _inner_style(self) -> Style:
+        """The style Textual pads a line with up to the content width (the scrollbar's
+        column, drawn over): the background only."""
+        base_background, background = self.background_colors
+        return Style.from_color(bgcolor=(base_background + background).rich_color)
+
+    def _frame_facts(self) -> _Frame:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        return _Frame(
+            self.scroll_offset.y,
+            width,
+            self.rich_style,
+            max(self.content_region.width - width, 0),
+            self._inner_style(),
+        )
+
+    def render_line(self, y: int) -> Strip:
+        frame = self._frame or self._frame_facts()
+        top, width, base = frame.top, frame.width, frame.base
+        index = top + y
         if index >= self.cache.loaded_count:
             if index == self.cache.loaded_count and y < self.size.height:
                 if not self.cache.complete:
@@ -977,7 +1118,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             if row is None:
                 self._ensure_loaded()
                 return self._note_line("…", width, base)
-            strip = self._render_row(row, width, selected, base)
+            strip = frame.padded(self._render_row(row, width, selected, base))
             self._strips.set(key, strip)
         return strip
 
