@@ -287,6 +287,25 @@ async def test_a_new_summary_writes_one_summary_item(backend: Backend, other: Ba
     assert items[0].immutable is True
 
 
+@pytest.mark.needs(
+    "create_incident", "query_activity", "update_incident_summary", authors=True, history=True
+)
+async def test_a_cleared_summary_writes_an_empty_summary_item(backend: Backend):
+    """A reader takes the last summary item's body as the summary: clearing leaves it empty
+    (it used to say "cleared the summary", which such a reader showed as the summary)."""
+    incident = await declare(backend, "Database down")
+    for summary in (SUMMARY, ""):
+        await backend.update_incident_summary(
+            m.UpdateIncidentSummaryRequest(incident_id=incident.incident_id, summary=summary)
+        )
+    items = [
+        i
+        for i in await timeline(backend, incident.incident_id)
+        if i.activity_kind == "incidentSummary"
+    ]
+    assert [i.body for i in items] == [SUMMARY, ""]
+
+
 @pytest.mark.needs("create_incident", "get_incident", "update_incident_summary")
 async def test_an_overlong_summary_is_refused_and_nothing_changes(backend: Backend):
     incident = await declare(backend, "Database down")

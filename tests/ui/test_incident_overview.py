@@ -85,6 +85,8 @@ async def test_summary_saved_unchanged_sends_nothing_and_emptied_clears_it(make_
         assert (await get_incident(store)).summary == ""
         assert (await kinds(store)).count("incidentSummary") == 2
         assert "Checkout failing." not in screen_text(pilot)
+        await press(pilot, "2")  # the timeline says it was cleared
+        assert "(cleared)" in screen_text(pilot)
 
 
 async def test_S_is_hidden_where_the_summary_cannot_be_changed(make_app, store) -> None:

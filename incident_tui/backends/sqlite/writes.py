@@ -225,7 +225,8 @@ def update_incident_summary(
     tx: Tx, req: m.UpdateIncidentSummaryRequest
 ) -> m.UpdateIncidentSummaryResponse:
     """Replace the summary (free text, several lines; empty clears it). The timeline item
-    (``incidentSummary``) holds the new summary, as Grafana's summary items do."""
+    (``incidentSummary``) holds the new summary, as Grafana's summary items do: empty
+    when cleared (a reader takes the last item's body as the summary)."""
     row = tx.incident(req.incident_id)
     summary = summary_within(req.summary, MAX_SUMMARY)
     if summary != row["summary"]:
@@ -233,7 +234,7 @@ def update_incident_summary(
         tx.item(
             row["seq"],
             m.ActivityKind.INCIDENT_SUMMARY,
-            summary or "cleared the summary",
+            summary,
         )
         tx.touch(row["seq"])
     return m.UpdateIncidentSummaryResponse(incident=tx.incident_model(row["seq"]))

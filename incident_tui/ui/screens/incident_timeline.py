@@ -116,6 +116,8 @@ def item_row(
     if mark is not None:
         head += ["  ", (mark.text, mark.style)]
     body, cut = short_body(item.body)
+    if not body and item.activity_kind == "incidentSummary":
+        body = "(cleared)"  # a summary item holds the new summary: none
     lines = [Content.assemble(*head)]
     for line in body.split("\n") if body else []:
         pieces = Content(line).wrap(width - 2) if width > 12 and line else [Content(line)]

@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # the first frame is drawn before pydantic is imported
 PAGE_SIZE = 50
 MAX_CACHED_PAGES = 80  # 4 000 rows in memory at most, whatever the store holds
 PREFETCH_SCREENS = 3  # screens below the view kept loaded ahead of the cursor
-GROWTH_QUIET = 0.3  # seconds left alone before pages read ahead show in scrollbar and count
+GROWTH_QUIET = 0.1  # seconds left alone before pages read ahead show in scrollbar and count
 
 
 def _deferred(
