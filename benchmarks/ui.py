@@ -237,7 +237,7 @@ class PtyChild:
         os.close(self.fd)
 
 
-def child_env(config: Path, poll: float | None = None) -> dict[str, str]:
+def child_env(config: Path, poll: float | None = None, scroll: str = "") -> dict[str, str]:
     env = os.environ.copy()
     state = config.parent / "state"
     env.update(
@@ -252,7 +252,9 @@ def child_env(config: Path, poll: float | None = None) -> dict[str, str]:
     env.pop("TEXTUAL", None)
     # An installed package has its bytecode compiled; measure that, not source compiles.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    config.write_text(f"poll_interval = {poll}\n" if poll else "")
+    config.write_text(
+        (f"poll_interval = {poll}\n" if poll else "") + (f'scroll = "{scroll}"\n' if scroll else "")
+    )
     return env
 
 
@@ -422,11 +424,15 @@ def paging_at_depth(
         child.close()
 
 
-def scroll_bytes_pty(db: Path, config: Path, size: tuple[int, int]) -> dict[str, Any]:
-    """Bytes per cursor move that does not scroll and per one-line scroll step; then ``j``
+def scroll_bytes_pty(
+    db: Path, config: Path, size: tuple[int, int], scroll: str = ""
+) -> dict[str, Any]:
+    """Bytes per cursor move that does not scroll and per one-line scroll step (with
+    ``scroll = "jump"``: per move past the edge, most of which do not scroll); then ``j``
     held at 30 keys/s for 2 s: bytes per key and lag from the last key to the last byte."""
     cols, rows = size
-    child = PtyChild(console_argv(db), cols=cols, rows=rows, env=child_env(config, poll=3600))
+    env = child_env(config, poll=3600, scroll=scroll)
+    child = PtyChild(console_argv(db), cols=cols, rows=rows, env=env)
     try:
         child.read_until(first_row_marker(db) + b" ")
         child.drain(quiet=0.8)
@@ -767,6 +773,17 @@ def main(argv: list[str] | None = None) -> int:
                         f"bytes per one-line scroll step, {label}",
                         f"{spread(scrolls, 1, 'B', 0)} = {med(scrolls) / max(med(still), 1):.1f}x"
                         " a move that does not scroll",
+                        "-",
+                        True,
+                    )
+                )
+                jump = scroll_bytes_pty(big, config, size, scroll="jump")
+                past = [float(v) for v in jump["scrolls"]]
+                rows.append(
+                    (
+                        f'bytes per move past the edge, scroll = "jump", {label}',
+                        f"{statistics.mean(past):.0f} B mean over {len(past)} moves"
+                        f" = {statistics.mean(past) / max(med(scrolls), 1):.2f}x a one-line step",
                         "-",
                         True,
                     )

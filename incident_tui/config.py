@@ -11,6 +11,7 @@ Example::
     current_context = "local"
     theme = "incident-dark"
     poll_interval = 2.0
+    scroll = "line"
 
     [user]
     id = "alice"
@@ -194,6 +195,10 @@ class Config:
     current_context: str = DEFAULT_CONTEXT
     theme: str = ""
     poll_interval: float = 2.0
+    #: How the incident list follows the cursor past its edge: "line" by line, or "jump"
+    #: by half a screen (a scroll repaints the whole list: over a slow link, far fewer
+    #: repaints when moving through the list one row at a time).
+    scroll: str = "line"
     user: UserConfig = field(default_factory=UserConfig)
     keymap: dict[str, str] = field(default_factory=dict)
     contexts: dict[str, ContextConfig] = field(default_factory=dict)
@@ -265,6 +270,11 @@ def load_config(path: Path | None = None) -> Config:
         if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"{path}: poll_interval must be a positive number of seconds")
         cfg.poll_interval = float(value)
+    if "scroll" in raw:
+        value = raw.pop("scroll")
+        if value not in SCROLL_MODES:
+            raise ConfigError(f"{path}: scroll must be one of {', '.join(SCROLL_MODES)}")
+        cfg.scroll = value
     if raw:
         raise ConfigError(f"{path}: unknown setting {sorted(raw)[0]!r}")
     if not isinstance(user, dict) or not isinstance(keymap, dict) or not isinstance(contexts, dict):
@@ -287,6 +297,7 @@ def load_config(path: Path | None = None) -> Config:
     return cfg
 
 
+SCROLL_MODES = ("line", "jump")
 _CONTEXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 _PLUGIN_ID = re.compile(r"[a-z0-9][a-z0-9\-]{0,99}")
 TOKEN_SOURCES = ("token_env", "token_file", "token_command")

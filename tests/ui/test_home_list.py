@@ -674,3 +674,47 @@ async def test_an_empty_store_says_how_to_declare(make_app, empty_store, readonl
         assert "0 incidents" in text.splitlines()[0]
         await press(pilot, "a")
         assert "No incidents match: esc clears the filter" in screen_text(pilot)
+
+
+@pytest.mark.parametrize("mode", ["line", "jump"])
+async def test_scroll_jump_brings_half_a_screen_into_view_past_the_edge(tmp_path, make_app, mode):
+    """``scroll = "jump"``: moving row by row past the bottom (or top) edge scrolls by half a
+    screen, so the list is repainted once per half screen instead of at every row; "line"
+    (the default) scrolls by one."""
+    from incident_tui.config import Config
+
+    backend = await bulk_store(tmp_path, 300)
+    app = make_app(backend, config=Config(scroll=mode))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lst = app.screen.query_one(IncidentList)
+        height = lst.scrollable_content_region.height
+        tops = set()
+        for _ in range(height + 20):
+            await pilot.press("j")
+            tops.add(lst.scroll_offset.y)
+        await settle(pilot)
+        assert lst.cursor == height + 20
+        assert lst.scroll_offset.y <= lst.cursor < lst.scroll_offset.y + height
+        if mode == "jump":
+            assert len(tops) <= 3  # 0, then half a screen at a time: 21 rows -> steps of 10
+            assert lst.cursor - lst.scroll_offset.y < height - 1  # room below the cursor
+        else:
+            assert len(tops) == 22  # 0, then one more row each time past the edge
+        for _ in range(lst.cursor - lst.scroll_offset.y + 1):  # just past the top edge
+            await pilot.press("k")
+        if mode == "jump":
+            assert lst.cursor - lst.scroll_offset.y >= height // 2 - 1
+        else:
+            assert lst.cursor == lst.scroll_offset.y
+
+
+def test_scroll_mode_is_checked_in_the_config(tmp_path):
+    from incident_tui.config import ConfigError, load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text('scroll = "jump"\n')
+    assert load_config(path).scroll == "jump"
+    path.write_text('scroll = "smooth"\n')
+    with pytest.raises(ConfigError, match="scroll must be one of line, jump"):
+        load_config(path)

@@ -259,7 +259,9 @@ class HomeScreen(ConsoleScreen):
             yield LinkState()
             yield BusyIndicator()
         yield Static(id="columns", markup=False)
-        yield IncidentList(now=self.console_app.now, id="incidents")
+        incidents = IncidentList(now=self.console_app.now, id="incidents")
+        incidents.scroll_jump = self.console_app.config.scroll == "jump"
+        yield incidents
         yield Vertical(id="filter-bar")  # its input is mounted on first use (faster start)
         yield ConsoleFooter(compact=True)
 

@@ -553,6 +553,8 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         #: longest status word needs; the screen sets them from the capabilities.
         self.hidden_columns: frozenset[str] = frozenset()
         self.status_width = 0
+        #: Follow the cursor past an edge by half a screen, not a line (config ``scroll``).
+        self.scroll_jump = False
         #: The backend's own severities (their words, Grafana's glyphs and colours).
         self.severity_terms: tuple[Term, ...] = ()
 
@@ -951,16 +953,29 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             self._ensure_loaded()
 
+    def refresh_line(self, y: int) -> None:
+        """Repaint row ``y`` only: the base class marks the line as wide as the widget,
+        scrollbar included, which then goes over the link again with every move."""
+        self.refresh(Region(0, y - self.scroll_offset.y, self.scrollable_content_region.width, 1))
+
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, max(self.cache.loaded_count - 1, 0)))
 
     def _scroll_cursor_into_view(self) -> None:
         height = max(self.scrollable_content_region.height, 1)
         top = self.scroll_offset.y
+        # "jump": a cursor just past an edge brings half a screen more into view, so
+        # moving row by row repaints the list once per half screen, not at every row.
+        jump = height // 2 if self.scroll_jump and height >= 6 else 0
         if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+            near = self.cursor >= top - 1
+            self.scroll_to(
+                y=max(self.cursor - (jump if near else 0), 0), animate=False, immediate=True
+            )
         elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+            near = self.cursor <= top + height
+            y = self.cursor - height + 1 + (jump if near else 0)
+            self.scroll_to(y=y, animate=False, immediate=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         self._grow()
