@@ -197,10 +197,13 @@ async def test_hundred_thousand_style_paging_fetches_windows_not_everything(tmp_
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             lst = app.screen.query_one(IncidentList)
-            assert lst.count == PAGE_SIZE and lst.has_more
-            assert f"{PAGE_SIZE}+ incidents" in screen_text(pilot).splitlines()[0]
+            # The first page, and the next one read ahead once the first is on screen.
+            await wait_for(lambda: not lst._growth_pending, what="the page read ahead counted")
+            assert lst.count == 2 * PAGE_SIZE and lst.has_more
+            assert f"{2 * PAGE_SIZE}+ incidents" in screen_text(pilot).splitlines()[0]
             list_queries = [q for q in counting.queries if q.query.order_field]
-            assert len(list_queries) == 1 and list_queries[0].query.limit == PAGE_SIZE
+            assert len(list_queries) == 2
+            assert all(q.query.limit == PAGE_SIZE for q in list_queries)
             for _ in range(4):  # page down past the first window
                 await press(pilot, "pagedown")
             assert lst.cursor == 4 * lst.scrollable_content_region.height
@@ -659,6 +662,30 @@ async def test_a_filter_being_typed_is_called_invalid_when_typing_pauses_or_on_e
         await settle(pilot)  # valid again while typing: the rows come back at once
         assert listed_ids(app) == ["3"], (screen.filter_text, screen_text(pilot))
         assert "not valid" not in screen_text(pilot)
+
+
+async def test_a_failure_of_a_replaced_query_says_nothing_about_the_filter_shown(make_app):
+    """ "status:activ" fails; "e" makes it "status:active" before the failure reaches the
+    screen: that late failure must not call the valid filter invalid (nor empty its list)."""
+    from incident_tui.errors import InvalidArgument
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await home(app).set_filter("status:active")
+        await settle(pilot)
+        screen, lst = home(app), app.screen.query_one(IncidentList)
+        shown = listed_ids(app)
+        assert shown
+        late = IncidentList.LoadFailed(InvalidArgument("bad status"), True, lst.generation - 1)
+        screen._on_load_failed(late)
+        await settle(pilot)
+        assert screen._invalid_later is None and not screen._filter_invalid
+        assert listed_ids(app) == shown
+        current = IncidentList.LoadFailed(InvalidArgument("bad status"), True, lst.generation)
+        screen._on_load_failed(current)  # its own failure is said (set, not typed: at once)
+        await settle(pilot)
+        assert screen._filter_invalid and listed_ids(app) == []
 
 
 @pytest.mark.parametrize("readonly", [False, True])

@@ -644,6 +644,8 @@ class HomeScreen(ConsoleScreen):
     def _on_load_failed(self, event: IncidentList.LoadFailed) -> None:
         from incident_tui.errors import InvalidArgument, Unavailable
 
+        if event.generation != self.incident_list.generation:
+            return  # the answer to a query already replaced (an earlier key's text)
         if isinstance(event.error, InvalidArgument) and self.filter_text.strip():
             waited = time.monotonic() - self._typed_at
             if waited < INVALID_PAUSE:
@@ -736,9 +738,11 @@ class HomeScreen(ConsoleScreen):
         self.reload(keep_cursor=False)  # a new filter is a new list: start at its top
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "filter-input" or event.value == self.filter_text:
+        # The field's watcher has applied its text already; an event still on its way
+        # carries an older text (event.value), so only the field's own value counts.
+        if event.input.id != "filter-input" or event.input.value == self.filter_text:
             return
-        self._apply_filter(event.value)
+        self._apply_filter(event.input.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "filter-input":

@@ -506,10 +506,13 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         """The column widths changed (a scrollbar came or went): redraw the header."""
 
     class LoadFailed(Message):
-        def __init__(self, error: BackendError, first_page: bool) -> None:
+        def __init__(self, error: BackendError, first_page: bool, generation: int = 0) -> None:
             super().__init__()
             self.error = error
             self.first_page = first_page
+            #: The query it answers (see IncidentList.generation): a failure that arrives
+            #: after another query started says nothing about that one.
+            self.generation = generation
 
     def __init__(
         self,
@@ -542,6 +545,9 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         #: reference column does not narrow when a filter finds shorter ids, so columns
         #: and header stay put while typing.
         self._ref_floor = 0
+        self._widths_forgotten = False
+        #: The query (generation) the rows in ``cache`` belong to: pages are read for it only.
+        self._cache_generation = 0
         #: The order the rows come in (the screen sets it), so its column is shown.
         self.sort_field = ""
         self._now_value: datetime | None = None
@@ -577,8 +583,14 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
 
     def forget_widths(self) -> None:
-        """Another backend (other references): the reference column fits its rows afresh."""
-        self._ref_floor = 0
+        """Another backend (other references): the reference column fits the rows of the
+        next list installed afresh (the old rows may still be drawn until then)."""
+        self._widths_forgotten = True
+
+    @property
+    def generation(self) -> int:
+        """Which query the list shows or is loading (each load, refresh and reset is a new one)."""
+        return self._generation
 
     @property
     def count(self) -> int:
@@ -684,7 +696,8 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         cache.has_more = False
         cache.complete = True
         self.cache = cache
-        self._growth_pending = False
+        self._cache_generation = self._generation
+        self._drop_growth()
         self.notice = message
         self._inflight.clear()
         self._strips.clear()
@@ -723,7 +736,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
                     break
         except BackendError as exc:
             if generation == self._generation:
-                self.post_message(self.LoadFailed(exc, first_page=True))
+                self.post_message(self.LoadFailed(exc, True, generation))
             return
         self._install(cache, keep_id)
 
@@ -759,14 +772,18 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
                 # else: new incidents above; the top page is read again when shown
         except BackendError as exc:
             if generation == self._generation:
-                self.post_message(self.LoadFailed(exc, first_page=False))
+                self.post_message(self.LoadFailed(exc, False, generation))
             return
-        self._install(cache, keep_id)
+        self._install(cache, keep_id, new_list=False)
 
-    def _install(self, cache: PageCache, keep_id: str | None) -> None:
+    def _install(self, cache: PageCache, keep_id: str | None, *, new_list: bool = True) -> None:
         old_cursor, old_top = self.cursor, self.scroll_offset.y
         self.cache = cache
-        self._growth_pending = False  # the new rows' size is set below
+        self._cache_generation = self._generation
+        self._drop_growth()  # the new rows' size is set below
+        if self._widths_forgotten:
+            self._widths_forgotten = False
+            self._ref_floor = 0
         self.notice = ""
         self._inflight.clear()
         self._strips.clear()
@@ -789,6 +806,8 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._scroll_cursor_into_view()
         self.refresh()
         self._draw_soon()
+        if new_list:  # pages ahead, once its rows are out (a refresh keeps what it had)
+            self.call_after_refresh(self._ensure_loaded)
         self.post_message(self.Loaded())
         self.post_message(self.Highlighted(self.highlighted))
 
@@ -825,6 +844,8 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         that a page down or up finds its rows loaded instead of waiting for the store."""
         if self._fetcher is None or not self.cache.complete:
             return
+        if self._cache_generation != self._generation:
+            return  # another query is being read: these rows' pages are not its pages
         top = self.scroll_offset.y
         height = max(self.size.height, 1)
         first = max(min(top, self.cursor) - height, 0)
@@ -877,7 +898,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             rows, after = await fetcher(start, self.page_size)
         except BackendError as exc:
             if generation == self._generation:
-                self.post_message(self.LoadFailed(exc, first_page=False))
+                self.post_message(self.LoadFailed(exc, False, generation))
             return
         except IndexError:
             return
@@ -911,6 +932,13 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             self.refresh()  # a page fetched ahead of the view is not drawn until shown
             self._draw_soon()  # the view was waiting for it
         self._ensure_loaded()
+
+    def _drop_growth(self) -> None:
+        """A new list: what was read ahead for the old one is gone with it."""
+        self._growth_pending = False
+        if self._growth_timer is not None:
+            self._growth_timer.stop()
+            self._growth_timer = None
 
     def _grow(self) -> None:
         """Let the scrollbar and the header's count take in the pages read ahead."""
