@@ -774,9 +774,9 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
             if generation == self._generation:
                 self.post_message(self.LoadFailed(exc, False, generation))
             return
-        self._install(cache, keep_id, new_list=False)
+        self._install(cache, keep_id)
 
-    def _install(self, cache: PageCache, keep_id: str | None, *, new_list: bool = True) -> None:
+    def _install(self, cache: PageCache, keep_id: str | None) -> None:
         old_cursor, old_top = self.cursor, self.scroll_offset.y
         self.cache = cache
         self._cache_generation = self._generation
@@ -806,8 +806,8 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         self._scroll_cursor_into_view()
         self.refresh()
         self._draw_soon()
-        if new_list:  # pages ahead, once its rows are out (a refresh keeps what it had)
-            self.call_after_refresh(self._ensure_loaded)
+        # No pages are read ahead until the first move: one read more now would change
+        # the scrollbar and the count a moment after the rows (the list would not settle).
         self.post_message(self.Loaded())
         self.post_message(self.Highlighted(self.highlighted))
 
