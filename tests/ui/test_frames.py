@@ -32,18 +32,22 @@ def _displayed(app: Any) -> list[str]:
     return frames
 
 
+def _slow_frame_timer(app: Any, monkeypatch: Any) -> None:
+    """From now on the screen's frame timer ticks every 30 s (it is made on first use)."""
+    monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", 30.0)
+    timer = app.screen._Screen__update_timer
+    if timer is not None:
+        timer.stop()
+        app.screen._Screen__update_timer = None
+
+
 async def test_a_filters_rows_are_drawn_without_waiting_for_the_frame_timer(make_app, monkeypatch):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("slash")
         await settle(pilot)
-        # From now on the screen's frame timer ticks every 30 s (it is made on first use).
-        monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", 30.0)
-        timer = app.screen._Screen__update_timer
-        if timer is not None:
-            timer.stop()
-            app.screen._Screen__update_timer = None
+        _slow_frame_timer(app, monkeypatch)
         frames = _displayed(app)
         app.screen.query_one("#filter-input").value = "Replica"  # as typed
         await wait_for(lambda: listed_ids(app) == ["2"], what="the filtered list", timeout=10)
@@ -61,11 +65,7 @@ async def test_without_an_answer_frames_keep_the_timers_pace(make_app, monkeypat
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.pause(0.2)  # past any answer's window
-        monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", 30.0)
-        timer = app.screen._Screen__update_timer
-        if timer is not None:
-            timer.stop()
-            app.screen._Screen__update_timer = None
+        _slow_frame_timer(app, monkeypatch)
         frames = _displayed(app)
         app.screen.incident_list.action_cursor_down()
         await asyncio.sleep(0.3)

@@ -598,16 +598,21 @@ async def test_at_40x10_the_time_keeps_its_last_character(make_app, store):
             assert line.rstrip().endswith("m") or line.rstrip().endswith("24"), line
 
 
+async def filtered_to_login(pilot: Any) -> None:
+    """The filter line open with "Login" typed: one incident (#3) listed."""
+    await settle(pilot)
+    await press(pilot, "slash")
+    await type_text(pilot, "Login")
+    await settle(pilot)
+    assert listed_ids(pilot.app) == ["3"]
+
+
 async def test_an_invalid_filter_shows_nothing_rather_than_its_last_valid_prefix(make_app):
     """``status:bogus`` used to keep showing the results for the bare word ``status``,
     marked "filtered"."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await press(pilot, "slash")
-        await type_text(pilot, "Login")
-        await settle(pilot)
-        assert listed_ids(app) == ["3"]
+        await filtered_to_login(pilot)
         await type_text(pilot, " status:bogus")
         await typing_paused(pilot)
         text = screen_text(pilot)
@@ -635,11 +640,7 @@ async def test_a_filter_being_typed_is_called_invalid_when_typing_pauses_or_on_e
     monkeypatch.setattr(home_module, "INVALID_PAUSE", 120.0)  # no pause ends in this test
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await press(pilot, "slash")
-        await type_text(pilot, "Login")
-        await settle(pilot)
-        assert listed_ids(app) == ["3"]
+        await filtered_to_login(pilot)
         await type_text(pilot, " status:bog")
         await settle(pilot)
         screen = home(app)
