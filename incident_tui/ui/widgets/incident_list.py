@@ -506,7 +506,7 @@ class IncidentList(ScrollView, can_focus=True, inherit_bindings=False):
         """The column widths changed (a scrollbar came or went): redraw the header."""
 
     class LoadFailed(Message):
-        def __init__(self, error: BackendError, first_page: bool, generation: int = 0) -> None:
+        def __init__(self, error: BackendError, first_page: bool, generation: int) -> None:
             super().__init__()
             self.error = error
             self.first_page = first_page
